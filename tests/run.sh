@@ -68,8 +68,9 @@ part_fuzz() {
     mapfile -t targets < <(cmake --build "$b-fuzz" --target help |
                            sed -n 's/^\.\.\. \(fuzz_[A-Za-z0-9_]*\)$/\1/p' | sort -u)
     if [ ${#targets[@]} -eq 0 ]; then
-        echo "run.sh: no fuzz targets defined"
-        return 0
+        # Fuzzing nothing must not look like a pass.
+        echo "run.sh: no fuzz targets defined (tests/fuzz/CMakeLists.txt, issu_fuzz_target)" >&2
+        return 1
     fi
     cmake --build "$b-fuzz" -j"$jobs" --target "${targets[@]}" || return 1
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/issu-fuzz.XXXXXX")
