@@ -1,0 +1,535 @@
+/*
+ * manifest.c - image manifests through libyang: file -> YANG data tree ->
+ * struct issu_image -> issu_image_validate().
+ *
+ * The file is size-checked with fstat() before anything is read, so a huge
+ * or endless input costs nothing. libyang does the syntax and schema work
+ * (strict: unknown nodes are errors); only its FIRST error is reported, as
+ * "<source>: line N: <data path>: <message>", since later ones are echoes.
+ * Errors are collected with thread-local log options, so nothing is printed
+ * and other threads' logging is untouched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libyang/libyang.h>
+
+#include "manifest.h"
+
+#ifndef ISSU_YANG_DIR
+#define ISSU_YANG_DIR "yang"
+#endif
+
+static int
+set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return rc;
+}
+
+int
+issu_ly_ctx_new(struct ly_ctx **ctx)
+{
+    const char *env = getenv("ISSU_YANG_DIR");
+    struct ly_ctx *c = NULL;
+    int rc = ISSU_OK;
+
+    *ctx = NULL;
+    if (ly_ctx_new(NULL, LY_CTX_DISABLE_SEARCHDIR_CWD | LY_CTX_NO_YANGLIBRARY, &c) != LY_SUCCESS) {
+        rc = ISSU_ERR_NOMEM;
+        goto cleanup;
+    }
+    if ((env && env[0] && ly_ctx_set_searchdir(c, env) != LY_SUCCESS) ||
+            ly_ctx_set_searchdir(c, ISSU_YANG_DIR) != LY_SUCCESS) {
+        /* a missing directory is not fatal as long as the module loads */
+        ly_err_clean(c, NULL);
+    }
+    if (!ly_ctx_load_module(c, ISSU_MANIFEST_MODULE, NULL, NULL)) {
+        rc = ISSU_ERR_NOTFOUND;
+        goto cleanup;
+    }
+    *ctx = c;
+    c = NULL;
+
+cleanup:
+    ly_ctx_destroy(c);
+    return rc;
+}
+
+/* ---- libyang errors ---- */
+
+/*
+ * libyang 2.1 stores the location as 'Data location "/path", line number N.'
+ * (or 'Schema location ...'); pull out the path and the line.
+ */
+static void
+ly_first_error(const struct ly_ctx *ctx, const char *src, char *err, size_t errlen)
+{
+    const struct ly_err_item *e = ly_err_first(ctx), *first = NULL;
+    const char *loc, *q, *ln;
+    char path[512] = "";
+    unsigned long line = 0;
+    size_t mlen, plen;
+
+    for (; e; e = e->next) {
+        if (e->level == LY_LLERR) {
+            first = e;
+            break;
+        }
+    }
+    if (!first || !first->msg) {
+        set_err(err, errlen, 0, "%s: invalid manifest (no detail from libyang)", src);
+        return;
+    }
+    loc = first->path;
+    if (loc) {
+        if ((q = strstr(loc, "ata location \"")) || (q = strstr(loc, "chema location \""))) {
+            q = strchr(q, '"') + 1;
+            plen = strcspn(q, "\"");
+            if (plen >= sizeof path)
+                plen = sizeof path - 1;
+            memcpy(path, q, plen);
+            path[plen] = '\0';
+        } else if (loc[0] == '/') {
+            snprintf(path, sizeof path, "%s", loc);
+        }
+        if ((ln = strstr(loc, "line number ")))
+            line = strtoul(ln + strlen("line number "), NULL, 10);
+    }
+    mlen = strlen(first->msg);
+    if (mlen && first->msg[mlen - 1] == '.')
+        mlen--;
+    if (line && path[0])
+        set_err(err, errlen, 0, "%s: line %lu: %s: %.*s", src, line, path, (int)mlen, first->msg);
+    else if (line)
+        set_err(err, errlen, 0, "%s: line %lu: %.*s", src, line, (int)mlen, first->msg);
+    else if (path[0])
+        set_err(err, errlen, 0, "%s: %s: %.*s", src, path, (int)mlen, first->msg);
+    else
+        set_err(err, errlen, 0, "%s: %.*s", src, (int)mlen, first->msg);
+}
+
+/* ---- tree -> image ---- */
+
+static uint32_t
+u32(const struct lyd_node *n)
+{
+    return ((const struct lyd_node_term *)n)->value.uint32;
+}
+
+static int
+is(const struct lyd_node *n, const char *name)
+{
+    return n->schema && !strcmp(n->schema->name, name);
+}
+
+/* A node the converter does not know: the schema and this file disagree. */
+static int
+unexpected(const struct lyd_node *n, const char *src, char *err, size_t errlen)
+{
+    char *p = lyd_path(n, LYD_PATH_STD, NULL, 0);
+
+    set_err(err, errlen, 0, "%s: %s: unexpected node", src, p ? p : LYD_NAME(n));
+    free(p);
+    return ISSU_ERR_INVAL;
+}
+
+#define NOMEM(src) set_err(err, errlen, ISSU_ERR_NOMEM, "%s: out of memory", (src))
+
+static int
+conv_msg_group(const struct lyd_node *gn, struct issu_client *c, const char *src, char *err, size_t errlen)
+{
+    const struct lyd_node *n, *tn, *vn;
+    struct issu_msg_group *g;
+    struct issu_msg_type *t;
+    uint32_t ver, mtu;
+
+    if (!(g = issu_client_add_msg_group(c, 0)))
+        return NOMEM(src);
+    for (n = lyd_child(gn); n; n = n->next) {
+        if (is(n, "id")) {
+            g->id = u32(n);
+        } else if (is(n, "message-type")) {
+            if (!(t = issu_msg_group_add_type(g, 0)))
+                return NOMEM(src);
+            for (tn = lyd_child(n); tn; tn = tn->next) {
+                if (is(tn, "id")) {
+                    t->id = u32(tn);
+                } else if (is(tn, "version")) {
+                    ver = mtu = 0;
+                    for (vn = lyd_child(tn); vn; vn = vn->next) {
+                        if (is(vn, "number"))
+                            ver = u32(vn);
+                        else if (is(vn, "mtu"))
+                            mtu = u32(vn);
+                        else
+                            return unexpected(vn, src, err, errlen);
+                    }
+                    if (issu_msg_type_add_version(t, ver, mtu))
+                        return NOMEM(src);
+                } else {
+                    return unexpected(tn, src, err, errlen);
+                }
+            }
+        } else {
+            return unexpected(n, src, err, errlen);
+        }
+    }
+    return ISSU_OK;
+}
+
+static int
+conv_cap_group(const struct lyd_node *gn, struct issu_client *c, const char *src, char *err, size_t errlen)
+{
+    const struct lyd_node *n, *tn;
+    struct issu_cap_group *g;
+    struct issu_cap_type *t;
+
+    if (!(g = issu_client_add_cap_group(c, 0)))
+        return NOMEM(src);
+    for (n = lyd_child(gn); n; n = n->next) {
+        if (is(n, "id")) {
+            g->id = u32(n);
+        } else if (is(n, "capability-type")) {
+            if (!(t = issu_cap_group_add_type(g, 0, 0)))
+                return NOMEM(src);
+            for (tn = lyd_child(n); tn; tn = tn->next) {
+                if (is(tn, "id"))
+                    t->id = u32(tn);
+                else if (is(tn, "required"))
+                    t->required = ((const struct lyd_node_term *)tn)->value.boolean ? 1 : 0;
+                else if (is(tn, "entry")) {
+                    if (issu_cap_type_add_entry(t, u32(tn)))
+                        return NOMEM(src);
+                } else
+                    return unexpected(tn, src, err, errlen);
+            }
+        } else {
+            return unexpected(n, src, err, errlen);
+        }
+    }
+    return ISSU_OK;
+}
+
+static int
+conv_entity(const struct lyd_node *en, struct issu_client *c, const char *src, char *err, size_t errlen)
+{
+    const struct lyd_node *n;
+    struct issu_entity *e;
+
+    if (!(e = issu_client_add_entity(c, 0, NULL)))
+        return NOMEM(src);
+    for (n = lyd_child(en); n; n = n->next) {
+        if (is(n, "id"))
+            e->id = u32(n);
+        else if (is(n, "session-name")) {
+            if (issu_strset(&e->session_name, lyd_get_value(n)))
+                return NOMEM(src);
+        } else if (is(n, "message-group"))
+            e->msg_group = u32(n);
+        else if (is(n, "capability-group"))
+            e->cap_group = u32(n);
+        else if (is(n, "session-id"))
+            e->session_id = u32(n);
+        else if (is(n, "transport-mtu"))
+            e->transport_mtu = u32(n);
+        else
+            return unexpected(n, src, err, errlen);
+    }
+    return ISSU_OK;
+}
+
+static int
+conv_client(const struct lyd_node *cn, struct issu_image *img, const char *src, char *err, size_t errlen)
+{
+    const struct lyd_node *n;
+    struct issu_client *c;
+    int rc;
+
+    if (!(c = issu_image_add_client(img, 0, NULL)))
+        return NOMEM(src);
+    for (n = lyd_child(cn); n; n = n->next) {
+        if (is(n, "id")) {
+            c->id = u32(n);
+        } else if (is(n, "name")) {
+            if (issu_strset(&c->name, lyd_get_value(n)))
+                return NOMEM(src);
+        } else if (is(n, "base")) {
+            c->base = ((const struct lyd_node_term *)n)->value.boolean ? 1 : 0;
+        } else if (is(n, "optional")) {
+            c->optional = ((const struct lyd_node_term *)n)->value.boolean ? 1 : 0;
+        } else if (is(n, "policy")) {
+            if (issu_policy_parse(lyd_get_value(n), &c->policy))
+                return unexpected(n, src, err, errlen);
+        } else if (is(n, "prerequisite")) {
+            if (issu_client_add_prereq(c, u32(n)))
+                return NOMEM(src);
+        } else if (is(n, "message-group")) {
+            if ((rc = conv_msg_group(n, c, src, err, errlen)))
+                return rc;
+        } else if (is(n, "capability-group")) {
+            if ((rc = conv_cap_group(n, c, src, err, errlen)))
+                return rc;
+        } else if (is(n, "entity")) {
+            if ((rc = conv_entity(n, c, src, err, errlen)))
+                return rc;
+        } else {
+            return unexpected(n, src, err, errlen);
+        }
+    }
+    return ISSU_OK;
+}
+
+int
+issu_manifest_from_tree(const struct lyd_node *image_node, const char *source_name, struct issu_image **out,
+        char *err, size_t errlen)
+{
+    const char *src = source_name ? source_name : "<tree>";
+    const struct lyd_node *n;
+    struct issu_image *img = NULL;
+    char vmsg[1024];
+    int rc = ISSU_OK;
+
+    *out = NULL;
+    if (!image_node || !image_node->schema || strcmp(image_node->schema->name, "image") ||
+            strcmp(image_node->schema->module->name, ISSU_MANIFEST_MODULE)) {
+        rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: no %s:image container", src, ISSU_MANIFEST_MODULE);
+        goto cleanup;
+    }
+    if (!(img = issu_image_new(NULL, NULL))) {
+        rc = NOMEM(src);
+        goto cleanup;
+    }
+    for (n = lyd_child(image_node); n; n = n->next) {
+        if (is(n, "name") || is(n, "version") || is(n, "description")) {
+            char **dst = is(n, "name") ? &img->name : is(n, "version") ? &img->version : &img->description;
+
+            if (issu_strset(dst, lyd_get_value(n))) {
+                rc = NOMEM(src);
+                goto cleanup;
+            }
+        } else if (is(n, "transport-mtu")) {
+            img->transport_mtu = u32(n);
+        } else if (is(n, "client")) {
+            ISSU_CHECK_GOTO(conv_client(n, img, src, err, errlen), rc);
+        } else {
+            rc = unexpected(n, src, err, errlen);
+            goto cleanup;
+        }
+    }
+    if ((rc = issu_image_validate(img, vmsg, sizeof vmsg))) {
+        set_err(err, errlen, rc, "%s: %s", src, vmsg);
+        goto cleanup;
+    }
+    *out = img;
+    img = NULL;
+
+cleanup:
+    issu_image_free(img);
+    return rc;
+}
+
+/* ---- parsing ---- */
+
+/* @p buf is NUL-terminated at buf[len] and holds no other NUL. */
+static int
+load_buf(struct ly_ctx *ctx, const char *buf, size_t len, int format, const char *src, struct issu_image **out,
+        char *err, size_t errlen)
+{
+    struct ly_ctx *own = NULL;
+    struct lyd_node *tree = NULL;
+    uint32_t logopts = LY_LOSTORE;
+    const char *p = buf;
+    LYD_FORMAT lyfmt;
+    int rc = ISSU_OK, tmplog = 0;
+
+    /* skip a UTF-8 byte order mark and leading white space */
+    if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+        p += 3;
+    p += strspn(p, " \t\r\n");
+    if (!*p) {
+        rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: file is empty", src);
+        goto cleanup;
+    }
+    if (format == ISSU_MANIFEST_AUTO)
+        format = *p == '{' ? ISSU_MANIFEST_JSON : *p == '<' ? ISSU_MANIFEST_XML : ISSU_MANIFEST_AUTO;
+    if (format == ISSU_MANIFEST_JSON) {
+        lyfmt = LYD_JSON;
+    } else if (format == ISSU_MANIFEST_XML) {
+        lyfmt = LYD_XML;
+    } else {
+        rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: neither JSON (starting with '{') nor XML (starting with '<')",
+                src);
+        goto cleanup;
+    }
+
+    if (!ctx) {
+        if ((rc = issu_ly_ctx_new(&own))) {
+            set_err(err, errlen, rc, "%s: cannot create a libyang context with module %s (%s)", src,
+                    ISSU_MANIFEST_MODULE, issu_strerror(rc));
+            goto cleanup;
+        }
+        ctx = own;
+    }
+
+    ly_temp_log_options(&logopts);
+    tmplog = 1;
+    ly_err_clean(ctx, NULL);
+    if (lyd_parse_data_mem(ctx, p, lyfmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+            LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
+        ly_first_error(ctx, src, err, errlen);
+        rc = ISSU_ERR_INVAL;
+        goto cleanup;
+    }
+    if (!tree) {
+        rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: no %s:image container", src, ISSU_MANIFEST_MODULE);
+        goto cleanup;
+    }
+    if (tree->next || tree->prev != tree) {
+        struct lyd_node *other = !strcmp(LYD_NAME(tree), "image") ? tree->next : tree;
+
+        rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: unexpected top-level node \"%s\" (one %s:image per file)",
+                src, LYD_NAME(other), ISSU_MANIFEST_MODULE);
+        goto cleanup;
+    }
+    rc = issu_manifest_from_tree(tree, src, out, err, errlen);
+
+cleanup:
+    if (tmplog) {
+        ly_err_clean(ctx, NULL);
+        ly_temp_log_options(NULL);
+    }
+    lyd_free_all(tree);
+    ly_ctx_destroy(own);
+    return rc;
+}
+
+static int
+check_text(const char *data, size_t len, const char *src, char *err, size_t errlen)
+{
+    const char *nul;
+
+    if (len > ISSU_MANIFEST_MAX_SIZE)
+        return set_err(err, errlen, ISSU_ERR_INVAL, "%s: input is %zu bytes; manifests are limited to 16 MiB",
+                src, len);
+    if ((nul = memchr(data, '\0', len)))
+        return set_err(err, errlen, ISSU_ERR_INVAL, "%s: byte %zu is a NUL character; a manifest is text", src,
+                (size_t)(nul - data));
+    return ISSU_OK;
+}
+
+int
+issu_manifest_load_mem(struct ly_ctx *ctx, const char *data, size_t len, int format, const char *source_name,
+        struct issu_image **out, char *err, size_t errlen)
+{
+    const char *src = source_name ? source_name : "<memory>";
+    char *buf = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!data && len)
+        return set_err(err, errlen, ISSU_ERR_INVAL, "%s: no data", src);
+    if (len == 0)
+        return set_err(err, errlen, ISSU_ERR_INVAL, "%s: file is empty", src);
+    ISSU_CHECK_GOTO(check_text(data, len, src, err, errlen), rc);
+    buf = malloc(len + 1);
+    if (!buf) {
+        rc = NOMEM(src);
+        goto cleanup;
+    }
+    memcpy(buf, data, len);
+    buf[len] = '\0';
+    rc = load_buf(ctx, buf, len, format, src, out, err, errlen);
+
+cleanup:
+    free(buf);
+    return rc;
+}
+
+static int
+format_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+
+    if (dot && !strchr(dot, '/')) {
+        if (!strcasecmp(dot, ".json"))
+            return ISSU_MANIFEST_JSON;
+        if (!strcasecmp(dot, ".xml"))
+            return ISSU_MANIFEST_XML;
+    }
+    return ISSU_MANIFEST_AUTO;
+}
+
+int
+issu_manifest_load_file(struct ly_ctx *ctx, const char *path, struct issu_image **out, char *err, size_t errlen)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t len = 0;
+    ssize_t r;
+    int fd = -1, rc = ISSU_OK;
+
+    *out = NULL;
+    if (!path || !path[0])
+        return set_err(err, errlen, ISSU_ERR_INVAL, "no manifest file given");
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        rc = set_err(err, errlen, ISSU_ERR_IO, "%s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (fstat(fd, &st) < 0) {
+        rc = set_err(err, errlen, ISSU_ERR_IO, "%s: %s", path, strerror(errno));
+        goto cleanup;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        rc = set_err(err, errlen, ISSU_ERR_IO, "%s: not a regular file", path);
+        goto cleanup;
+    }
+    if ((unsigned long long)st.st_size > ISSU_MANIFEST_MAX_SIZE) {
+        rc = set_err(err, errlen, ISSU_ERR_IO, "%s: file is %lld bytes; manifests are limited to 16 MiB", path,
+                (long long)st.st_size);
+        goto cleanup;
+    }
+    if (st.st_size == 0) {
+        rc = set_err(err, errlen, ISSU_ERR_IO, "%s: file is empty", path);
+        goto cleanup;
+    }
+    /* read at most the size fstat() saw: a file growing meanwhile cannot push us over the limit */
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf) {
+        rc = NOMEM(path);
+        goto cleanup;
+    }
+    while (len < (size_t)st.st_size) {
+        r = read(fd, buf + len, (size_t)st.st_size - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            rc = set_err(err, errlen, ISSU_ERR_IO, "%s: %s", path, strerror(errno));
+            goto cleanup;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    buf[len] = '\0';
+    ISSU_CHECK_GOTO(check_text(buf, len, path, err, errlen), rc);
+    rc = load_buf(ctx, buf, len, format_of(path), path, out, err, errlen);
+
+cleanup:
+    if (fd >= 0)
+        close(fd);
+    free(buf);
+    return rc;
+}
