@@ -1,1 +1,425 @@
-/* rules.c - placeholder, being written */
+/*
+ * rules.c - the negotiation rules (rules.h, DOMAIN.md "The rules our core
+ * implements"). Pure functions over image data and snapshots; no I/O.
+ */
+#include "rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "issu_err.h"
+
+#define MAX_REASONS 3 /* listed in full; the rest are counted */
+
+/* A small append-only string for reasons. */
+struct sbuf {
+    char *s;
+    size_t len, cap;
+    unsigned items, dropped;
+    int oom;
+};
+
+static void sb_vadd(struct sbuf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    int n;
+
+    if (b->oom)
+        return;
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return;
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->len + (size_t)n + 1) * 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    b->len += (size_t)n;
+}
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    sb_vadd(b, fmt, ap);
+    va_end(ap);
+}
+
+/* One more problem: listed while there are few, counted after. */
+static void sb_item(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (b->items >= MAX_REASONS) {
+        b->dropped++;
+        return;
+    }
+    if (b->items++)
+        sb_add(b, "; ");
+    va_start(ap, fmt);
+    sb_vadd(b, fmt, ap);
+    va_end(ap);
+}
+
+static char *sb_finish(struct sbuf *b)
+{
+    if (b->dropped)
+        sb_add(b, "; and %u more", b->dropped);
+    if (b->oom) {
+        free(b->s);
+        return NULL;
+    }
+    return b->s;
+}
+
+static const char *side_name(uint8_t s)
+{
+    return issu_side_name(s);
+}
+
+/* Print a side's entries as "1,2,3" (or "none"). */
+static void sb_entries(struct sbuf *b, const struct issu_cap_type *t)
+{
+    uint32_t i;
+
+    if (!t || !t->n_entries) {
+        sb_add(b, "none");
+        return;
+    }
+    for (i = 0; i < t->n_entries && i < 8; i++)
+        sb_add(b, "%s%u", i ? "," : "", t->entries[i]);
+    if (t->n_entries > 8)
+        sb_add(b, ",...");
+}
+
+/* Highest entry in both sorted lists; 0 when none (found = 0). */
+static int common_entry(const struct issu_cap_type *a, const struct issu_cap_type *b,
+                        uint32_t *entry)
+{
+    uint32_t i = a->n_entries, j = b->n_entries;
+
+    while (i && j) {
+        uint32_t x = a->entries[i - 1], y = b->entries[j - 1];
+        if (x == y) {
+            *entry = x;
+            return 1;
+        }
+        if (x > y)
+            i--;
+        else
+            j--;
+    }
+    return 0;
+}
+
+int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
+                       const struct issu_w_nego *peer,
+                       struct issu_neg_version *versions, uint32_t *n_versions,
+                       struct issu_neg_cap *caps, uint32_t *n_caps, uint8_t *raw, char **reason)
+{
+    const struct issu_msg_type *lt = local->msgs ? local->msgs->types : NULL;
+    const struct issu_cap_type *lc = local->caps ? local->caps->types : NULL;
+    uint32_t nlt = local->msgs ? local->msgs->n_types : 0;
+    uint32_t nlc = local->caps ? local->caps->n_types : 0;
+    int local_active = local->side == ISSU_SIDE_ACTIVE;
+    struct sbuf sb = {0};
+    uint32_t i = 0, j = 0, nv = 0, nc = 0;
+    int bad = 0;
+
+    /* Message types: merge the two sorted lists by id. */
+    while (i < nlt || j < peer->n_types) {
+        const struct issu_msg_type *l = i < nlt ? &lt[i] : NULL;
+        const struct issu_w_range *p = j < peer->n_types ? &peer->types[j] : NULL;
+        struct issu_neg_version *v = &versions[nv++];
+
+        memset(v, 0, sizeof(*v));
+        if (l && (!p || l->id < p->id)) {
+            v->msg_type = l->id;
+            sb_item(&sb, "message type %u unknown to %s", l->id, side_name(peer_side));
+            bad = 1;
+            i++;
+        } else if (p && (!l || p->id < l->id)) {
+            v->msg_type = p->id;
+            sb_item(&sb, "message type %u unknown to %s", p->id, side_name(local->side));
+            bad = 1;
+            j++;
+        } else {
+            uint32_t llo = issu_msg_type_low(l), lhi = issu_msg_type_high(l);
+            uint32_t lo = llo > p->low ? llo : p->low, hi = lhi < p->high ? lhi : p->high;
+
+            v->msg_type = l->id;
+            if (lo <= hi) {
+                /* rule 1: the highest version in both ranges (ranges are contiguous) */
+                v->version = hi;
+                v->mtu = l->versions[hi - llo].mtu;
+            } else {
+                sb_item(&sb, "no common version for message type %u: active %u~%u, standby %u~%u",
+                        l->id, local_active ? llo : p->low, local_active ? lhi : p->high,
+                        local_active ? p->low : llo, local_active ? p->high : lhi);
+                bad = 1;
+            }
+            i++;
+            j++;
+        }
+    }
+
+    /* Capability types: rule 2. */
+    i = j = 0;
+    while (i < nlc || j < peer->n_caps) {
+        const struct issu_cap_type *l = i < nlc ? &lc[i] : NULL;
+        const struct issu_cap_type *p = j < peer->n_caps ? &peer->caps[j] : NULL;
+        struct issu_neg_cap *c = &caps[nc++];
+
+        memset(c, 0, sizeof(*c));
+        if (l && (!p || l->id < p->id)) {
+            c->cap_type = l->id;
+            c->required = (uint8_t)(l->required ? 1 : 0);
+            if (l->required) {
+                sb_item(&sb, "required capability %u missing on %s", l->id, side_name(peer_side));
+                bad = 1;
+            }
+            i++;
+        } else if (p && (!l || p->id < l->id)) {
+            c->cap_type = p->id;
+            c->required = (uint8_t)(p->required ? 1 : 0);
+            if (p->required) {
+                sb_item(&sb, "required capability %u missing on %s", p->id, side_name(local->side));
+                bad = 1;
+            }
+            j++;
+        } else {
+            c->cap_type = l->id;
+            c->required = (uint8_t)((l->required || p->required) ? 1 : 0);
+            if (!l->n_entries && !p->n_entries) {
+                c->result = 1; /* "No cap value assigned" */
+            } else if (common_entry(l, p, &c->entry)) {
+                c->result = 1;
+                c->has_entry = 1;
+            } else if (c->required) {
+                if (sb.items < MAX_REASONS) {
+                    sb_item(&sb, "no common entry for required capability %u: active ", l->id);
+                    sb_entries(&sb, local_active ? l : p);
+                    sb_add(&sb, ", standby ");
+                    sb_entries(&sb, local_active ? p : l);
+                } else {
+                    sb.dropped++;
+                }
+                bad = 1;
+            }
+            i++;
+            j++;
+        }
+    }
+
+    *n_versions = nv;
+    *n_caps = nc;
+    *raw = bad ? ISSU_RES_INCOMPATIBLE : ISSU_RES_COMPATIBLE;
+    *reason = NULL;
+    if (bad) {
+        *reason = sb_finish(&sb);
+        if (!*reason)
+            return ISSU_ERR_NOMEM;
+    } else {
+        free(sb.s);
+    }
+    return ISSU_OK;
+}
+
+uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
+                          uint8_t *has_policy)
+{
+    *has_policy = (uint8_t)(a != ISSU_POLICY_NONE || b != ISSU_POLICY_NONE);
+    if (raw == ISSU_RES_UNKNOWN)
+        return raw;
+    if (a == ISSU_POLICY_DENY || b == ISSU_POLICY_DENY)
+        return ISSU_RES_INCOMPATIBLE;
+    if (raw == ISSU_RES_INCOMPATIBLE &&
+        (a == ISSU_POLICY_ALLOW_DEGRADED || b == ISSU_POLICY_ALLOW_DEGRADED))
+        return ISSU_RES_COMPATIBLE;
+    return raw;
+}
+
+/* ------------------------------------------------------- clients, verdict */
+
+enum { UNSEEN = 0, VISITING, DONE };
+
+struct fin {
+    struct issu_snapshot *s;
+    uint8_t *state;
+    const char *local_side, *peer_side;
+};
+
+static char *xstrdup_printf(const char *fmt, ...)
+{
+    struct sbuf sb = {0};
+    va_list ap;
+
+    va_start(ap, fmt);
+    sb_vadd(&sb, fmt, ap);
+    va_end(ap);
+    if (sb.oom || !sb.s) {
+        free(sb.s);
+        return NULL;
+    }
+    return sb.s;
+}
+
+/* The client's own result from its sessions (or its absence). */
+static int own_result(struct fin *f, struct issu_client_result *c)
+{
+    uint32_t k;
+
+    if (f->s->peer_state != ISSU_PEER_UP) {
+        c->result = ISSU_RES_UNKNOWN; /* nothing negotiated: no verdict either */
+        return ISSU_OK;
+    }
+    if (c->presence != ISSU_PRESENT_BOTH) {
+        c->result = ISSU_RES_INCOMPATIBLE;
+        c->reason = xstrdup_printf("client present only on %s",
+                                   c->presence == ISSU_PRESENT_LOCAL ? f->local_side : f->peer_side);
+        return c->reason ? ISSU_OK : ISSU_ERR_NOMEM;
+    }
+    if (c->reason) /* an entity present on one side only, set by the builder */
+        return ISSU_OK;
+    c->result = ISSU_RES_COMPATIBLE;
+    for (k = 0; k < c->n_sessions; k++) {
+        const struct issu_session *ss = &f->s->sessions[c->first_session + k];
+        if (ss->result == ISSU_RES_UNKNOWN) {
+            c->result = ISSU_RES_UNKNOWN;
+            return ISSU_OK;
+        }
+        if (ss->result != ISSU_RES_COMPATIBLE && c->result == ISSU_RES_COMPATIBLE) {
+            c->result = ISSU_RES_INCOMPATIBLE;
+            if (c->n_sessions == 1)
+                c->reason = xstrdup_printf("%s", ss->reason ? ss->reason : "incompatible");
+            else
+                c->reason = xstrdup_printf("entity %u: %s", ss->entity_id,
+                                           ss->reason ? ss->reason : "incompatible");
+            if (!c->reason)
+                return ISSU_ERR_NOMEM;
+        }
+    }
+    return ISSU_OK;
+}
+
+static int effective(struct fin *f, uint32_t idx);
+
+static int effective(struct fin *f, uint32_t idx)
+{
+    struct issu_client_result *c = &f->s->clients[idx];
+    uint32_t k;
+
+    if (f->state[idx] != UNSEEN)
+        return ISSU_OK; /* done, or a cycle across the two images: stop here */
+    f->state[idx] = VISITING;
+    c->effective = c->result;
+    if (c->result == ISSU_RES_INCOMPATIBLE) {
+        c->chain = malloc(sizeof(*c->chain));
+        if (!c->chain)
+            return ISSU_ERR_NOMEM;
+        c->chain[0] = c->id;
+        c->n_chain = 1;
+    }
+    for (k = 0; k < c->n_prereqs && c->effective == ISSU_RES_COMPATIBLE; k++) {
+        const struct issu_client_result *p = issu_snapshot_client(f->s, c->prereqs[k]);
+        uint32_t pidx;
+
+        if (!p) {
+            c->effective = ISSU_RES_INCOMPATIBLE;
+            c->reason = xstrdup_printf("prerequisite %u is in neither image", c->prereqs[k]);
+            c->chain = malloc(sizeof(*c->chain));
+            if (!c->reason || !c->chain)
+                return ISSU_ERR_NOMEM;
+            c->chain[0] = c->id;
+            c->n_chain = 1;
+            break;
+        }
+        pidx = (uint32_t)(p - f->s->clients);
+        ISSU_CHECK(effective(f, pidx));
+        if (p->effective == ISSU_RES_UNKNOWN) {
+            c->effective = ISSU_RES_UNKNOWN;
+        } else if (p->effective == ISSU_RES_INCOMPATIBLE && f->state[pidx] == DONE) {
+            c->effective = ISSU_RES_INCOMPATIBLE;
+            free((char *)c->reason);
+            c->reason = xstrdup_printf("prerequisite %u %s is incompatible", p->id, p->name);
+            c->chain = malloc(sizeof(*c->chain) * (1 + (size_t)p->n_chain));
+            if (!c->reason || !c->chain)
+                return ISSU_ERR_NOMEM;
+            c->chain[0] = c->id;
+            memcpy(c->chain + 1, p->chain, sizeof(*c->chain) * p->n_chain);
+            c->n_chain = 1 + p->n_chain;
+        }
+    }
+    f->state[idx] = DONE;
+    return ISSU_OK;
+}
+
+int issu_rules_finish(struct issu_snapshot *s, const char *local_side, const char *peer_side)
+{
+    struct fin f = {s, NULL, local_side, peer_side};
+    struct sbuf sb = {0};
+    const struct issu_client_result *base_bad = NULL;
+    uint32_t i, n_bad = 0;
+    int rc = ISSU_OK, unknown = 0;
+
+    f.state = calloc(s->n_clients ? s->n_clients : 1, 1);
+    ISSU_CHECK_MEM(f.state, rc);
+    for (i = 0; i < s->n_clients; i++) {
+        struct issu_client_result *c = &s->clients[i];
+        c->counts = (uint8_t)!(c->presence != ISSU_PRESENT_BOTH && c->optional);
+        ISSU_CHECK_GOTO(own_result(&f, c), rc);
+    }
+    for (i = 0; i < s->n_clients; i++)
+        ISSU_CHECK_GOTO(effective(&f, i), rc);
+
+    for (i = 0; i < s->n_clients; i++) {
+        const struct issu_client_result *c = &s->clients[i];
+        if (!c->counts)
+            continue;
+        if (c->effective == ISSU_RES_UNKNOWN)
+            unknown = 1;
+        if (c->effective != ISSU_RES_INCOMPATIBLE)
+            continue;
+        if (c->base && !base_bad)
+            base_bad = c;
+        n_bad++;
+    }
+    if (unknown) {
+        s->verdict = ISSU_VERDICT_UNKNOWN;
+    } else if (base_bad) {
+        s->verdict = ISSU_VERDICT_INCOMPATIBLE;
+        sb_add(&sb, "base client %u %s is incompatible: %s", base_bad->id, base_bad->name,
+               base_bad->reason ? base_bad->reason : "incompatible");
+    } else if (n_bad) {
+        s->verdict = ISSU_VERDICT_BASE_LEVEL;
+        sb_add(&sb, "%u client%s incompatible: ", n_bad, n_bad == 1 ? "" : "s");
+        for (i = 0; i < s->n_clients; i++) {
+            const struct issu_client_result *c = &s->clients[i];
+            if (c->counts && c->effective == ISSU_RES_INCOMPATIBLE)
+                sb_item(&sb, "%u %s", c->id, c->name);
+        }
+    } else {
+        s->verdict = ISSU_VERDICT_COMPATIBLE;
+    }
+    if (s->verdict == ISSU_VERDICT_INCOMPATIBLE || s->verdict == ISSU_VERDICT_BASE_LEVEL) {
+        s->verdict_reason = sb_finish(&sb);
+        ISSU_CHECK_MEM(s->verdict_reason, rc);
+        sb.s = NULL;
+    }
+
+cleanup:
+    free(sb.s);
+    free(f.state);
+    return rc;
+}
