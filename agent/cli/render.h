@@ -1,0 +1,42 @@
+/*
+ * render.h - issu-report trees as the operator's `show issu` text.
+ *
+ * Every function takes the node whose children are grouping ir:report (the
+ * container upgrade-report of `issuctl check`, or the state container the
+ * NETCONF face returns) and prints the seed's layout: field names, order,
+ * separators and indentation of the vendor's commands, so scripts that read
+ * a router's output read ours. Missing ids return ISSU_ERR_NOTFOUND.
+ */
+#ifndef ISSU_RENDER_H
+#define ISSU_RENDER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct lyd_node;
+
+/** First child of @p parent named @p name, or NULL. */
+const struct lyd_node *issu_tree_child(const struct lyd_node *parent, const char *name);
+/** Its value as a string, or @p dflt. */
+const char *issu_tree_str(const struct lyd_node *parent, const char *name, const char *dflt);
+/** Its value as a number, or @p dflt. */
+uint32_t issu_tree_u32(const struct lyd_node *parent, const char *name, uint32_t dflt);
+
+/** The client / session list entry with the given key, or NULL. */
+const struct lyd_node *issu_tree_client(const struct lyd_node *report, uint32_t id);
+const struct lyd_node *issu_tree_session(const struct lyd_node *report, uint32_t sid);
+
+/** show issu clients */
+int issu_render_clients(FILE *f, const struct lyd_node *report);
+/** show issu sessions <client> (0: every client) */
+int issu_render_sessions(FILE *f, const struct lyd_node *report, uint32_t client_id);
+/** show issu negotiated version <session> */
+int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint32_t sid);
+/** show issu negotiated capability <session> */
+int issu_render_negotiated_capability(FILE *f, const struct lyd_node *report, uint32_t sid);
+/** The verdict, both endpoints, and every client's result with its reason and chain. */
+int issu_render_verdict(FILE *f, const struct lyd_node *report);
+/** The whole check report: verdict, clients, then each session's three views. */
+int issu_render_check(FILE *f, const struct lyd_node *report);
+
+#endif
