@@ -71,24 +71,108 @@ cleanup:
 /* ---- libyang errors ---- */
 
 /*
- * libyang 2.1 stores the location as 'Data location "/path", line number N.'
- * (or 'Schema location ...'); pull out the path and the line.
+ * Copy a libyang message on one line: white space runs become one space and
+ * a quoted fragment of the input is cut after 40 characters (libyang quotes
+ * the rest of the input after a syntax error, newlines included).
  */
 static void
-ly_first_error(const struct ly_ctx *ctx, const char *src, char *err, size_t errlen)
+clean_msg(const char *msg, char *out, size_t outlen)
 {
-    const struct ly_err_item *e = ly_err_first(ctx), *first = NULL;
-    const char *loc, *q, *ln;
-    char path[512] = "";
-    unsigned long line = 0;
-    size_t mlen, plen;
+    size_t o = 0, quoted = 0;
+    int inq = 0, cut = 0;
+    const char *m;
 
-    for (; e; e = e->next) {
-        if (e->level == LY_LLERR) {
-            first = e;
-            break;
+    for (m = msg; *m && o + 4 < outlen; m++) {
+        if (*m == '"') {
+            if (inq && cut)
+                out[o++] = '.', out[o++] = '.', out[o++] = '.';
+            inq = !inq;
+            quoted = 0;
+            cut = 0;
+        } else if (inq && ++quoted > 40) {
+            cut = 1;
+            continue;
+        } else if (strchr(" \t\r\n", *m)) {
+            if (o && out[o - 1] == ' ')
+                continue;
+            out[o++] = ' ';
+            continue;
         }
+        out[o++] = *m;
     }
+    while (o && (out[o - 1] == '.' || out[o - 1] == ' ') && !(o >= 3 && !strncmp(out + o - 3, "...", 3)))
+        o--;
+    out[o] = '\0';
+}
+
+/*
+ * A validation error on a missing mandatory node names only the schema path
+ * ("/issu-manifest:image/client/name"); find the data instance lacking it in
+ * the parse-only @p tree and return its data path (malloc'd) or NULL.
+ */
+static char *
+locate_missing(const struct lyd_node *tree, const char *schema_path)
+{
+    const char *slash = strrchr(schema_path, '/');
+    struct ly_set *set = NULL;
+    char *xpath = NULL, *dpath = NULL, *res = NULL;
+
+    if (!tree || !slash || slash == schema_path)
+        return NULL;
+    if (asprintf(&xpath, "%.*s[not(%s)]", (int)(slash - schema_path), schema_path, slash + 1) < 0) {
+        xpath = NULL;
+        goto cleanup;
+    }
+    if (lyd_find_xpath(tree, xpath, &set) || !set->count)
+        goto cleanup;
+    if (!(dpath = lyd_path(set->dnodes[0], LYD_PATH_STD, NULL, 0)))
+        goto cleanup;
+    if (asprintf(&res, "%s%s", dpath, slash) < 0)
+        res = NULL;
+
+cleanup:
+    ly_set_free(set, NULL);
+    free(xpath);
+    free(dpath);
+    return res;
+}
+
+/*
+ * libyang 2.1 stores the location as 'Data location "/path", line number N.'
+ * or 'Schema location "/path".'; report the first error with its line and
+ * data path (@p line_base lines were skipped before the input libyang saw).
+ * @p tree is a parse-only tree of the same input (or NULL) used to
+ * turn a schema path into a data path.
+ */
+static const struct ly_err_item *
+first_error(const struct ly_ctx *ctx)
+{
+    const struct ly_err_item *e;
+
+    for (e = ly_err_first(ctx); e; e = e->next) {
+        if (e->level == LY_LLERR)
+            return e;
+    }
+    return NULL;
+}
+
+/* The error names a schema node only (no data location). */
+static int
+schema_located(const struct ly_err_item *e)
+{
+    return e && e->path && strstr(e->path, "chema location \"") && !strstr(e->path, "ata location \"");
+}
+
+static void
+ly_first_error(const struct ly_ctx *ctx, const struct lyd_node *tree, unsigned long line_base, const char *src,
+        char *err, size_t errlen)
+{
+    const struct ly_err_item *first = first_error(ctx);
+    const char *loc, *q, *ln;
+    char path[512] = "", msg[512], *dpath = NULL;
+    unsigned long line = 0;
+    size_t plen;
+
     if (!first || !first->msg) {
         set_err(err, errlen, 0, "%s: invalid manifest (no detail from libyang)", src);
         return;
@@ -102,23 +186,24 @@ ly_first_error(const struct ly_ctx *ctx, const char *src, char *err, size_t errl
                 plen = sizeof path - 1;
             memcpy(path, q, plen);
             path[plen] = '\0';
+            if (schema_located(first) && (dpath = locate_missing(tree, path)))
+                snprintf(path, sizeof path, "%s", dpath);
         } else if (loc[0] == '/') {
             snprintf(path, sizeof path, "%s", loc);
         }
         if ((ln = strstr(loc, "line number ")))
-            line = strtoul(ln + strlen("line number "), NULL, 10);
+            line = strtoul(ln + strlen("line number "), NULL, 10) + line_base;
     }
-    mlen = strlen(first->msg);
-    if (mlen && first->msg[mlen - 1] == '.')
-        mlen--;
+    free(dpath);
+    clean_msg(first->msg, msg, sizeof msg);
     if (line && path[0])
-        set_err(err, errlen, 0, "%s: line %lu: %s: %.*s", src, line, path, (int)mlen, first->msg);
+        set_err(err, errlen, 0, "%s: line %lu: %s: %s", src, line, path, msg);
     else if (line)
-        set_err(err, errlen, 0, "%s: line %lu: %.*s", src, line, (int)mlen, first->msg);
+        set_err(err, errlen, 0, "%s: line %lu: %s", src, line, msg);
     else if (path[0])
-        set_err(err, errlen, 0, "%s: %s: %.*s", src, path, (int)mlen, first->msg);
+        set_err(err, errlen, 0, "%s: %s: %s", src, path, msg);
     else
-        set_err(err, errlen, 0, "%s: %.*s", src, (int)mlen, first->msg);
+        set_err(err, errlen, 0, "%s: %s", src, msg);
 }
 
 /* ---- tree -> image ---- */
@@ -343,6 +428,24 @@ cleanup:
 
 /* ---- parsing ---- */
 
+/* lyd_parse_data() on a NUL-terminated string; *used = bytes consumed. */
+static LY_ERR
+parse_str(struct ly_ctx *ctx, const char *str, LYD_FORMAT fmt, uint32_t popts, uint32_t vopts,
+        struct lyd_node **tree, size_t *used)
+{
+    struct ly_in *in = NULL;
+    LY_ERR r;
+
+    *tree = NULL;
+    if ((r = ly_in_new_memory(str, &in)))
+        return r;
+    r = lyd_parse_data(ctx, NULL, in, fmt, popts, vopts, tree);
+    if (used)
+        *used = ly_in_parsed(in);
+    ly_in_free(in, 0);
+    return r;
+}
+
 /* @p buf is NUL-terminated at buf[len] and holds no other NUL. */
 static int
 load_buf(struct ly_ctx *ctx, const char *buf, size_t len, int format, const char *src, struct issu_image **out,
@@ -351,15 +454,20 @@ load_buf(struct ly_ctx *ctx, const char *buf, size_t len, int format, const char
     struct ly_ctx *own = NULL;
     struct lyd_node *tree = NULL;
     uint32_t logopts = LY_LOSTORE;
-    const char *p = buf;
+    const char *p = buf, *first;
     LYD_FORMAT lyfmt;
+    size_t used = 0;
+    unsigned long skipped_lines = 0;
     int rc = ISSU_OK, tmplog = 0;
 
-    /* skip a UTF-8 byte order mark and leading white space */
+    /* skip a UTF-8 byte order mark */
     if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
         p += 3;
-    p += strspn(p, " \t\r\n");
-    if (!*p) {
+    /* libyang 2.1 counts leading newlines of JSON twice: skip them, add them to its line numbers */
+    first = p + strspn(p, " \t\r\n");
+    for (; p < first; p++)
+        skipped_lines += *p == '\n';
+    if (!*first) {
         rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: file is empty", src);
         goto cleanup;
     }
@@ -387,10 +495,26 @@ load_buf(struct ly_ctx *ctx, const char *buf, size_t len, int format, const char
     ly_temp_log_options(&logopts);
     tmplog = 1;
     ly_err_clean(ctx, NULL);
-    if (lyd_parse_data_mem(ctx, p, lyfmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
-            LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
-        ly_first_error(ctx, src, err, errlen);
+    if (parse_str(ctx, p, lyfmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE,
+            &tree, &used) != LY_SUCCESS) {
+        /* a parse-only tree lets a schema-path error name the data instance */
+        if (schema_located(first_error(ctx)) && parse_str(ctx, p, lyfmt,
+                LYD_PARSE_STRICT | LYD_PARSE_NO_STATE | LYD_PARSE_ONLY, 0, &tree, NULL) != LY_SUCCESS) {
+            lyd_free_all(tree);
+            tree = NULL;
+        }
+        ly_first_error(ctx, tree, skipped_lines, src, err, errlen);
         rc = ISSU_ERR_INVAL;
+        goto cleanup;
+    }
+    /* libyang's JSON parser stops after the first value: anything but white space may follow */
+    if (p[used + strspn(p + used, " \t\r\n")]) {
+        size_t i, end = used + strspn(p + used, " \t\r\n"), line = 1 + skipped_lines;
+
+        for (i = 0; i < end; i++)
+            line += p[i] == '\n';
+        rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: line %zu: unexpected content after the end of the document",
+                src, line);
         goto cleanup;
     }
     if (!tree) {
