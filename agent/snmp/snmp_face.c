@@ -1,0 +1,382 @@
+/*
+ * snmp_face.c - the AgentX subagent thread of issud.
+ *
+ * One thread owns net-snmp: it connects to the master, serves requests
+ * (snmp_mib.c) and sends notifications. Everything else reaches it through
+ * a self-pipe: the hub's change listener (core thread) writes the old and new
+ * snapshot of each change, with references, and issu_snmp_stop() writes an
+ * empty message. The listener never blocks: when the pipe is full the change
+ * is dropped and counted, never waited for.
+ */
+#include "snmp_face.h"
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "hub.h"
+#include "issu_err.h"
+#include "snmp_mib.h"
+
+#define APP_NAME "issud"
+
+struct issu_snmp {
+    pthread_t thread;
+    int rfd, wfd;
+    struct issu_hub *hub;
+    issu_log_cb log;
+    void *log_arg;
+    char *socket;
+    oid root[32];
+    size_t root_len;
+
+    pthread_mutex_t mu; /* start handshake */
+    pthread_cond_t cond;
+    int state; /* 0 starting, 1 running, -1 failed */
+};
+
+/* A change handed from the core thread; {NULL, NULL} asks the thread to stop. */
+struct change_msg {
+    struct issu_snapshot *old, *cur;
+};
+
+/* Where the listener writes. Static: net-snmp allows one face per process and
+ * the hub has no unlisten, so the listener must stay safe after a stop. */
+static struct {
+    pthread_mutex_t mu;
+    int wfd;
+    struct issu_snmp *face; /* for logging from the SNMP thread only */
+    struct issu_hub *listening;
+    unsigned long dropped;
+} g_box = {PTHREAD_MUTEX_INITIALIZER, -1, NULL, NULL, 0};
+
+static void flog(struct issu_snmp *f, int level, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    if (!f || !f->log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    f->log(f->log_arg, level, buf);
+}
+
+/* Core thread: reference both snapshots and queue them; never block. */
+static void on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+{
+    struct change_msg m = {issu_snapshot_ref((struct issu_snapshot *)old),
+                           issu_snapshot_ref((struct issu_snapshot *)cur)};
+    int ok = 0;
+
+    (void)arg;
+    if (!m.cur) {
+        issu_snapshot_unref(m.old);
+        return;
+    }
+    pthread_mutex_lock(&g_box.mu);
+    if (g_box.wfd >= 0)
+        ok = write(g_box.wfd, &m, sizeof(m)) == (ssize_t)sizeof(m);
+    if (!ok)
+        g_box.dropped++;
+    pthread_mutex_unlock(&g_box.mu);
+    if (!ok) {
+        issu_snapshot_unref(m.old);
+        issu_snapshot_unref(m.cur);
+    }
+}
+
+static struct issu_snapshot *ops_snapshot(void *arg)
+{
+    return issu_hub_snapshot(((struct issu_snmp *)arg)->hub);
+}
+
+static int ops_renegotiate(void *arg, uint32_t client_id)
+{
+    struct issu_snmp *f = arg;
+    int rc = issu_hub_renegotiate(f->hub, client_id, 0, NULL);
+
+    flog(f, rc ? LOG_WARNING : LOG_INFO, "snmp: renegotiate %s%u requested by SNMP SET: %s",
+         client_id ? "client " : "all clients", client_id, rc ? issu_strerror(rc) : "done");
+    return rc;
+}
+
+/* net-snmp's own log lines go to our log callback (never to stderr). */
+static int netsnmp_log_cb(int major, int minor, void *server_arg, void *client_arg)
+{
+    struct snmp_log_message *m = server_arg;
+    char buf[512];
+    size_t n;
+
+    (void)major;
+    (void)minor;
+    (void)client_arg;
+    if (!m || !m->msg)
+        return 0;
+    snprintf(buf, sizeof(buf), "snmp: %s", m->msg);
+    n = strlen(buf);
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        buf[--n] = '\0';
+    flog(g_box.face, m->priority, "%s", buf);
+    return 0;
+}
+
+static void set_state(struct issu_snmp *f, int state)
+{
+    pthread_mutex_lock(&f->mu);
+    f->state = state;
+    pthread_cond_broadcast(&f->cond);
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* Drain the pipe: send the notifications; 1 when asked to stop. */
+static int drain(struct issu_snmp *f)
+{
+    struct change_msg m;
+    unsigned long dropped;
+    int stop = 0;
+    ssize_t n;
+
+    while ((n = read(f->rfd, &m, sizeof(m))) == (ssize_t)sizeof(m)) {
+        if (!m.cur) {
+            stop = 1;
+            continue;
+        }
+        if (!stop) {
+            unsigned lost = issu_snmp_mib_notify(m.old, m.cur);
+            if (lost)
+                flog(f, LOG_WARNING, "snmp: %u session notifications suppressed (more than %u "
+                     "in one change)", lost, ISSU_SNMP_MAX_SESSION_NOTIFS);
+        }
+        issu_snapshot_unref(m.old);
+        issu_snapshot_unref(m.cur);
+    }
+    pthread_mutex_lock(&g_box.mu);
+    dropped = g_box.dropped;
+    g_box.dropped = 0;
+    pthread_mutex_unlock(&g_box.mu);
+    if (dropped)
+        flog(f, LOG_WARNING, "snmp: %lu changes not notified (notification queue full)", dropped);
+    return stop;
+}
+
+static void *run(void *arg)
+{
+    struct issu_snmp *f = arg;
+    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f};
+    sigset_t all;
+    int stop = 0;
+
+    /* Signals belong to the daemon's main thread; a dead master socket then
+     * gives EPIPE here instead of killing the process with SIGPIPE. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+    netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
+    snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, netsnmp_log_cb, NULL);
+
+    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+    if (f->socket)
+        netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, f->socket);
+    /* Ping the master every second: a restarted snmpd gets us back within ~2 s. */
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 1);
+    /* A daemon's library: no config or persistent files, no MIB parsing, no SIGALRM. */
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+    netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+    netsnmp_set_mib_directory("");
+
+    SOCK_STARTUP;
+    if (init_agent(APP_NAME) != 0) {
+        flog(f, LOG_ERR, "snmp: net-snmp init_agent failed");
+        set_state(f, -1);
+        return NULL;
+    }
+    if (issu_snmp_mib_register(f->root, f->root_len, &ops) != 0) {
+        flog(f, LOG_ERR, "snmp: registering ISSU-NEGOTIATION-MIB failed");
+        snmp_shutdown(APP_NAME);
+        set_state(f, -1);
+        return NULL;
+    }
+    init_snmp(APP_NAME);
+    flog(f, LOG_INFO, "snmp: AgentX subagent started (master %s)",
+         f->socket ? f->socket : "net-snmp default");
+    set_state(f, 1);
+
+    while (!stop) {
+        struct timeval tv = {1, 0};
+        fd_set fds;
+        int numfds = 0, block = 0, n;
+
+        FD_ZERO(&fds);
+        snmp_select_info(&numfds, &fds, &tv, &block);
+        FD_SET(f->rfd, &fds);
+        if (f->rfd >= numfds)
+            numfds = f->rfd + 1;
+        n = select(numfds, &fds, NULL, NULL, &tv); /* tv bounds the wait: alarms too */
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            flog(f, LOG_ERR, "snmp: select: %s", strerror(errno));
+            break;
+        }
+        if (n > 0) {
+            if (FD_ISSET(f->rfd, &fds)) {
+                FD_CLR(f->rfd, &fds);
+                stop = drain(f);
+            }
+            snmp_read(&fds);
+        } else {
+            snmp_timeout();
+        }
+        run_alarms();
+        netsnmp_check_outstanding_agent_requests();
+    }
+
+    issu_snmp_mib_unregister();
+    snmp_shutdown(APP_NAME);
+    shutdown_agent();
+    SOCK_CLEANUP;
+    flog(f, LOG_INFO, "snmp: AgentX subagent stopped");
+    return NULL;
+}
+
+int issu_snmp_start(const struct issu_snmp_conf *conf, struct issu_snmp **out)
+{
+    static const oid def_root[] = {ISSU_SNMP_ROOT};
+    struct issu_snmp *f = NULL;
+    int fds[2] = {-1, -1}, rc = ISSU_OK, running = 0;
+
+    *out = NULL;
+    if (!conf || !conf->hub || (conf->root && (!conf->root_len || conf->root_len > 32)))
+        return ISSU_ERR_INVAL;
+    pthread_mutex_lock(&g_box.mu);
+    running = g_box.face != NULL;
+    pthread_mutex_unlock(&g_box.mu);
+    if (running)
+        return ISSU_ERR_INVAL;
+
+    f = calloc(1, sizeof(*f));
+    ISSU_CHECK_MEM(f, rc);
+    f->rfd = f->wfd = -1;
+    f->hub = conf->hub;
+    f->log = conf->log;
+    f->log_arg = conf->log_arg;
+    if (conf->agentx_socket) {
+        f->socket = strdup(conf->agentx_socket);
+        ISSU_CHECK_MEM(f->socket, rc);
+    }
+    if (conf->root) {
+        memcpy(f->root, conf->root, conf->root_len * sizeof(oid));
+        f->root_len = conf->root_len;
+    } else {
+        memcpy(f->root, def_root, sizeof(def_root));
+        f->root_len = OID_LENGTH(def_root);
+    }
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->cond, NULL);
+
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+        flog(f, LOG_ERR, "snmp: pipe: %s", strerror(errno));
+        rc = ISSU_ERR_IO;
+        goto cleanup;
+    }
+    f->rfd = fds[0];
+    f->wfd = fds[1];
+
+    pthread_mutex_lock(&g_box.mu);
+    g_box.wfd = f->wfd;
+    g_box.face = f;
+    g_box.dropped = 0;
+    pthread_mutex_unlock(&g_box.mu);
+    if (g_box.listening != conf->hub) {
+        ISSU_CHECK_GOTO(issu_hub_listen(conf->hub, on_change, NULL), rc);
+        g_box.listening = conf->hub;
+    }
+
+    if (pthread_create(&f->thread, NULL, run, f) != 0) {
+        flog(f, LOG_ERR, "snmp: cannot start the thread");
+        rc = ISSU_ERR_IO;
+        goto cleanup;
+    }
+    pthread_mutex_lock(&f->mu);
+    while (!f->state)
+        pthread_cond_wait(&f->cond, &f->mu);
+    pthread_mutex_unlock(&f->mu);
+    if (f->state < 0) {
+        pthread_join(f->thread, NULL);
+        rc = ISSU_ERR_IO;
+        goto cleanup;
+    }
+    *out = f;
+    return ISSU_OK;
+
+cleanup:
+    if (f) {
+        pthread_mutex_lock(&g_box.mu);
+        if (g_box.face == f) {
+            g_box.wfd = -1;
+            g_box.face = NULL;
+        }
+        pthread_mutex_unlock(&g_box.mu);
+        if (f->rfd >= 0)
+            close(f->rfd);
+        if (f->wfd >= 0)
+            close(f->wfd);
+        pthread_mutex_destroy(&f->mu);
+        pthread_cond_destroy(&f->cond);
+        free(f->socket);
+        free(f);
+    }
+    return rc;
+}
+
+void issu_snmp_stop(struct issu_snmp *f)
+{
+    struct change_msg m = {NULL, NULL};
+    ssize_t w;
+
+    if (!f)
+        return;
+    /* The pipe may be full of changes: keep trying until the stop is queued. */
+    for (;;) {
+        pthread_mutex_lock(&g_box.mu);
+        w = write(f->wfd, &m, sizeof(m));
+        pthread_mutex_unlock(&g_box.mu);
+        if (w == (ssize_t)sizeof(m) || (w < 0 && errno != EAGAIN && errno != EINTR))
+            break;
+        usleep(1000);
+    }
+    pthread_join(f->thread, NULL);
+
+    pthread_mutex_lock(&g_box.mu);
+    g_box.wfd = -1;
+    g_box.face = NULL;
+    pthread_mutex_unlock(&g_box.mu);
+    /* Changes queued after the stop message: drop their references. */
+    while (read(f->rfd, &m, sizeof(m)) == (ssize_t)sizeof(m)) {
+        issu_snapshot_unref(m.old);
+        issu_snapshot_unref(m.cur);
+    }
+    close(f->rfd);
+    close(f->wfd);
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->cond);
+    free(f->socket);
+    free(f);
+}

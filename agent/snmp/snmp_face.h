@@ -1,0 +1,47 @@
+/*
+ * snmp_face.h - issud's SNMP face: ISSU-NEGOTIATION-MIB as an AgentX subagent.
+ *
+ * issu_snmp_start() runs one thread that makes every net-snmp call (the
+ * library is not thread safe): it connects to snmpd's AgentX master socket
+ * (and reconnects by itself, pinging every second, when snmpd restarts),
+ * serves the MIB from the hub's snapshots, sets issuRenegotiate through the
+ * hub, and sends the MIB's notifications through the master when the hub
+ * reports a change. net-snmp is global state: one face per process.
+ */
+#ifndef ISSU_SNMP_FACE_H
+#define ISSU_SNMP_FACE_H
+
+#include <stddef.h>
+
+#include "endpoint.h" /* issu_log_cb */
+
+struct issu_hub;
+struct issu_snmp;
+
+/* ISSU-NEGOTIATION-MIB::issuNegotiationMIB, under netSnmpPlaypen. Moving the
+ * MIB to an enterprise arc is this line and the MIB's MODULE-IDENTITY. */
+#define ISSU_SNMP_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 2011
+
+struct issu_snmp_conf {
+    /* AgentX master address as snmpd's agentXSocket takes it
+     * ("/path", "unix:/path", "tcp:127.0.0.1:705"); NULL = net-snmp default. */
+    const char *agentx_socket;
+    struct issu_hub *hub;
+    issu_log_cb log; /* syslog levels; may be NULL */
+    void *log_arg;
+    const unsigned long *root; /* NULL = { ISSU_SNMP_ROOT } */
+    size_t root_len;
+};
+
+/**
+ * Start the face: registers a change listener with the hub (call before the
+ * hub starts publishing) and the thread. Returns ISSU_ERR_INVAL when a face
+ * already runs, ISSU_ERR_IO when the thread or net-snmp could not start.
+ * Not reaching snmpd is not an error: the thread keeps trying.
+ */
+int issu_snmp_start(const struct issu_snmp_conf *conf, struct issu_snmp **out);
+
+/** Stop the thread, close the AgentX session, free everything. NULL is a no-op. */
+void issu_snmp_stop(struct issu_snmp *s);
+
+#endif

@@ -1,0 +1,724 @@
+/*
+ * snmp_mib.c - net-snmp handlers serving ISSU-NEGOTIATION-MIB from snapshots.
+ *
+ * Our own handlers (no table_data/container helpers: they copy rows). Each
+ * SNMP request takes ONE snapshot, the first time any of our handlers sees
+ * it, and keeps it in the request's agent data until the request ends, so
+ * every varbind of a GET, GETNEXT or GETBULK reads the same negotiation
+ * state. GETBULK reaches us as repeated GETNEXT (net-snmp's bulk_to_next
+ * helper); each GETNEXT is one O(log n) search in snmp_index.c.
+ */
+#include "snmp_mib.h"
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "issu_err.h"
+#include "snmp_face.h"
+#include "snmp_index.h"
+
+_Static_assert(sizeof(oid) == sizeof(unsigned long), "snmp_index takes oid as unsigned long");
+
+#define SNAP_KEY "issu-snapshot"
+#define MAX_ROOT 32
+
+/* issuEndpoint scalars (arc under issuObjects.1) */
+enum {
+    SC_LOCAL_UNIQUE_ID = 1,
+    SC_LOCAL_SIDE,
+    SC_LOCAL_ROLE,
+    SC_IMAGE_NAME,
+    SC_IMAGE_VERSION,
+    SC_PEER_UNIQUE_ID,
+    SC_PEER_IMAGE_NAME,
+    SC_PEER_IMAGE_VERSION,
+    SC_PEER_STATE,
+    SC_VERDICT,
+    SC_VERDICT_REASON,
+    SC_NEGOTIATION_COUNT,
+    SC_RESULT_CHANGE_COUNT,
+    SC_LAST_CHANGE,
+    SC_RENEGOTIATE,
+    SC_LAST = SC_RENEGOTIATE,
+};
+
+/* issuSessionEntry columns used by notifications */
+enum {
+    SESS_NAME = 2,
+    SESS_CLIENT_ID = 3,
+    SESS_PEER_UNIQUE_ID = 5,
+    SESS_NEGOTIATED = 8,
+    SESS_RAW = 9,
+    SESS_EFFECTIVE = 17,
+    SESS_REASON = 18,
+};
+
+static struct {
+    oid root[MAX_ROOT];
+    size_t root_len;
+    struct issu_snmp_mib_ops ops;
+    u_long last_renegotiate;
+    int registered;
+    char buf[256]; /* one string value being encoded (single thread) */
+} g;
+
+/* Columns: every table's first accessible column is 2 (column 1 is the index). */
+static unsigned table_max_col(enum issu_snmp_table t)
+{
+    switch (t) {
+    case ISSU_SNMP_T_CLIENT:
+        return 12;
+    case ISSU_SNMP_T_ENTITY:
+        return 6;
+    case ISSU_SNMP_T_MSGTYPE:
+        return 3;
+    case ISSU_SNMP_T_MSGVER:
+        return 2;
+    case ISSU_SNMP_T_SESSION:
+        return 18;
+    case ISSU_SNMP_T_NEGVER:
+        return 3;
+    case ISSU_SNMP_T_NEGCAP:
+        return 5;
+    case ISSU_SNMP_T_CLIENTDEP:
+        return 4;
+    }
+    return 0;
+}
+
+/* A value to put in a varbind. */
+struct val {
+    u_char type;
+    u_long num;
+    const char *str;
+    size_t len;
+};
+
+static void v_uint(struct val *v, u_char type, u_long n)
+{
+    v->type = type;
+    v->num = n;
+}
+
+static void v_enum(struct val *v, unsigned n)
+{
+    v->type = ASN_INTEGER;
+    v->num = n;
+}
+
+static void v_bool(struct val *v, int b)
+{
+    v_enum(v, b ? 1 : 2); /* TruthValue */
+}
+
+/* DisplayString: at most 255 octets. */
+static void v_str(struct val *v, const char *s)
+{
+    v->type = ASN_OCTET_STR;
+    v->str = s ? s : "";
+    v->len = strlen(v->str);
+    if (v->len > 255)
+        v->len = 255;
+}
+
+static const char *chain_text(const struct issu_client_result *c)
+{
+    size_t off = 0;
+    uint32_t i;
+
+    g.buf[0] = '\0';
+    for (i = 0; c && i < c->n_chain && off < sizeof(g.buf); i++) {
+        int n = snprintf(g.buf + off, sizeof(g.buf) - off, "%s%u", i ? " " : "", c->chain[i]);
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+    return g.buf;
+}
+
+/* Result of a client as seen by its dependants: UNKNOWN when absent. */
+static unsigned res_or_unknown(const struct issu_client_result *c, int effective)
+{
+    if (!c)
+        return ISSU_RES_UNKNOWN;
+    return effective ? c->effective : c->result;
+}
+
+static int col_value(const struct issu_snapshot *s, enum issu_snmp_table t,
+                     const struct issu_snmp_row *r, unsigned col, struct val *v)
+{
+    memset(v, 0, sizeof(*v));
+    switch (t) {
+    case ISSU_SNMP_T_CLIENT: {
+        const struct issu_client_result *c = r->cr;
+        switch (col) {
+        case 2: v_str(v, c->name); return 1;
+        case 3: v_bool(v, c->base); return 1;
+        case 4: v_bool(v, c->optional); return 1;
+        case 5: v_enum(v, c->presence); return 1;
+        case 6: v_uint(v, ASN_UNSIGNED, c->entity_count); return 1;
+        case 7: v_enum(v, c->result); return 1;
+        case 8: v_enum(v, c->effective); return 1;
+        case 9: v_bool(v, c->counts); return 1;
+        case 10: v_str(v, c->reason); return 1;
+        case 11: v_str(v, c->effective == ISSU_RES_INCOMPATIBLE ? chain_text(c) : ""); return 1;
+        case 12: v_uint(v, ASN_UNSIGNED, c->n_sessions); return 1;
+        }
+        return 0;
+    }
+    case ISSU_SNMP_T_ENTITY:
+        switch (col) {
+        case 2: v_str(v, r->ent->session_name); return 1;
+        case 3: v_uint(v, ASN_UNSIGNED, r->ent->msg_group); return 1;
+        case 4: v_uint(v, ASN_UNSIGNED, r->ent->cap_group); return 1;
+        case 5: v_uint(v, ASN_UNSIGNED, r->ss ? r->ss->sid : 0); return 1;
+        case 6:
+            v_uint(v, ASN_UNSIGNED, r->ent->transport_mtu ? r->ent->transport_mtu
+                                                          : s->image->transport_mtu);
+            return 1;
+        }
+        return 0;
+    case ISSU_SNMP_T_MSGTYPE:
+        switch (col) {
+        case 2: v_uint(v, ASN_UNSIGNED, issu_msg_type_low(r->mt)); return 1;
+        case 3: v_uint(v, ASN_UNSIGNED, issu_msg_type_high(r->mt)); return 1;
+        }
+        return 0;
+    case ISSU_SNMP_T_MSGVER:
+        if (col == 2) {
+            v_uint(v, ASN_UNSIGNED, r->mv->mtu);
+            return 1;
+        }
+        return 0;
+    case ISSU_SNMP_T_SESSION: {
+        const struct issu_session *ss = r->ss;
+        switch (col) {
+        case 2: v_str(v, ss->name); return 1;
+        case 3: v_uint(v, ASN_UNSIGNED, ss->client_id); return 1;
+        case 4: v_uint(v, ASN_UNSIGNED, ss->entity_id); return 1;
+        case 5: v_uint(v, ASN_UNSIGNED, ss->peer_unique_id); return 1;
+        case 6: v_uint(v, ASN_UNSIGNED, ss->peer_sid); return 1;
+        case 7: v_enum(v, ss->role); return 1;
+        case 8: v_enum(v, ss->result); return 1;
+        case 9: v_enum(v, ss->raw_result); return 1;
+        case 10: v_bool(v, ss->has_policy); return 1;
+        case 11: v_uint(v, ASN_UNSIGNED, ss->cap_group); return 1;
+        case 12: v_uint(v, ASN_UNSIGNED, ss->msg_group); return 1;
+        case 13: v_uint(v, ASN_UNSIGNED, ss->signature); return 1;
+        case 14: v_uint(v, ASN_UNSIGNED, ss->nego_sid); return 1;
+        case 15: v_str(v, ss->nego_name); return 1;
+        case 16: v_uint(v, ASN_UNSIGNED, ss->transport_mtu); return 1;
+        case 17: v_enum(v, res_or_unknown(r->cr, 1)); return 1;
+        case 18: v_str(v, ss->reason); return 1;
+        }
+        return 0;
+    }
+    case ISSU_SNMP_T_NEGVER:
+        switch (col) {
+        case 2: v_uint(v, ASN_UNSIGNED, r->nv->version); return 1;
+        case 3: v_uint(v, ASN_UNSIGNED, r->nv->mtu); return 1;
+        }
+        return 0;
+    case ISSU_SNMP_T_NEGCAP:
+        switch (col) {
+        case 2: v_uint(v, ASN_UNSIGNED, r->nc->result ? 1 : 0); return 1;
+        case 3: v_bool(v, r->nc->has_entry); return 1;
+        case 4: v_uint(v, ASN_UNSIGNED, r->nc->has_entry ? r->nc->entry : 0); return 1;
+        case 5: v_bool(v, r->nc->required); return 1;
+        }
+        return 0;
+    case ISSU_SNMP_T_CLIENTDEP:
+        switch (col) {
+        case 2: v_str(v, r->dep ? r->dep->name : ""); return 1;
+        case 3: v_enum(v, res_or_unknown(r->dep, 0)); return 1;
+        case 4: v_enum(v, res_or_unknown(r->dep, 1)); return 1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+/* TimeStamp of the last change on this agent's sysUpTime clock. */
+static u_long last_change_ticks(const struct issu_snapshot *s)
+{
+    struct timespec now;
+    u_long up = netsnmp_get_agent_uptime();
+    long long age;
+
+    if (!s->last_change_mono.tv_sec && !s->last_change_mono.tv_nsec)
+        return 0;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    age = (long long)(now.tv_sec - s->last_change_mono.tv_sec) * 100 +
+          (now.tv_nsec - s->last_change_mono.tv_nsec) / 10000000;
+    if (age < 0)
+        age = 0;
+    return (long long)up > age ? up - (u_long)age : 0;
+}
+
+static int scalar_value(const struct issu_snapshot *s, unsigned n, struct val *v)
+{
+    memset(v, 0, sizeof(*v));
+    switch (n) {
+    case SC_LOCAL_UNIQUE_ID: v_uint(v, ASN_UNSIGNED, s->unique_id); return 1;
+    case SC_LOCAL_SIDE: v_enum(v, s->side); return 1;
+    case SC_LOCAL_ROLE: v_enum(v, s->role); return 1;
+    case SC_IMAGE_NAME: v_str(v, s->image_name); return 1;
+    case SC_IMAGE_VERSION: v_str(v, s->image_version); return 1;
+    case SC_PEER_UNIQUE_ID: v_uint(v, ASN_UNSIGNED, s->peer_unique_id); return 1;
+    case SC_PEER_IMAGE_NAME: v_str(v, s->peer_image_name); return 1;
+    case SC_PEER_IMAGE_VERSION: v_str(v, s->peer_image_version); return 1;
+    case SC_PEER_STATE: v_enum(v, s->peer_state); return 1;
+    case SC_VERDICT: v_enum(v, s->verdict); return 1;
+    case SC_VERDICT_REASON: v_str(v, s->verdict_reason); return 1;
+    case SC_NEGOTIATION_COUNT: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)s->negotiations); return 1;
+    case SC_RESULT_CHANGE_COUNT: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)s->results_changed); return 1;
+    case SC_LAST_CHANGE: v_uint(v, ASN_TIMETICKS, last_change_ticks(s)); return 1;
+    case SC_RENEGOTIATE: v_uint(v, ASN_UNSIGNED, g.last_renegotiate); return 1;
+    }
+    return 0;
+}
+
+static void set_val(netsnmp_variable_list *vb, const struct val *v)
+{
+    if (v->type == ASN_OCTET_STR)
+        snmp_set_var_typed_value(vb, ASN_OCTET_STR, v->str, v->len);
+    else if (v->type == ASN_INTEGER) {
+        long l = (long)v->num;
+        snmp_set_var_typed_value(vb, ASN_INTEGER, &l, sizeof(l));
+    } else {
+        u_long u = v->num & 0xffffffffUL;
+        snmp_set_var_typed_value(vb, v->type, &u, sizeof(u));
+    }
+}
+
+static void snap_free(void *p)
+{
+    issu_snapshot_unref(p);
+}
+
+/* The request's snapshot: taken once, shared by all its varbinds and handlers. */
+static const struct issu_snapshot *request_snapshot(netsnmp_agent_request_info *reqinfo)
+{
+    struct issu_snapshot *s = netsnmp_agent_get_list_data(reqinfo, SNAP_KEY);
+
+    if (s || !g.ops.snapshot)
+        return s;
+    s = g.ops.snapshot(g.ops.arg);
+    if (s)
+        netsnmp_agent_add_list_data(reqinfo, netsnmp_create_data_list(SNAP_KEY, s, snap_free));
+    return s;
+}
+
+/* ---- tables ---- */
+
+/* First instance after (col, idx) in table t, moving on to later columns. */
+static int table_next(const struct issu_snapshot *s, enum issu_snmp_table t, unsigned col,
+                      const oid *idx, size_t idx_len, unsigned *out_col, struct issu_snmp_row *row)
+{
+    unsigned max = table_max_col(t);
+
+    if (col < 2) {
+        col = 2;
+        idx_len = 0;
+    }
+    for (; col <= max; col++, idx_len = 0) {
+        if (issu_snmp_row_next(s, t, idx, idx_len, row)) {
+            *out_col = col;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+                         netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+    enum issu_snmp_table t = (enum issu_snmp_table)(intptr_t)handler->myvoid;
+    size_t base = reginfo->rootoid_len, depth = issu_snmp_table_depth(t);
+    const struct issu_snapshot *s = request_snapshot(reqinfo);
+    netsnmp_request_info *req;
+
+    for (req = requests; req; req = req->next) {
+        netsnmp_variable_list *vb = req->requestvb;
+        const oid *name = vb->name;
+        size_t len = vb->name_length;
+        struct issu_snmp_row row;
+        struct val v;
+        int in = len >= base && !memcmp(name, reginfo->rootoid, base * sizeof(oid));
+
+        if (req->processed)
+            continue;
+        if (reqinfo->mode == MODE_GET) {
+            unsigned col = len > base + 1 ? (unsigned)name[base + 1] : 0;
+
+            if (!in || len < base + 2 || name[base] != 1 || col < 2 || col > table_max_col(t) ||
+                name[base + 1] > UINT32_MAX) {
+                netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
+            } else if (!s || !issu_snmp_row_get(s, t, name + base + 2, len - base - 2, &row) ||
+                       !col_value(s, t, &row, col, &v)) {
+                netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
+            } else {
+                set_val(vb, &v);
+            }
+        } else if (reqinfo->mode == MODE_GETNEXT) {
+            unsigned col = 0, out_col;
+            const oid *idx = NULL;
+            size_t idx_len = 0;
+            oid buf[MAX_OID_LEN];
+            size_t n, i;
+
+            if (!s)
+                continue;
+            if (in && len > base) {
+                if (name[base] > 1)
+                    continue; /* past the table */
+                if (name[base] == 1 && len > base + 1) {
+                    if (name[base + 1] > table_max_col(t))
+                        continue;
+                    col = (unsigned)name[base + 1];
+                    idx = name + base + 2;
+                    idx_len = len - base - 2;
+                }
+            } else if (snmp_oid_compare(name, len, reginfo->rootoid, base) > 0) {
+                continue; /* after our subtree */
+            }
+            if (!table_next(s, t, col, idx, idx_len, &out_col, &row) ||
+                !col_value(s, t, &row, out_col, &v))
+                continue; /* unanswered: the agent asks the next subtree */
+            memcpy(buf, reginfo->rootoid, base * sizeof(oid));
+            n = base;
+            buf[n++] = 1;
+            buf[n++] = out_col;
+            for (i = 0; i < depth; i++)
+                buf[n++] = row.idx[i];
+            snmp_set_var_objid(vb, buf, n);
+            set_val(vb, &v);
+        } else {
+            netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
+        }
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+/* ---- scalars (issuEndpoint) ---- */
+
+static int scalar_set(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req,
+                      unsigned n, int exact)
+{
+    netsnmp_variable_list *vb = req->requestvb;
+    const struct issu_snapshot *s;
+    u_long id;
+    int rc;
+
+    switch (reqinfo->mode) {
+    case MODE_SET_RESERVE1:
+        if (!exact || n < 1 || n > SC_LAST)
+            return SNMP_ERR_NOCREATION;
+        if (n != SC_RENEGOTIATE || !g.ops.renegotiate)
+            return SNMP_ERR_NOTWRITABLE;
+        if (vb->type != ASN_UNSIGNED)
+            return SNMP_ERR_WRONGTYPE;
+        if (vb->val_len != sizeof(long))
+            return SNMP_ERR_WRONGLENGTH;
+        return SNMP_ERR_NOERROR;
+    case MODE_SET_RESERVE2:
+        id = *vb->val.integer;
+        if (id > UINT32_MAX)
+            return SNMP_ERR_WRONGVALUE;
+        s = request_snapshot(reqinfo);
+        if (!s)
+            return SNMP_ERR_RESOURCEUNAVAILABLE;
+        if (id && !issu_snapshot_client(s, (uint32_t)id))
+            return SNMP_ERR_WRONGVALUE;
+        if (s->peer_state == ISSU_PEER_DOWN)
+            return SNMP_ERR_INCONSISTENTVALUE;
+        return SNMP_ERR_NOERROR;
+    case MODE_SET_ACTION:
+        id = *vb->val.integer;
+        /* Blocks until the core thread finished the round; the core thread
+         * never calls net-snmp, so this cannot deadlock. */
+        rc = g.ops.renegotiate(g.ops.arg, (uint32_t)id);
+        if (rc == ISSU_ERR_NOTFOUND)
+            return SNMP_ERR_WRONGVALUE;
+        if (rc == ISSU_ERR_PROTO)
+            return SNMP_ERR_INCONSISTENTVALUE;
+        if (rc != ISSU_OK)
+            return SNMP_ERR_COMMITFAILED;
+        return SNMP_ERR_NOERROR;
+    case MODE_SET_COMMIT:
+        g.last_renegotiate = *vb->val.integer;
+        return SNMP_ERR_NOERROR;
+    default: /* FREE, UNDO: nothing was kept; a finished round cannot be undone */
+        return SNMP_ERR_NOERROR;
+    }
+}
+
+static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+                          netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+    size_t base = reginfo->rootoid_len;
+    netsnmp_request_info *req;
+
+    (void)handler;
+    for (req = requests; req; req = req->next) {
+        netsnmp_variable_list *vb = req->requestvb;
+        const oid *name = vb->name;
+        size_t len = vb->name_length;
+        int in = len >= base && !memcmp(name, reginfo->rootoid, base * sizeof(oid));
+        int exact = in && len == base + 2 && name[base + 1] == 0;
+        unsigned n = in && len > base && name[base] <= SC_LAST ? (unsigned)name[base] : 0;
+        const struct issu_snapshot *s;
+        struct val v;
+
+        if (req->processed)
+            continue;
+        switch (reqinfo->mode) {
+        case MODE_GET:
+            s = request_snapshot(reqinfo);
+            if (!in || len <= base || n < 1)
+                netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
+            else if (!exact || !s || !scalar_value(s, n, &v))
+                netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
+            else
+                set_val(vb, &v);
+            break;
+        case MODE_GETNEXT: {
+            oid buf[MAX_OID_LEN];
+
+            s = request_snapshot(reqinfo);
+            if (!s)
+                break;
+            if (!in || len == base) {
+                if (in || snmp_oid_compare(name, len, reginfo->rootoid, base) < 0)
+                    n = 1;
+                else
+                    break; /* after our subtree */
+            } else if (name[base] > SC_LAST) {
+                break;
+            } else if (n < 1) {
+                n = 1;
+            } else if (len > base + 1) {
+                n++; /* at or past n.0: the next scalar */
+            }
+            if (n > SC_LAST || !scalar_value(s, n, &v))
+                break;
+            memcpy(buf, reginfo->rootoid, base * sizeof(oid));
+            buf[base] = n;
+            buf[base + 1] = 0;
+            snmp_set_var_objid(vb, buf, base + 2);
+            set_val(vb, &v);
+            break;
+        }
+        default: {
+            int err = scalar_set(reqinfo, req, n, exact);
+            if (err != SNMP_ERR_NOERROR)
+                netsnmp_set_request_error(reqinfo, req, err);
+            break;
+        }
+        }
+    }
+    return SNMP_ERR_NOERROR;
+}
+
+/* ---- registration ---- */
+
+static netsnmp_handler_registration *g_regs[ISSU_SNMP_T_LAST + 1];
+
+static int reg(unsigned slot, const char *name, Netsnmp_Node_Handler *fn, void *myvoid, oid arc,
+               int modes)
+{
+    oid o[MAX_ROOT + 2];
+    netsnmp_mib_handler *h;
+    netsnmp_handler_registration *r;
+    int rc;
+
+    memcpy(o, g.root, g.root_len * sizeof(oid));
+    o[g.root_len] = 1; /* issuObjects */
+    o[g.root_len + 1] = arc;
+    h = netsnmp_create_handler(name, fn);
+    if (!h)
+        return SNMPERR_MALLOC;
+    h->myvoid = myvoid;
+    r = netsnmp_handler_registration_create(name, h, o, g.root_len + 2, modes);
+    if (!r) {
+        netsnmp_handler_free(h);
+        return SNMPERR_MALLOC;
+    }
+    rc = netsnmp_register_handler(r);
+    if (rc != MIB_REGISTERED_OK)
+        return SNMPERR_GENERR; /* net-snmp freed r on failure */
+    g_regs[slot] = r;
+    return 0;
+}
+
+int issu_snmp_mib_register(const unsigned long *root, size_t root_len,
+                           const struct issu_snmp_mib_ops *ops)
+{
+    static const oid def_root[] = {ISSU_SNMP_ROOT};
+    static const char *names[] = {
+        [ISSU_SNMP_T_CLIENT] = "issuClientTable",
+        [ISSU_SNMP_T_ENTITY] = "issuEntityTable",
+        [ISSU_SNMP_T_MSGTYPE] = "issuMsgTypeTable",
+        [ISSU_SNMP_T_MSGVER] = "issuMsgVersionTable",
+        [ISSU_SNMP_T_SESSION] = "issuSessionTable",
+        [ISSU_SNMP_T_NEGVER] = "issuNegVersionTable",
+        [ISSU_SNMP_T_NEGCAP] = "issuNegCapTable",
+        [ISSU_SNMP_T_CLIENTDEP] = "issuClientDepTable",
+    };
+    int rc, t;
+
+    if (g.registered || !ops || (root && (!root_len || root_len > MAX_ROOT)))
+        return SNMPERR_GENERR;
+    if (!root) {
+        root = def_root;
+        root_len = OID_LENGTH(def_root);
+    }
+    memcpy(g.root, root, root_len * sizeof(oid));
+    g.root_len = root_len;
+    g.ops = *ops;
+    g.registered = 1;
+    rc = reg(0, "issuEndpoint", scalar_handler, NULL, 1,
+             ops->renegotiate ? HANDLER_CAN_RWRITE : HANDLER_CAN_RONLY);
+    for (t = ISSU_SNMP_T_FIRST; !rc && t <= ISSU_SNMP_T_LAST; t++)
+        rc = reg((unsigned)t, names[t], table_handler, (void *)(intptr_t)t, (oid)t,
+                 HANDLER_CAN_RONLY);
+    if (rc)
+        issu_snmp_mib_unregister();
+    return rc;
+}
+
+void issu_snmp_mib_unregister(void)
+{
+    unsigned i;
+
+    for (i = 0; i < sizeof(g_regs) / sizeof(g_regs[0]); i++) {
+        if (g_regs[i])
+            netsnmp_unregister_handler(g_regs[i]);
+        g_regs[i] = NULL;
+    }
+    g.registered = 0;
+}
+
+/* ---- notifications ---- */
+
+static const oid snmptrap_oid[] = {1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0};
+
+/* Append root.<arcs...> = value. */
+static void add_var(netsnmp_variable_list **vars, const oid *arcs, size_t n, const struct val *v)
+{
+    oid o[MAX_OID_LEN];
+    netsnmp_variable_list *vb;
+
+    memcpy(o, g.root, g.root_len * sizeof(oid));
+    memcpy(o + g.root_len, arcs, n * sizeof(oid));
+    vb = snmp_varlist_add_variable(vars, o, g.root_len + n, ASN_NULL, NULL, 0);
+    if (vb)
+        set_val(vb, v);
+}
+
+static netsnmp_variable_list *notif_start(unsigned which)
+{
+    netsnmp_variable_list *vars = NULL;
+    oid o[MAX_ROOT + 2];
+
+    memcpy(o, g.root, g.root_len * sizeof(oid));
+    o[g.root_len] = 0; /* issuNotifications */
+    o[g.root_len + 1] = which;
+    snmp_varlist_add_variable(&vars, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,
+                              o, (g.root_len + 2) * sizeof(oid));
+    return vars;
+}
+
+static void add_scalar(netsnmp_variable_list **vars, const struct issu_snapshot *s, unsigned n)
+{
+    oid arcs[] = {1, 1, n, 0};
+    struct val v;
+
+    if (scalar_value(s, n, &v))
+        add_var(vars, arcs, OID_LENGTH(arcs), &v);
+}
+
+/* issuSessionResultChanged for ss (values from snapshot s, which is cur
+ * unless the session is gone; the verdict always from cur). */
+static void notify_session(const struct issu_snapshot *s, const struct issu_session *ss, int gone,
+                           const struct issu_snapshot *cur)
+{
+    static const unsigned cols[] = {SESS_CLIENT_ID, SESS_NAME, SESS_PEER_UNIQUE_ID,
+                                    SESS_NEGOTIATED, SESS_RAW, SESS_EFFECTIVE, SESS_REASON};
+    netsnmp_variable_list *vars = notif_start(1);
+    struct issu_snmp_row row;
+    size_t i;
+
+    memset(&row, 0, sizeof(row));
+    row.ss = ss;
+    row.cr = gone ? NULL : issu_snapshot_client(s, ss->client_id);
+    for (i = 0; i < OID_LENGTH(cols); i++) {
+        oid arcs[] = {1, ISSU_SNMP_T_SESSION, 1, cols[i], ss->sid};
+        struct val v;
+
+        col_value(s, ISSU_SNMP_T_SESSION, &row, cols[i], &v);
+        if (gone && (cols[i] == SESS_NEGOTIATED || cols[i] == SESS_RAW))
+            v_enum(&v, ISSU_RES_UNKNOWN);
+        if (gone && cols[i] == SESS_REASON)
+            v_str(&v, "session removed: its client or entity left one of the images");
+        add_var(&vars, arcs, OID_LENGTH(arcs), &v);
+    }
+    add_scalar(&vars, cur, SC_VERDICT);
+    send_v2trap(vars);
+    snmp_free_varbind(vars);
+}
+
+unsigned issu_snmp_mib_notify(const struct issu_snapshot *old, const struct issu_snapshot *cur)
+{
+    unsigned sent = 0, dropped = 0;
+    uint32_t i;
+
+    if (!old || !cur || !g.registered)
+        return 0;
+    for (i = 0; cur->by_sid && i < cur->n_sessions; i++) {
+        const struct issu_session *ns = &cur->sessions[cur->by_sid[i]];
+        const struct issu_session *os = issu_snapshot_session(old, ns->sid);
+        const struct issu_client_result *nc = issu_snapshot_client(cur, ns->client_id);
+        const struct issu_client_result *oc = os ? issu_snapshot_client(old, os->client_id) : NULL;
+
+        if (os && os->result == ns->result && os->raw_result == ns->raw_result &&
+            res_or_unknown(oc, 1) == res_or_unknown(nc, 1))
+            continue;
+        if (sent >= ISSU_SNMP_MAX_SESSION_NOTIFS) {
+            dropped++;
+            continue;
+        }
+        notify_session(cur, ns, 0, cur);
+        sent++;
+    }
+    for (i = 0; old->by_sid && i < old->n_sessions; i++) {
+        const struct issu_session *os = &old->sessions[old->by_sid[i]];
+
+        if (issu_snapshot_session(cur, os->sid))
+            continue;
+        if (sent >= ISSU_SNMP_MAX_SESSION_NOTIFS) {
+            dropped++;
+            continue;
+        }
+        notify_session(old, os, 1, cur);
+        sent++;
+    }
+    if (old->verdict != cur->verdict) {
+        static const unsigned sc[] = {SC_VERDICT, SC_VERDICT_REASON, SC_IMAGE_NAME,
+                                      SC_IMAGE_VERSION, SC_PEER_IMAGE_NAME,
+                                      SC_PEER_IMAGE_VERSION, SC_PEER_STATE,
+                                      SC_NEGOTIATION_COUNT};
+        netsnmp_variable_list *vars = notif_start(2);
+
+        for (i = 0; i < OID_LENGTH(sc); i++)
+            add_scalar(&vars, cur, sc[i]);
+        send_v2trap(vars);
+        snmp_free_varbind(vars);
+    }
+    return dropped;
+}

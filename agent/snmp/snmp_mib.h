@@ -1,0 +1,40 @@
+/*
+ * snmp_mib.h - ISSU-NEGOTIATION-MIB handlers, independent of where data comes from.
+ *
+ * The face (AgentX subagent in issud) and the in-process benchmark module
+ * (tests/bench, loaded into snmpd with dlmod) register the same handlers;
+ * each supplies snapshots and the renegotiate action through these ops.
+ * Every call here must come from the one thread that runs net-snmp.
+ */
+#ifndef ISSU_SNMP_MIB_H
+#define ISSU_SNMP_MIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+struct issu_snmp_mib_ops {
+    /** Current snapshot with a reference (NULL: serve nothing). */
+    struct issu_snapshot *(*snapshot)(void *arg);
+    /** Renegotiate one client (0 = all) and wait; issu_err. NULL: read-only. */
+    int (*renegotiate)(void *arg, uint32_t client_id);
+    void *arg;
+};
+
+/** Register scalars and tables under root (NULL = ISSU_SNMP_ROOT). 0 or an SNMPERR. */
+int issu_snmp_mib_register(const unsigned long *root, size_t root_len,
+                           const struct issu_snmp_mib_ops *ops);
+
+/** Unregister everything issu_snmp_mib_register() registered. */
+void issu_snmp_mib_unregister(void);
+
+/**
+ * Send the notifications a change from @p old to @p cur calls for (session
+ * results, image verdict). At most ISSU_SNMP_MAX_SESSION_NOTIFS session
+ * notifications per change; returns how many were suppressed beyond that.
+ */
+#define ISSU_SNMP_MAX_SESSION_NOTIFS 256
+unsigned issu_snmp_mib_notify(const struct issu_snapshot *old, const struct issu_snapshot *cur);
+
+#endif
