@@ -346,24 +346,31 @@ static int union_prereqs(const struct issu_client *lc, const struct peer_client 
     return ISSU_OK;
 }
 
-/* First entity that one side has and the other has not: the client's reason. */
+/* The smallest entity id that one side has and the other has not: the
+ * client's reason. Walked by id over both sorted lists, so both endpoints
+ * pick the same entity (rule 7). */
 static int entity_mismatch(const struct issu_endpoint *ep, const struct issu_client *lc,
                            const struct peer_client *pc, struct issu_client_result *c)
 {
-    uint32_t i;
+    uint32_t i = 0, j = 0;
     const char *ls = issu_side_name(ep->conf.side), *ps = issu_side_name(ep->peer_side);
     char buf[96];
 
-    for (i = 0; i < lc->n_entities; i++)
-        if (!has_u32(pc->entities, pc->n_entities, lc->entities[i].id)) {
-            snprintf(buf, sizeof(buf), "entity %u present only on %s", lc->entities[i].id, ls);
+    while (i < lc->n_entities || j < pc->n_entities) {
+        uint32_t l = i < lc->n_entities ? lc->entities[i].id : UINT32_MAX;
+        uint32_t p = j < pc->n_entities ? pc->entities[j] : UINT32_MAX;
+
+        if (i < lc->n_entities && (j == pc->n_entities || l < p)) {
+            snprintf(buf, sizeof(buf), "entity %u present only on %s", l, ls);
             goto found;
         }
-    for (i = 0; i < pc->n_entities; i++)
-        if (!issu_client_entity(lc, pc->entities[i])) {
-            snprintf(buf, sizeof(buf), "entity %u present only on %s", pc->entities[i], ps);
+        if (j < pc->n_entities && (i == lc->n_entities || p < l)) {
+            snprintf(buf, sizeof(buf), "entity %u present only on %s", p, ps);
             goto found;
         }
+        i++;
+        j++;
+    }
     return ISSU_OK;
 found:
     c->result = ISSU_RES_INCOMPATIBLE;
