@@ -77,7 +77,7 @@ struct issu_image *
 issu_image_ref(struct issu_image *img)
 {
     if (img)
-        img->refs++;
+        __atomic_add_fetch(&img->refs, 1, __ATOMIC_RELAXED); /* snapshots drop images on face threads */
     return img;
 }
 
@@ -110,7 +110,7 @@ issu_image_free(struct issu_image *img)
 {
     uint32_t i;
 
-    if (!img || --img->refs)
+    if (!img || __atomic_sub_fetch(&img->refs, 1, __ATOMIC_ACQ_REL))
         return;
     for (i = 0; i < img->n_clients; i++)
         client_free(&img->clients[i]);

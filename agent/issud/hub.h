@@ -39,4 +39,50 @@ int issu_hub_renegotiate(struct issu_hub *hub, uint32_t client_id, uint32_t sid,
 /** Register a change listener (before the faces start serving). */
 int issu_hub_listen(struct issu_hub *hub, issu_hub_listener cb, void *arg);
 
+/* ---- daemon side (issud main and tests); everything above is unchanged ---- */
+
+#include "endpoint.h" /* issu_log_cb */
+
+struct issu_image;
+
+struct issu_hub_conf {
+    const char *active_path;  /**< manifest of the active endpoint's image */
+    const char *standby_path; /**< manifest of the standby endpoint's image */
+    uint32_t active_uid;      /**< 0: 4 (the embedded default pair) */
+    uint32_t standby_uid;     /**< 0: 7 */
+    issu_log_cb log;          /**< syslog levels; may be NULL; any thread */
+    void *log_arg;
+};
+
+/**
+ * Load both manifests and create both endpoints (peer down, nothing
+ * negotiated yet). On a bad manifest the reason goes to conf->log and
+ * ISSU_ERR_INVAL/ISSU_ERR_IO is returned.
+ */
+int issu_hub_new(const struct issu_hub_conf *conf, struct issu_hub **out);
+
+/** Start the core thread: it connects the pair and negotiates. */
+int issu_hub_start(struct issu_hub *hub);
+
+/** Stop the core thread (waiting requests fail with ISSU_ERR_PROTO). */
+void issu_hub_stop(struct issu_hub *hub);
+
+/** Stop if running and free everything. NULL is a no-op. */
+void issu_hub_free(struct issu_hub *hub);
+
+/**
+ * Re-read both manifest files on the core thread (SIGHUP). A file that fails
+ * to load leaves everything as it was (the reason is logged and returned in
+ * @p err when given); an unchanged file is not reloaded; a changed one
+ * replaces the endpoint's image and renegotiates.
+ */
+int issu_hub_reload(struct issu_hub *hub, char *err, size_t errlen);
+
+/**
+ * Negotiate @p candidate (as the standby image) against the running active
+ * image in a private in-memory pair: live sessions are not touched.
+ * *out receives the active view of that negotiation (a reference).
+ */
+int issu_hub_check(struct issu_hub *hub, struct issu_image *candidate, struct issu_snapshot **out);
+
 #endif

@@ -1,0 +1,518 @@
+/*
+ * hub.c - issud's core thread (hub.h).
+ *
+ * One thread owns both endpoints of the embedded pair and makes every core
+ * call. Faces reach it through a request queue (mutex + eventfd wake-up) and
+ * wait on a condition variable for the answer; they read state through the
+ * shown snapshot, a pointer swapped under the mutex and handed out with a
+ * reference. Listeners run on the core thread from the active endpoint's
+ * on_change.
+ */
+#include "hub.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libyang/libyang.h>
+
+#include "issu_err.h"
+#include "manifest.h"
+#include "mem.h"
+
+#define MAX_LISTENERS 8
+
+enum req_kind { REQ_RENEG = 1, REQ_RELOAD, REQ_CHECK };
+
+struct req {
+    enum req_kind kind;
+    uint32_t client_id, sid;
+    struct issu_image *candidate;
+    struct issu_snapshot *out;
+    char *err;
+    size_t errlen;
+    int rc;
+    int done;
+    struct req *next;
+};
+
+struct listener {
+    issu_hub_listener cb;
+    void *arg;
+};
+
+struct file_seen {
+    char *path;
+    char *data; /* content of the last successful load, to skip unchanged files */
+    size_t len;
+};
+
+struct issu_hub {
+    struct issu_hub_conf conf;
+    struct file_seen files[2];
+    struct ly_ctx *ctx;          /* core thread only (after start) */
+    struct issu_mem_pair pair;   /* ep[0] active (shown), ep[1] standby */
+    struct issu_image *img[2];   /* running images (core thread only) */
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct issu_snapshot *shown; /* under mu */
+    struct req *head, *tail;     /* under mu */
+    int running;                 /* under mu */
+    int stopping;                /* under mu */
+    int wake_fd;
+    pthread_t thread;
+
+    struct listener listeners[MAX_LISTENERS];
+    unsigned n_listeners;
+};
+
+static void hlog(struct issu_hub *hub, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void hlog(struct issu_hub *hub, int level, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    if (!hub->conf.log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    hub->conf.log(hub->conf.log_arg, level, buf);
+}
+
+static void ep_log(void *arg, int level, const char *msg)
+{
+    struct issu_hub *hub = arg;
+
+    if (hub->conf.log)
+        hub->conf.log(hub->conf.log_arg, level, msg);
+}
+
+/* ---- files ---- */
+
+static int read_all(const char *path, char **data, size_t *len)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    ssize_t n;
+    int fd, rc = ISSU_OK;
+
+    *data = NULL;
+    *len = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ISSU_ERR_IO;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > ISSU_MANIFEST_MAX_SIZE)
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    buf = malloc((size_t)st.st_size + 1);
+    ISSU_CHECK_MEM(buf, rc);
+    while (got < (size_t)st.st_size) {
+        n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* shrank meanwhile: compare what is there */
+        got += (size_t)n;
+    }
+    *data = buf;
+    *len = got;
+    buf = NULL;
+cleanup:
+    free(buf);
+    close(fd);
+    return rc;
+}
+
+/* Load a manifest; *img is NULL (and ISSU_OK) when the content is unchanged. */
+static int load_one(struct issu_hub *hub, int i, int force, struct issu_image **img, char *err,
+                    size_t errlen)
+{
+    struct file_seen *f = &hub->files[i];
+    char *data = NULL;
+    size_t len = 0;
+    int rc;
+
+    *img = NULL;
+    if (read_all(f->path, &data, &len) == ISSU_OK && !force && f->data && len == f->len &&
+        !memcmp(data, f->data, len)) {
+        free(data);
+        return ISSU_OK;
+    }
+    rc = issu_manifest_load_file(hub->ctx, f->path, img, err, errlen);
+    if (rc != ISSU_OK) {
+        free(data);
+        return rc;
+    }
+    free(f->data);
+    f->data = data; /* may be NULL if the read raced a rename: then always reload */
+    f->len = len;
+    return ISSU_OK;
+}
+
+/* ---- callbacks on the core thread ---- */
+
+static void on_change_active(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+{
+    struct issu_hub *hub = arg;
+    struct issu_snapshot *prev;
+    unsigned i;
+
+    pthread_mutex_lock(&hub->mu);
+    prev = hub->shown;
+    hub->shown = issu_snapshot_ref((struct issu_snapshot *)cur);
+    pthread_mutex_unlock(&hub->mu);
+    for (i = 0; i < hub->n_listeners; i++)
+        hub->listeners[i].cb(hub->listeners[i].arg, old, cur);
+    issu_snapshot_unref(prev);
+}
+
+/* ---- requests (core thread) ---- */
+
+static int do_reneg(struct issu_hub *hub, struct req *r)
+{
+    int rc;
+
+    rc = issu_endpoint_renegotiate(hub->pair.ep[0], r->client_id, r->sid);
+    if (rc != ISSU_OK)
+        return rc;
+    rc = issu_mem_pair_run(&hub->pair);
+    if (rc != ISSU_OK)
+        return rc;
+    r->out = issu_endpoint_snapshot(hub->pair.ep[0]);
+    return ISSU_OK;
+}
+
+static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
+{
+    struct issu_image *img[2] = {NULL, NULL};
+    char buf[1024];
+    int rc, i;
+
+    if (!err || !errlen) {
+        err = buf;
+        errlen = sizeof(buf);
+    }
+    err[0] = '\0';
+    /* both files must load before either endpoint changes */
+    for (i = 0; i < 2; i++) {
+        rc = load_one(hub, i, 0, &img[i], err, errlen);
+        if (rc != ISSU_OK) {
+            hlog(hub, LOG_ERR, "reload: %s: keeping the running images", err);
+            goto cleanup;
+        }
+    }
+    if (!img[0] && !img[1]) {
+        hlog(hub, LOG_INFO, "reload: manifests unchanged");
+        rc = ISSU_OK;
+        goto cleanup;
+    }
+    /* standby first: the passive side only re-announces; the active then
+     * starts one full round against the standby's new inventory */
+    for (i = 1; i >= 0; i--) {
+        if (!img[i])
+            continue;
+        rc = issu_endpoint_set_image(hub->pair.ep[i], img[i]);
+        if (rc == ISSU_OK)
+            rc = issu_mem_pair_run(&hub->pair);
+        if (rc != ISSU_OK) {
+            snprintf(err, errlen, "%s: %s", hub->files[i].path, issu_strerror(rc));
+            hlog(hub, LOG_ERR, "reload: %s", err);
+            goto cleanup;
+        }
+        issu_image_free(hub->img[i]);
+        hub->img[i] = issu_image_ref(img[i]);
+        hlog(hub, LOG_INFO, "reload: %s image %s %s", i ? "standby" : "active", img[i]->name,
+             img[i]->version);
+    }
+    rc = ISSU_OK;
+cleanup:
+    issu_image_free(img[0]);
+    issu_image_free(img[1]);
+    return rc;
+}
+
+static int do_check(struct issu_hub *hub, struct req *r)
+{
+    return issu_mem_negotiate(hub->img[0], hub->conf.active_uid, r->candidate, hub->conf.standby_uid,
+                              NULL, NULL, &r->out, NULL);
+}
+
+static void *core_main(void *arg)
+{
+    struct issu_hub *hub = arg;
+    struct pollfd pfd = {.fd = hub->wake_fd, .events = POLLIN};
+    struct req *r;
+    uint64_t v;
+    int rc;
+
+    rc = issu_mem_pair_connect(&hub->pair);
+    if (rc != ISSU_OK)
+        hlog(hub, LOG_ERR, "negotiation failed: %s", issu_strerror(rc));
+    for (;;) {
+        pthread_mutex_lock(&hub->mu);
+        r = hub->head;
+        if (r) {
+            hub->head = r->next;
+            if (!hub->head)
+                hub->tail = NULL;
+        }
+        if (!r && hub->stopping) {
+            pthread_mutex_unlock(&hub->mu);
+            break;
+        }
+        pthread_mutex_unlock(&hub->mu);
+        if (!r) {
+            if (poll(&pfd, 1, -1) > 0 && read(hub->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+                hlog(hub, LOG_ERR, "core: wake-up read failed: %s", strerror(errno));
+            continue;
+        }
+        switch (r->kind) {
+        case REQ_RENEG: rc = do_reneg(hub, r); break;
+        case REQ_RELOAD: rc = do_reload(hub, r->err, r->errlen); break;
+        case REQ_CHECK: rc = do_check(hub, r); break;
+        default: rc = ISSU_ERR_INVAL; break;
+        }
+        pthread_mutex_lock(&hub->mu);
+        r->rc = rc;
+        r->done = 1;
+        pthread_cond_broadcast(&hub->cv);
+        pthread_mutex_unlock(&hub->mu);
+    }
+    return NULL;
+}
+
+/* Queue @p r and wait for the core thread's answer. */
+static int submit(struct issu_hub *hub, struct req *r)
+{
+    uint64_t one = 1;
+    int rc;
+
+    r->done = 0;
+    r->next = NULL;
+    pthread_mutex_lock(&hub->mu);
+    if (!hub->running || hub->stopping) {
+        pthread_mutex_unlock(&hub->mu);
+        return ISSU_ERR_PROTO;
+    }
+    if (hub->tail)
+        hub->tail->next = r;
+    else
+        hub->head = r;
+    hub->tail = r;
+    if (write(hub->wake_fd, &one, sizeof(one)) < 0) {
+        /* eventfd write fails only at counter overflow: the thread is awake anyway */
+    }
+    while (!r->done)
+        pthread_cond_wait(&hub->cv, &hub->mu);
+    rc = r->rc;
+    pthread_mutex_unlock(&hub->mu);
+    return rc;
+}
+
+/* ---- public ---- */
+
+struct issu_snapshot *issu_hub_snapshot(struct issu_hub *hub)
+{
+    struct issu_snapshot *s;
+
+    pthread_mutex_lock(&hub->mu);
+    s = issu_snapshot_ref(hub->shown);
+    pthread_mutex_unlock(&hub->mu);
+    return s;
+}
+
+int issu_hub_renegotiate(struct issu_hub *hub, uint32_t client_id, uint32_t sid, struct issu_snapshot **out)
+{
+    struct req r;
+    int rc;
+
+    memset(&r, 0, sizeof(r));
+    r.kind = REQ_RENEG;
+    r.client_id = client_id;
+    r.sid = sid;
+    rc = submit(hub, &r);
+    if (out && rc == ISSU_OK)
+        *out = r.out;
+    else
+        issu_snapshot_unref(r.out);
+    return rc;
+}
+
+int issu_hub_listen(struct issu_hub *hub, issu_hub_listener cb, void *arg)
+{
+    int rc = ISSU_OK;
+
+    if (!cb)
+        return ISSU_ERR_INVAL;
+    pthread_mutex_lock(&hub->mu);
+    if (hub->running || hub->n_listeners == MAX_LISTENERS) {
+        rc = ISSU_ERR_INVAL; /* listeners are read lock-free by the core thread */
+    } else {
+        hub->listeners[hub->n_listeners].cb = cb;
+        hub->listeners[hub->n_listeners].arg = arg;
+        hub->n_listeners++;
+    }
+    pthread_mutex_unlock(&hub->mu);
+    return rc;
+}
+
+int issu_hub_reload(struct issu_hub *hub, char *err, size_t errlen)
+{
+    struct req r;
+
+    memset(&r, 0, sizeof(r));
+    r.kind = REQ_RELOAD;
+    r.err = err;
+    r.errlen = errlen;
+    return submit(hub, &r);
+}
+
+int issu_hub_check(struct issu_hub *hub, struct issu_image *candidate, struct issu_snapshot **out)
+{
+    struct req r;
+    int rc;
+
+    *out = NULL;
+    if (!candidate)
+        return ISSU_ERR_INVAL;
+    memset(&r, 0, sizeof(r));
+    r.kind = REQ_CHECK;
+    r.candidate = candidate;
+    rc = submit(hub, &r);
+    if (rc == ISSU_OK)
+        *out = r.out;
+    else
+        issu_snapshot_unref(r.out);
+    return rc;
+}
+
+int issu_hub_new(const struct issu_hub_conf *conf, struct issu_hub **out)
+{
+    struct issu_hub *hub;
+    struct issu_endpoint_conf ec;
+    char err[1024];
+    int rc, i;
+
+    *out = NULL;
+    if (!conf || !conf->active_path || !conf->standby_path)
+        return ISSU_ERR_INVAL;
+    hub = calloc(1, sizeof(*hub));
+    if (!hub)
+        return ISSU_ERR_NOMEM;
+    hub->conf = *conf;
+    if (!hub->conf.active_uid)
+        hub->conf.active_uid = 4;
+    if (!hub->conf.standby_uid)
+        hub->conf.standby_uid = 7;
+    hub->wake_fd = -1;
+    pthread_mutex_init(&hub->mu, NULL);
+    pthread_cond_init(&hub->cv, NULL);
+    hub->files[0].path = strdup(conf->active_path);
+    hub->files[1].path = strdup(conf->standby_path);
+    ISSU_CHECK_MEM(hub->files[0].path, rc);
+    ISSU_CHECK_MEM(hub->files[1].path, rc);
+    hub->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (hub->wake_fd < 0)
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    rc = issu_ly_ctx_new(&hub->ctx);
+    if (rc != ISSU_OK) {
+        hlog(hub, LOG_ERR, "cannot load YANG module %s (set ISSU_YANG_DIR?)", ISSU_MANIFEST_MODULE);
+        goto cleanup;
+    }
+    for (i = 0; i < 2; i++) {
+        rc = load_one(hub, i, 1, &hub->img[i], err, sizeof(err));
+        if (rc != ISSU_OK) {
+            hlog(hub, LOG_ERR, "%s", err);
+            goto cleanup;
+        }
+    }
+    for (i = 0; i < 2; i++) {
+        memset(&ec, 0, sizeof(ec));
+        ec.unique_id = i ? hub->conf.standby_uid : hub->conf.active_uid;
+        ec.side = i ? ISSU_SIDE_STANDBY : ISSU_SIDE_ACTIVE;
+        ec.image = hub->img[i];
+        ec.transport = issu_mem_transport(&hub->pair, i);
+        ec.on_change = i ? NULL : on_change_active;
+        ec.log = ep_log;
+        ec.arg = hub;
+        ISSU_CHECK_GOTO(issu_endpoint_new(&ec, &hub->pair.ep[i]), rc);
+    }
+    *out = hub;
+    return ISSU_OK;
+cleanup:
+    issu_hub_free(hub);
+    return rc;
+}
+
+int issu_hub_start(struct issu_hub *hub)
+{
+    int rc = ISSU_OK;
+
+    pthread_mutex_lock(&hub->mu);
+    if (hub->running) {
+        rc = ISSU_ERR_INVAL;
+    } else if (pthread_create(&hub->thread, NULL, core_main, hub) != 0) {
+        rc = ISSU_ERR_IO;
+    } else {
+        hub->running = 1;
+        hub->stopping = 0;
+    }
+    pthread_mutex_unlock(&hub->mu);
+    return rc;
+}
+
+void issu_hub_stop(struct issu_hub *hub)
+{
+    uint64_t one = 1;
+    int running;
+
+    pthread_mutex_lock(&hub->mu);
+    running = hub->running;
+    hub->stopping = 1;
+    pthread_mutex_unlock(&hub->mu);
+    if (!running)
+        return;
+    if (write(hub->wake_fd, &one, sizeof(one)) < 0) {
+        /* only at counter overflow: the thread is awake anyway */
+    }
+    pthread_join(hub->thread, NULL);
+    pthread_mutex_lock(&hub->mu);
+    hub->running = 0;
+    pthread_mutex_unlock(&hub->mu);
+}
+
+void issu_hub_free(struct issu_hub *hub)
+{
+    int i;
+
+    if (!hub)
+        return;
+    issu_hub_stop(hub);
+    for (i = 0; i < 2; i++) {
+        issu_endpoint_free(hub->pair.ep[i]);
+        issu_image_free(hub->img[i]);
+        free(hub->files[i].path);
+        free(hub->files[i].data);
+    }
+    issu_mem_pair_clear(&hub->pair);
+    issu_snapshot_unref(hub->shown);
+    ly_ctx_destroy(hub->ctx);
+    if (hub->wake_fd >= 0)
+        close(hub->wake_fd);
+    pthread_cond_destroy(&hub->cv);
+    pthread_mutex_destroy(&hub->mu);
+    free(hub);
+}

@@ -1,0 +1,304 @@
+/*
+ * main.c - issud: the ISSU negotiation daemon.
+ *
+ * Parses the command line, starts the hub (core thread: the embedded pair of
+ * endpoints) and the faces (NETCONF, SNMP AgentX), then waits on a signalfd:
+ * SIGHUP reloads the manifests, SIGTERM/SIGINT stop everything cleanly.
+ * Signals are blocked in every thread, so no work ever runs in a handler.
+ * Foreground only; logs go to stderr with a timestamp and a level.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hub.h"
+#include "issu_err.h"
+
+#ifdef HAVE_ISSU_NETCONF
+#include "nc_face.h"
+#endif
+#ifdef HAVE_ISSU_SNMP
+#include "snmp_face.h"
+#endif
+
+#ifndef ISSU_VERSION
+#define ISSU_VERSION "0"
+#endif
+#ifndef ISSU_EXAMPLES_DIR
+#define ISSU_EXAMPLES_DIR "examples/images"
+#endif
+
+static int log_max = LOG_INFO;
+
+static const char *level_name(int level)
+{
+    switch (level) {
+    case LOG_EMERG: case LOG_ALERT: case LOG_CRIT: return "CRIT";
+    case LOG_ERR: return "ERROR";
+    case LOG_WARNING: return "WARN";
+    case LOG_NOTICE: return "NOTICE";
+    case LOG_INFO: return "INFO";
+    default: return "DEBUG";
+    }
+}
+
+/* One line per message, written with one call so threads do not interleave. */
+static void log_stderr(void *arg, int level, const char *msg)
+{
+    char ts[40], line[1400];
+    struct timespec now;
+    struct tm tm;
+
+    (void)arg;
+    if (level > log_max)
+        return;
+    clock_gettime(CLOCK_REALTIME, &now);
+    localtime_r(&now.tv_sec, &tm);
+    strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(line, sizeof(line), "%s.%03ld issud %s: %s\n", ts, now.tv_nsec / 1000000L, level_name(level),
+             msg);
+    fputs(line, stderr);
+}
+
+static void logf_(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(int level, const char *fmt, ...)
+{
+    char buf[1200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    log_stderr(NULL, level, buf);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: issud [OPTIONS]\n"
+            "\n"
+            "The ISSU negotiation daemon. The embedded default runs the active and the\n"
+            "standby endpoint in one process over the in-memory transport and shows\n"
+            "the active endpoint's view (unique ids 4 and 7).\n"
+            "\n"
+            "  -a, --active FILE             active image manifest (JSON/XML, YANG issu-manifest)\n"
+            "                                default: %s/running.json\n"
+            "  -s, --standby FILE            standby image manifest\n"
+            "                                default: %s/upgrade-compatible.json\n"
+            "  -u, --netconf-unix PATH       serve NETCONF on a UNIX socket\n"
+            "  -S, --netconf-ssh ADDR:PORT   serve NETCONF over SSH (e.g. 127.0.0.1:830)\n"
+            "  -k, --ssh-host-key FILE       SSH host key (PEM); generated when missing\n"
+            "  -K, --ssh-authorized-keys FILE\n"
+            "                                OpenSSH authorized_keys: public-key auth only;\n"
+            "                                each key's user is its comment up to any '@'\n"
+            "  -U, --ssh-user NAME           accept every key in the file for user NAME instead\n"
+            "  -x, --agentx SOCKET           serve ISSU-NEGOTIATION-MIB as an AgentX subagent\n"
+            "                                of the snmpd at SOCKET ('/path', 'tcp:HOST:PORT')\n"
+            "  -v, --verbose                 debug logging\n"
+            "  -h, --help                    this text\n"
+            "  -V, --version                 print the version\n"
+            "\n"
+            "Signals: SIGHUP re-reads both manifests and renegotiates (a manifest that\n"
+            "fails to load leaves the running state as it was); SIGTERM/SIGINT stop.\n",
+            ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR);
+}
+
+struct opts {
+    const char *active, *standby;
+    const char *nc_unix, *nc_ssh, *host_key, *auth_keys, *ssh_user;
+    const char *agentx;
+    int agentx_set;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+    static const struct option lopts[] = {
+        {"active", required_argument, NULL, 'a'},
+        {"standby", required_argument, NULL, 's'},
+        {"netconf-unix", required_argument, NULL, 'u'},
+        {"netconf-ssh", required_argument, NULL, 'S'},
+        {"ssh-host-key", required_argument, NULL, 'k'},
+        {"ssh-authorized-keys", required_argument, NULL, 'K'},
+        {"ssh-user", required_argument, NULL, 'U'},
+        {"agentx", required_argument, NULL, 'x'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    while ((c = getopt_long(argc, argv, "a:s:u:S:k:K:U:x:vhV", lopts, NULL)) != -1) {
+        switch (c) {
+        case 'a': o->active = optarg; break;
+        case 's': o->standby = optarg; break;
+        case 'u': o->nc_unix = optarg; break;
+        case 'S': o->nc_ssh = optarg; break;
+        case 'k': o->host_key = optarg; break;
+        case 'K': o->auth_keys = optarg; break;
+        case 'U': o->ssh_user = optarg; break;
+        case 'x': o->agentx = optarg; o->agentx_set = 1; break;
+        case 'v': log_max = LOG_DEBUG; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf("issud %s\n", ISSU_VERSION); exit(0);
+        default: usage(stderr); return ISSU_ERR_INVAL;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "issud: unexpected argument '%s'\n", argv[optind]);
+        return ISSU_ERR_INVAL;
+    }
+    if (o->nc_ssh && (!o->host_key || !o->auth_keys)) {
+        fprintf(stderr, "issud: --netconf-ssh needs --ssh-host-key FILE and --ssh-authorized-keys FILE\n");
+        return ISSU_ERR_INVAL;
+    }
+    if (!o->nc_ssh && (o->host_key || o->auth_keys || o->ssh_user)) {
+        fprintf(stderr, "issud: --ssh-* options need --netconf-ssh ADDR:PORT\n");
+        return ISSU_ERR_INVAL;
+    }
+    if (!o->active)
+        o->active = ISSU_EXAMPLES_DIR "/running.json";
+    if (!o->standby)
+        o->standby = ISSU_EXAMPLES_DIR "/upgrade-compatible.json";
+    return ISSU_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    struct issu_hub_conf hc;
+    struct issu_hub *hub = NULL;
+#ifdef HAVE_ISSU_NETCONF
+    struct issu_nc_conf ncc;
+    struct issu_nc *nc = NULL;
+#endif
+#ifdef HAVE_ISSU_SNMP
+    struct issu_snmp_conf sc;
+    struct issu_snmp *snmp = NULL;
+#endif
+    struct signalfd_siginfo si;
+    sigset_t set;
+    ssize_t n;
+    int sfd = -1, rc, ex = 1;
+
+    memset(&o, 0, sizeof(o));
+    if (parse(argc, argv, &o) != ISSU_OK)
+        return 2;
+
+    /* block before any thread starts: every thread inherits the mask */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
+        return 1;
+    signal(SIGPIPE, SIG_IGN);
+    sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        logf_(LOG_ERR, "signalfd: %s", strerror(errno));
+        goto cleanup;
+    }
+
+    memset(&hc, 0, sizeof(hc));
+    hc.active_path = o.active;
+    hc.standby_path = o.standby;
+    hc.log = log_stderr;
+    rc = issu_hub_new(&hc, &hub);
+    if (rc != ISSU_OK) {
+        logf_(LOG_ERR, "cannot start: %s", issu_strerror(rc));
+        goto cleanup;
+    }
+
+    /* faces register their listeners before the hub publishes */
+#ifdef HAVE_ISSU_NETCONF
+    if (o.nc_unix || o.nc_ssh) {
+        memset(&ncc, 0, sizeof(ncc));
+        ncc.hub = hub;
+        ncc.unix_path = o.nc_unix;
+        ncc.ssh_listen = o.nc_ssh;
+        ncc.host_key = o.host_key;
+        ncc.authorized_keys = o.auth_keys;
+        ncc.ssh_user = o.ssh_user;
+        ncc.log = log_stderr;
+        ncc.verbose = log_max >= LOG_DEBUG;
+        rc = issu_nc_start(&ncc, &nc);
+        if (rc != ISSU_OK) {
+            logf_(LOG_ERR, "NETCONF face: %s", issu_strerror(rc));
+            goto cleanup;
+        }
+    }
+#else
+    if (o.nc_unix || o.nc_ssh) {
+        logf_(LOG_ERR, "this issud was built without the NETCONF face");
+        goto cleanup;
+    }
+#endif
+    /* ---- SNMP face hook (agent/snmp, snmp_face.h) ---- */
+#ifdef HAVE_ISSU_SNMP
+    if (o.agentx_set) {
+        memset(&sc, 0, sizeof(sc));
+        sc.agentx_socket = o.agentx;
+        sc.hub = hub;
+        sc.log = log_stderr;
+        rc = issu_snmp_start(&sc, &snmp);
+        if (rc != ISSU_OK) {
+            logf_(LOG_ERR, "SNMP face: %s", issu_strerror(rc));
+            goto cleanup;
+        }
+    }
+#else
+    if (o.agentx_set) {
+        logf_(LOG_ERR, "this issud was built without the SNMP face (--agentx)");
+        goto cleanup;
+    }
+#endif
+
+    rc = issu_hub_start(hub);
+    if (rc != ISSU_OK) {
+        logf_(LOG_ERR, "cannot start the core thread: %s", issu_strerror(rc));
+        goto cleanup;
+    }
+    logf_(LOG_INFO, "issud %s running (pid %ld): active %s, standby %s", ISSU_VERSION, (long)getpid(),
+          o.active, o.standby);
+
+    for (;;) {
+        n = read(sfd, &si, sizeof(si));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != (ssize_t)sizeof(si)) {
+            logf_(LOG_ERR, "signalfd read: %s", n < 0 ? strerror(errno) : "short read");
+            goto cleanup;
+        }
+        if (si.ssi_signo == SIGHUP) {
+            logf_(LOG_INFO, "SIGHUP: reloading the manifests");
+            if (issu_hub_reload(hub, NULL, 0) != ISSU_OK)
+                logf_(LOG_WARNING, "reload failed: still running the previous images");
+            continue;
+        }
+        logf_(LOG_INFO, "%s: stopping", strsignal((int)si.ssi_signo));
+        break;
+    }
+    ex = 0;
+
+cleanup:
+    /* faces first: they hold the hub */
+#ifdef HAVE_ISSU_NETCONF
+    issu_nc_stop(nc);
+#endif
+#ifdef HAVE_ISSU_SNMP
+    issu_snmp_stop(snmp);
+#endif
+    issu_hub_free(hub);
+    if (sfd >= 0)
+        close(sfd);
+    return ex;
+}
