@@ -114,6 +114,8 @@ static int ops_renegotiate(void *arg, uint32_t client_id)
     return rc;
 }
 
+static int g_in_init; /* SNMP thread only */
+
 /* net-snmp's own log lines go to our log callback (never to stderr). */
 static int netsnmp_log_cb(int major, int minor, void *server_arg, void *client_arg)
 {
@@ -130,7 +132,9 @@ static int netsnmp_log_cb(int major, int minor, void *server_arg, void *client_a
     n = strlen(buf);
     while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         buf[--n] = '\0';
-    flog(g_box.face, m->priority, "%s", buf);
+    /* Without MIB files (we need none) init_snmp() complains about every
+     * default module; that is noise, not an error, for a subagent. */
+    flog(g_box.face, g_in_init && !strstr(buf, "AgentX") ? LOG_DEBUG : m->priority, "%s", buf);
     return 0;
 }
 
@@ -213,7 +217,12 @@ static void *run(void *arg)
         set_state(f, -1);
         return NULL;
     }
+    g_in_init = 1;
     init_snmp(APP_NAME);
+    g_in_init = 0;
+    /* init_agent()/init_snmp() reset the AgentX settings to their config
+     * defaults: set the ping interval again so reconnects use it. */
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 1);
     flog(f, LOG_INFO, "snmp: AgentX subagent started (master %s)",
          f->socket ? f->socket : "net-snmp default");
     set_state(f, 1);

@@ -18,9 +18,10 @@
 struct issu_hub;
 struct issu_snmp;
 
-/* ISSU-NEGOTIATION-MIB::issuNegotiationMIB, under netSnmpPlaypen. Moving the
+/* ISSU-NEGOTIATION-MIB::issuNegotiationMIB = netSnmpPlaypen.2011 (netSnmpPlaypen
+ * is 1.3.6.1.4.1.8072.9999.9999, under netSnmpExperimental). Moving the
  * MIB to an enterprise arc is this line and the MIB's MODULE-IDENTITY. */
-#define ISSU_SNMP_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 2011
+#define ISSU_SNMP_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 2011
 
 struct issu_snmp_conf {
     /* AgentX master address as snmpd's agentXSocket takes it

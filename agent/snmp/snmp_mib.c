@@ -25,6 +25,7 @@
 _Static_assert(sizeof(oid) == sizeof(unsigned long), "snmp_index takes oid as unsigned long");
 
 #define SNAP_KEY "issu-snapshot"
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ROOT 32
 
 /* issuEndpoint scalars (arc under issuObjects.1) */
@@ -657,7 +658,7 @@ static void notify_session(const struct issu_snapshot *s, const struct issu_sess
     memset(&row, 0, sizeof(row));
     row.ss = ss;
     row.cr = gone ? NULL : issu_snapshot_client(s, ss->client_id);
-    for (i = 0; i < OID_LENGTH(cols); i++) {
+    for (i = 0; i < NELEM(cols); i++) {
         oid arcs[] = {1, ISSU_SNMP_T_SESSION, 1, cols[i], ss->sid};
         struct val v;
 
@@ -680,6 +681,11 @@ unsigned issu_snmp_mib_notify(const struct issu_snapshot *old, const struct issu
 
     if (!old || !cur || !g.registered)
         return 0;
+    /* Session notifications compare two negotiated states; the loss or the
+     * return of the peer changes every session at once and is told by
+     * issuImageVerdictChanged alone. */
+    if (old->peer_state != ISSU_PEER_UP || cur->peer_state != ISSU_PEER_UP)
+        goto verdict;
     for (i = 0; cur->by_sid && i < cur->n_sessions; i++) {
         const struct issu_session *ns = &cur->sessions[cur->by_sid[i]];
         const struct issu_session *os = issu_snapshot_session(old, ns->sid);
@@ -708,6 +714,7 @@ unsigned issu_snmp_mib_notify(const struct issu_snapshot *old, const struct issu
         notify_session(old, os, 1, cur);
         sent++;
     }
+verdict:
     if (old->verdict != cur->verdict) {
         static const unsigned sc[] = {SC_VERDICT, SC_VERDICT_REASON, SC_IMAGE_NAME,
                                       SC_IMAGE_VERSION, SC_PEER_IMAGE_NAME,
@@ -715,7 +722,7 @@ unsigned issu_snmp_mib_notify(const struct issu_snapshot *old, const struct issu
                                       SC_NEGOTIATION_COUNT};
         netsnmp_variable_list *vars = notif_start(2);
 
-        for (i = 0; i < OID_LENGTH(sc); i++)
+        for (i = 0; i < NELEM(sc); i++)
             add_scalar(&vars, cur, sc[i]);
         send_v2trap(vars);
         snmp_free_varbind(vars);
