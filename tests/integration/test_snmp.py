@@ -1,0 +1,359 @@
+#!/usr/bin/python3
+"""test_snmp.py - issud's SNMP face against real net-snmp programs.
+
+Starts, in a private temp dir and on free loopback ports: snmptrapd, snmpd
+(own config, own persistent dir, master agentx on a UNIX socket) and issud
+--agentx on copies of the example images. Then, with the MIB loaded
+(-M +mibs -m +ISSU-NEGOTIATION-MIB):
+  - every table (snmpbulkwalk) equals `issuctl check --json` of the same
+    images, or the manifest itself for the image tables; snmpwalk (GETNEXT)
+    equals snmpbulkwalk; snmptable and snmpget work;
+  - v2c cannot SET; the SNMPv3 authPriv user can set issuRenegotiate and
+    issuNegotiationCount grows; bad SETs are refused and change nothing;
+  - a SIGHUP reload to an incompatible standby image raises both
+    notifications at snmptrapd, with the objects an NMS needs;
+  - snmpd killed and restarted: the subagent answers again within 5 s.
+Every process started here is killed by PID, also on failure.
+Usage: test_snmp.py SOURCE_DIR BIN_DIR
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC, BIN = sys.argv[1], sys.argv[2]
+MIBDIR = os.path.join(SRC, "mibs")
+IMAGES = os.path.join(SRC, "examples", "images")
+ROOT = ".1.3.6.1.4.1.8072.9999.9999.2011"
+USER = ["-v3", "-l", "authPriv", "-u", "issuadmin", "-a", "SHA", "-A", "issu-auth-pass",
+        "-x", "AES", "-X", "issu-priv-pass"]
+V2C = ["-v2c", "-c", "issupublic"]
+MIBOPTS = ["-M", "+" + MIBDIR, "-m", "+ISSU-NEGOTIATION-MIB"]
+RES = {"compatible": 1, "incompatible": 2, "unknown": 3}
+ROLE = {"primary": 1, "passive": 2, "none": 3}
+PRESENCE = {"both": 1, "local-only": 2, "peer-only": 3, "local": 2, "peer": 3}
+VERDICT = {"compatible": 1, "base-level-compatible": 2, "incompatible": 3, "unknown": 4}
+
+passed = failed = 0
+procs = []
+tmp = tempfile.mkdtemp(prefix="issu-snmp-")
+env = dict(os.environ)
+env["SNMPCONFPATH"] = tmp           # no ~/.snmp or /etc/snmp config for the tools
+env["SNMP_PERSISTENT_DIR"] = os.path.join(tmp, "persist")
+env["MIBS"] = ""                    # only what -m names (Debian lacks the IETF MIBs)
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: " + what, flush=True)
+    return ok
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start(args, log):
+    p = subprocess.Popen(args, stdout=open(os.path.join(tmp, log), "w"),
+                         stderr=subprocess.STDOUT, env=env, cwd=tmp)
+    procs.append(p)
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def snmp(tool, *args, creds=V2C, timeout=20, mib=True):
+    # Without the MIB the tools send whatever type they are given (to test
+    # that the agent itself refuses a wrong type).
+    mibopts = MIBOPTS if mib else ["-M", tmp, "-m", ""]
+    r = subprocess.run([tool] + creds + mibopts + ["-t", "2", "-r", "1"] + list(args),
+                       capture_output=True, text=True, env=env, timeout=timeout)
+    return r.returncode, r.stdout, r.stderr
+
+
+def walk(target, agent, tool="snmpbulkwalk", creds=V2C):
+    """{(column name, index tuple): value} with enums and types numeric."""
+    rc, out, err = snmp(tool, "-OQs", "-Oe", "-Ot", "-OU", agent, target, creds=creds)
+    if not check(rc == 0, "%s %s: %s" % (tool, target, err.strip()[-300:])):
+        return {}
+    rows = {}
+    for line in out.splitlines():
+        if " = " not in line:
+            continue
+        name, val = line.split(" = ", 1)
+        col, _, idx = name.partition(".")
+        val = val.strip()
+        if val.startswith("No more variables left"):
+            continue  # endOfMibView after the last row of the view
+        if val.startswith('"') and val.endswith('"') and len(val) >= 2:
+            val = val[1:-1]
+        rows[(col, tuple(int(x) for x in idx.split(".") if x))] = val
+    return rows
+
+
+def get1(agent, obj, creds=V2C):
+    rc, out, err = snmp("snmpget", "-OQvU", "-Oe", "-Ot", agent, obj, creds=creds)
+    return out.strip().strip('"') if rc == 0 else None
+
+
+def wait_for(cond, secs, step=0.1):
+    end = time.time() + secs
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return False
+
+
+def tv(b):
+    return "1" if b else "2"
+
+
+def compare(rows, want, what):
+    """rows/want: {(col, idx): value as text}. Report the first differences."""
+    bad = [k for k in sorted(set(rows) | set(want)) if rows.get(k) != want.get(k)]
+    for k in bad[:8]:
+        print("  %s %s: snmp=%r expected=%r" % (what, k, rows.get(k), want.get(k)))
+    return check(not bad, "%s: %d of %d values differ" % (what, len(bad), len(want)))
+
+
+def expected_tables(report, manifest):
+    cl = {c["id"]: c for c in report["client"]}
+    sess = report["session"]
+    w = {}
+    for c in report["client"]:
+        i = (c["id"],)
+        eff = c["effective-result"]
+        w[("issuClientName", i)] = c["name"]
+        w[("issuClientBase", i)] = tv(c.get("base"))
+        w[("issuClientOptional", i)] = tv(c.get("optional"))
+        w[("issuClientPresence", i)] = str(PRESENCE[c["presence"]])
+        w[("issuClientEntityCount", i)] = str(c["entity-count"])
+        w[("issuClientResult", i)] = str(RES[c["result"]])
+        w[("issuClientEffectiveResult", i)] = str(RES[eff])
+        w[("issuClientCounts", i)] = tv(c.get("counts"))
+        w[("issuClientReason", i)] = c.get("reason", "")
+        w[("issuClientChain", i)] = " ".join(str(x) for x in c.get("chain", [])) \
+            if eff == "incompatible" else ""
+        w[("issuClientSessionCount", i)] = str(sum(1 for s in sess if s["client-id"] == c["id"]))
+        for p in c.get("prerequisite", []):
+            j = (c["id"], p)
+            w[("issuClientDepName", j)] = cl[p]["name"] if p in cl else ""
+            w[("issuClientDepResult", j)] = str(RES[cl[p]["result"]]) if p in cl else "3"
+            w[("issuClientDepEffectiveResult", j)] = \
+                str(RES[cl[p]["effective-result"]]) if p in cl else "3"
+    for s in sess:
+        i = (s["session-id"],)
+        for col, key in (("Name", "session-name"), ("ClientId", "client-id"),
+                         ("EntityId", "entity-id"), ("PeerUniqueId", "peer-unique-id"),
+                         ("PeerSid", "peer-session-id"), ("CapGroupId", "cap-group"),
+                         ("MsgGroupId", "msg-group"), ("Signature", "signature"),
+                         ("NegoSessionId", "nego-session-id"),
+                         ("NegoSessionName", "nego-session-name"),
+                         ("TransportMtu", "transport-mtu")):
+            w[("issuSession" + col, i)] = str(s[key])
+        w[("issuSessionRole", i)] = str(ROLE[s["role"]])
+        w[("issuSessionNegotiatedResult", i)] = str(RES[s["result"]])
+        w[("issuSessionRawResult", i)] = str(RES[s["raw-result"]])
+        w[("issuSessionPolicy", i)] = tv(s.get("policy"))
+        w[("issuSessionEffectiveResult", i)] = str(RES[cl[s["client-id"]]["effective-result"]])
+        w[("issuSessionReason", i)] = s.get("reason", "")
+        for v in s.get("negotiated-version", []):
+            j = (s["session-id"], v["message-type"])
+            w[("issuNegVersionVersion", j)] = str(v.get("version", 0))
+            w[("issuNegVersionMtu", j)] = str(v.get("mtu", 0))
+        for c in s.get("negotiated-capability", []):
+            j = (s["session-id"], c["cap-type"])
+            w[("issuNegCapResult", j)] = str(c["result"])
+            w[("issuNegCapHasEntry", j)] = tv("entry" in c)
+            w[("issuNegCapNegotiatedEntry", j)] = str(c.get("entry", 0))
+            w[("issuNegCapRequired", j)] = tv(c.get("required"))
+    # image tables: the local (active) manifest itself
+    img = manifest["issu-manifest:image"]
+    sid_of = {(s["client-id"], s["entity-id"]): s["session-id"] for s in sess}
+    for c in img["client"]:
+        groups = {g["id"]: g for g in c.get("message-group", [])}
+        for e in c.get("entity", []):
+            i = (c["id"], e["id"])
+            w[("issuEntitySessionName", i)] = e["session-name"]
+            w[("issuEntityMsgGroupId", i)] = str(e["message-group"])
+            w[("issuEntityCapGroupId", i)] = str(e["capability-group"])
+            w[("issuEntitySessionId", i)] = str(sid_of.get(i, 0))
+            w[("issuEntityTransportMtu", i)] = str(e.get("transport-mtu",
+                                                         img.get("transport-mtu", 4096)))
+            for t in groups[e["message-group"]].get("message-type", []):
+                vs = sorted(v["number"] for v in t["version"])
+                j = i + (t["id"],)
+                w[("issuMsgTypeLowVersion", j)] = str(vs[0])
+                w[("issuMsgTypeHighVersion", j)] = str(vs[-1])
+                for v in t["version"]:
+                    w[("issuMsgVersionMtu", j + (v["number"],))] = str(v.get("mtu", 0))
+    return w
+
+
+def report_of(active, standby):
+    r = subprocess.run([os.path.join(BIN, "issuctl"), "check", "--active", active,
+                        "--standby", standby, "--json"], capture_output=True, text=True)
+    check(r.returncode in (0, 1, 2), "issuctl check: " + r.stderr.strip())
+    return json.loads(r.stdout)["issu-report:upgrade-report"]
+
+
+def main():
+    act = os.path.join(tmp, "active.json")
+    stb = os.path.join(tmp, "standby.json")
+    shutil.copy(os.path.join(IMAGES, "running.json"), act)
+    shutil.copy(os.path.join(IMAGES, "upgrade-compatible.json"), stb)
+    os.mkdir(env["SNMP_PERSISTENT_DIR"])
+    port, tport = free_port(), free_port()
+    agent = "udp:127.0.0.1:%d" % port
+    sock = os.path.join(tmp, "agentx")
+    conf = os.path.join(tmp, "snmpd.conf")
+    with open(conf, "w") as f:
+        f.write("agentAddress %s\nmaster agentx\nagentXSocket %s\nagentXPerms 0600 0700\n"
+                "rocommunity issupublic 127.0.0.1 %s\n"
+                "createUser issuadmin SHA \"issu-auth-pass\" AES \"issu-priv-pass\"\n"
+                "rwuser issuadmin priv %s\n"
+                "trap2sink 127.0.0.1:%d issupublic\n" % (agent, sock, ROOT, ROOT, tport))
+    with open(os.path.join(tmp, "snmptrapd.conf"), "w") as f:
+        f.write("disableAuthorization yes\n")
+    snmpd_args = ["snmpd", "-f", "-Lo", "-C", "-c", conf, "-p", os.path.join(tmp, "snmpd.pid")]
+
+    start(["snmptrapd", "-f", "-Lo", "-C", "-c", os.path.join(tmp, "snmptrapd.conf"),
+           "-p", os.path.join(tmp, "snmptrapd.pid")] + MIBOPTS + ["udp:127.0.0.1:%d" % tport],
+          "snmptrapd.log")
+    snmpd = start(snmpd_args, "snmpd.log")
+    if not check(wait_for(lambda: os.path.exists(sock), 10), "snmpd AgentX socket"):
+        return
+    issud = start([os.path.join(BIN, "issud"), "--active", act, "--standby", stb,
+                   "--agentx", sock], "issud.log")
+    if not check(wait_for(lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuPeerState.0") == "3",
+                          10), "issud serves the MIB through snmpd with peer up"):
+        return
+
+    # ---- every table equals what issuctl check reports for the same images ----
+    report = report_of(act, stb)
+    manifest = json.load(open(act))
+    want = expected_tables(report, manifest)
+    rows = walk("ISSU-NEGOTIATION-MIB::issuObjects", agent)
+    scal = {k: v for k, v in rows.items() if k[1] == (0,)}
+    tables = {k: v for k, v in rows.items() if k[1] != (0,)}
+    compare(tables, want, "tables vs issuctl check")
+    for t in ("Client", "Entity", "MsgType", "MsgVersion", "Session", "NegVersion", "NegCap",
+              "ClientDep"):
+        check(any(k[0].startswith("issu" + t) for k in tables), "issu%sTable has rows" % t)
+    check(scal.get(("issuLocalUniqueId", (0,))) == str(report["local"]["unique-id"]),
+          "issuLocalUniqueId")
+    check(scal.get(("issuPeerUniqueId", (0,))) == str(report["peer"]["unique-id"]),
+          "issuPeerUniqueId")
+    check(scal.get(("issuImageVerdict", (0,))) == str(VERDICT[report["verdict"]]),
+          "issuImageVerdict %s" % scal.get(("issuImageVerdict", (0,))))
+    check(scal.get(("issuPeerImageName", (0,))) == report["peer"]["image-name"],
+          "issuPeerImageName")
+    # GETNEXT walk gives the same as GETBULK
+    check(walk("ISSU-NEGOTIATION-MIB::issuSessionTable", agent, "snmpwalk") ==
+          {k: v for k, v in tables.items() if k[0].startswith("issuSession")},
+          "snmpwalk equals snmpbulkwalk on issuSessionTable")
+    rc, out, err = snmp("snmptable", "-Cf", "|", agent, "ISSU-NEGOTIATION-MIB::issuClientTable")
+    check(rc == 0 and "ISSU LDP Client|" in out, "snmptable issuClientTable: " + err[-200:])
+    rc, out, err = snmp("snmptable", "-Cf", "|", agent, "ISSU-NEGOTIATION-MIB::issuNegVersionTable")
+    check(rc == 0 and len(out.splitlines()) > 10, "snmptable issuNegVersionTable")
+    check(get1(agent, "ISSU-NEGOTIATION-MIB::issuSessionName.46") == "LDP Session",
+          "snmpget issuSessionName.46 (seed's LDP session)")
+    check(get1(agent, "ISSU-NEGOTIATION-MIB::issuNegVersionMtu.40.1") == "8",
+          "snmpget issuNegVersionMtu.40.1 (seed's LSD: MTU 8)")
+    rc, out, _ = snmp("snmpget", agent, "ISSU-NEGOTIATION-MIB::issuSessionName.999999")
+    check("No Such Instance" in out, "snmpget of a missing session: noSuchInstance")
+
+    # ---- SET ----
+    count = lambda: int(get1(agent, "ISSU-NEGOTIATION-MIB::issuNegotiationCount.0") or -1)
+    n0 = count()
+    rc, out, err = snmp("snmpset", agent, "ISSU-NEGOTIATION-MIB::issuRenegotiate.0", "u", "2011")
+    check(rc != 0 and ("noAccess" in err or "notWritable" in err), "v2c SET refused: " + err)
+    check(count() == n0, "v2c SET changed nothing")
+    rc, out, err = snmp("snmpset", agent, "ISSU-NEGOTIATION-MIB::issuRenegotiate.0", "u", "2011",
+                        creds=USER)
+    check(rc == 0, "v3 authPriv SET issuRenegotiate.0 = 2011: " + err)
+    check(count() > n0, "issuNegotiationCount grew after the SET (%d -> %d)" % (n0, count()))
+    check(get1(agent, "ISSU-NEGOTIATION-MIB::issuRenegotiate.0", creds=USER) == "2011",
+          "issuRenegotiate reads back the last request")
+    n1 = count()
+    bad = [(["ISSU-NEGOTIATION-MIB::issuRenegotiate.0", "u", "424242"], "wrongValue"),
+           ([ROOT + ".1.1.15.0", "i", "2011"], "wrongType"),
+           ([ROOT + ".1.1.15.0", "s", "2011"], "wrongType"),
+           ([ROOT + ".1.1.10.0", "i", "1"], "notWritable"),
+           ([ROOT + ".1.2.1.2.2011", "s", "x"], "notWritable")]
+    for args, err_name in bad:
+        rc, out, err = snmp("snmpset", agent, *args, creds=USER, mib=args[0].startswith("ISSU"))
+        check(rc != 0 and err_name in err, "bad SET %s -> %s: %s" % (args, err_name, err.strip()))
+    check(count() == n1, "bad SETs renegotiated nothing")
+    check(get1(agent, "ISSU-NEGOTIATION-MIB::issuRenegotiate.0", creds=USER) == "2011",
+          "bad SETs left issuRenegotiate as it was")
+
+    # ---- reload to an incompatible image: notifications ----
+    shutil.copy(os.path.join(IMAGES, "upgrade-incompatible.json"), stb)
+    issud.send_signal(signal.SIGHUP)
+    trapf = os.path.join(tmp, "snmptrapd.log")
+    got = lambda: "issuImageVerdictChanged" in open(trapf).read() and \
+        "issuSessionResultChanged" in open(trapf).read()
+    check(wait_for(got, 10), "snmptrapd received both notifications after the reload")
+    traps = open(trapf).read()
+    report2 = report_of(act, stb)
+    check("issuImageVerdict.0 = INTEGER: %s" % report2["verdict"] in traps.replace(
+        "INTEGER: incompatible(3)", "INTEGER: incompatible"),
+        "verdict notification carries the new verdict")
+    check(report2["verdict-reason"][:60] in traps, "verdict notification carries the reason")
+    bad_sess = [s for s in report2["session"] if s["result"] == "incompatible"]
+    check(bad_sess and all("issuSessionReason.%d = STRING: %s" % (s["session-id"], s["reason"])
+                           in traps for s in bad_sess),
+          "a notification per newly incompatible session, with its reason")
+    rows2 = walk("ISSU-NEGOTIATION-MIB::issuObjects", agent)
+    compare({k: v for k, v in rows2.items() if k[1] != (0,)},
+            expected_tables(report2, manifest), "tables after reload vs issuctl check")
+
+    # ---- snmpd restarted: the subagent comes back by itself ----
+    stop(snmpd)
+    procs.remove(snmpd)
+    snmpd = start(snmpd_args, "snmpd2.log")
+    t0 = time.time()
+    back = wait_for(lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuLocalUniqueId.0") == "4", 8)
+    check(back and time.time() - t0 <= 5.0,
+          "subagent back %.1f s after snmpd restarted (limit 5 s)" % (time.time() - t0))
+    check(issud.poll() is None, "issud survived the master's restart")
+
+
+try:
+    main()
+except Exception as e:  # a crash is a failure, with its reason
+    check(False, "exception: %r" % e)
+finally:
+    for p in procs:
+        stop(p)
+    if failed:
+        for log in ("issud.log", "snmptrapd.log"):
+            path = os.path.join(tmp, log)
+            if os.path.exists(path):
+                print("---- %s (tail) ----\n%s" % (log, open(path).read()[-2000:]))
+    shutil.rmtree(tmp, ignore_errors=True)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
