@@ -245,7 +245,9 @@ def main():
     snmpd = start(snmpd_args, "snmpd.log")
     if not check(wait_for(lambda: os.path.exists(sock), 10), "snmpd AgentX socket"):
         return
-    issud = start([os.path.join(BIN, "issud"), "--active", act, "--standby", stb,
+    # ISSUD_WRAPPER (e.g. "valgrind -q --log-file=vg.log") runs issud under a tool.
+    wrapper = os.environ.get("ISSUD_WRAPPER", "").split()
+    issud = start(wrapper + [os.path.join(BIN, "issud"), "--active", act, "--standby", stb,
                    "--agentx", sock], "issud.log")
     if not check(wait_for(lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuPeerState.0") == "3",
                           10), "issud serves the MIB through snmpd with peer up"):
