@@ -1,0 +1,1262 @@
+/*
+ * nc_face.c - the NETCONF face (nc_face.h).
+ *
+ * Threads: accept (nc_accept, adds sessions to the poll set), NC_WORKERS
+ * workers (nc_ps_poll: each handles one RPC at a time, so a slow client
+ * stalls one worker at most), notify (turns hub changes into RFC 5277
+ * notifications; sends with a short timeout so a dead subscriber cannot
+ * block the rest). The hub listener only queues snapshot references.
+ *
+ * The state tree is built per <get> from the current snapshot, so readers
+ * never share libyang data. Filters: xpath via lyd_find_xpath; subtree
+ * filters are turned into XPath selections (containment -> steps, content
+ * match -> predicates, selection -> the node's whole subtree).
+ */
+#include "nc_face.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libnetconf2/netconf.h>
+#include <libnetconf2/log.h>
+#include <libnetconf2/messages_server.h>
+#include <libnetconf2/session_server.h>
+#include <libssh/libssh.h>
+#include <libyang/libyang.h>
+
+#include "hub.h"
+#include "issu_err.h"
+#include "manifest.h"
+#include "report.h"
+
+#ifndef ISSU_YANG_DIR
+#define ISSU_YANG_DIR "yang"
+#endif
+#ifndef ISSU_YUMA_DIR
+#define ISSU_YUMA_DIR "/usr/share/yuma/modules"
+#endif
+
+#define NC_WORKERS 4
+#define NOTIF_SEND_TIMEOUT_MS 500
+#define STATE_MOD "issu-agent"
+
+struct authkey {
+    ssh_key key;
+    char *user;
+};
+
+struct sub {
+    struct nc_session *s;
+    struct sub *next;
+};
+
+struct change {
+    struct issu_snapshot *cur;
+    struct change *next;
+};
+
+struct issu_nc {
+    struct issu_nc_conf conf;
+    struct ly_ctx *ctx;
+    const struct lys_module *mod; /* issu-agent */
+    struct nc_pollsession *ps;
+    pthread_t accept_thr, workers[NC_WORKERS], notif_thr;
+    int n_workers, accept_started, notif_started;
+    volatile int stop;
+
+    pthread_mutex_t mu; /* sessions list, subscribers, changes */
+    pthread_cond_t cv;
+    struct sub *sessions;    /* every accepted session */
+    struct change *changes, *changes_tail;
+
+    struct authkey *keys;
+    size_t n_keys;
+    char *host_key;
+};
+
+/* libnetconf2 keeps its callbacks global: the one running face */
+static struct issu_nc *the_nc;
+
+static void nlog(struct issu_nc *nc, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void nlog(struct issu_nc *nc, int level, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    if (!nc->conf.log)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    nc->conf.log(nc->conf.log_arg, level, buf);
+}
+
+static void nc_print(const struct nc_session *s, NC_VERB_LEVEL lvl, const char *msg)
+{
+    int level = lvl == NC_VERB_ERROR ? LOG_ERR : lvl == NC_VERB_WARNING ? LOG_WARNING : LOG_DEBUG;
+
+    if (the_nc)
+        nlog(the_nc, level, "netconf%s%u: %s", s ? " session " : "", s ? nc_session_get_id(s) : 0u, msg);
+}
+
+/* ------------------------------------------------------------ errors */
+
+static struct nc_server_reply *err_reply(struct issu_nc *nc, NC_ERR tag, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static struct nc_server_reply *err_reply(struct issu_nc *nc, NC_ERR tag, const char *path, const char *fmt, ...)
+{
+    struct lyd_node *e;
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (tag == NC_ERR_OP_NOT_SUPPORTED || tag == NC_ERR_OP_FAILED || tag == NC_ERR_INVALID_VALUE)
+        e = nc_err(nc->ctx, tag, NC_ERR_TYPE_APP);
+    else
+        e = nc_err(nc->ctx, NC_ERR_OP_FAILED, NC_ERR_TYPE_APP);
+    if (!e)
+        return NULL;
+    nc_err_set_msg(e, msg, "en");
+    if (path)
+        nc_err_set_path(e, path);
+    return nc_server_reply_err(e);
+}
+
+/* ------------------------------------------------------------ state tree */
+
+static int term(struct lyd_node *p, const struct lys_module *m, const char *name, const char *v)
+{
+    if (!v)
+        return ISSU_OK;
+    return lyd_new_term(p, m, name, v, 0, NULL) == LY_SUCCESS ? ISSU_OK : ISSU_ERR_INVAL;
+}
+
+static int term_u(struct lyd_node *p, const struct lys_module *m, const char *name, uint64_t v)
+{
+    char b[24];
+
+    snprintf(b, sizeof(b), "%" PRIu64, v);
+    return term(p, m, name, b);
+}
+
+static int list_u(struct lyd_node *p, const struct lys_module *m, const char *name, uint32_t k, struct lyd_node **o)
+{
+    char b[16];
+
+    snprintf(b, sizeof(b), "%u", k);
+    return lyd_new_list(p, m, name, 0, o, b) == LY_SUCCESS ? ISSU_OK : ISSU_ERR_INVAL;
+}
+
+static void datetime(const struct timespec *ts, char *buf, size_t len)
+{
+    struct tm tm;
+
+    gmtime_r(&ts->tv_sec, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The running image's manifest under container running-image (im groupings). */
+static int fill_image(struct lyd_node *p, const struct lys_module *m, const struct issu_image *img)
+{
+    struct lyd_node *c, *g, *t, *v, *e;
+    uint32_t i, j, k, l;
+
+    ISSU_CHECK(term(p, m, "name", img->name));
+    ISSU_CHECK(term(p, m, "version", img->version));
+    ISSU_CHECK(term(p, m, "description", img->description));
+    ISSU_CHECK(term_u(p, m, "transport-mtu", img->transport_mtu));
+    for (i = 0; i < img->n_clients; i++) {
+        const struct issu_client *cl = &img->clients[i];
+        ISSU_CHECK(list_u(p, m, "client", cl->id, &c));
+        ISSU_CHECK(term(c, m, "name", cl->name));
+        ISSU_CHECK(term(c, m, "base", cl->base ? "true" : "false"));
+        ISSU_CHECK(term(c, m, "optional", cl->optional ? "true" : "false"));
+        ISSU_CHECK(term(c, m, "policy", issu_policy_name(cl->policy)));
+        for (j = 0; j < cl->n_prereqs; j++)
+            ISSU_CHECK(term_u(c, m, "prerequisite", cl->prereqs[j]));
+        for (j = 0; j < cl->n_msg_groups; j++) {
+            ISSU_CHECK(list_u(c, m, "message-group", cl->msg_groups[j].id, &g));
+            for (k = 0; k < cl->msg_groups[j].n_types; k++) {
+                const struct issu_msg_type *mt = &cl->msg_groups[j].types[k];
+                ISSU_CHECK(list_u(g, m, "message-type", mt->id, &t));
+                for (l = 0; l < mt->n_versions; l++) {
+                    ISSU_CHECK(list_u(t, m, "version", mt->versions[l].version, &v));
+                    ISSU_CHECK(term_u(v, m, "mtu", mt->versions[l].mtu));
+                }
+            }
+        }
+        for (j = 0; j < cl->n_cap_groups; j++) {
+            ISSU_CHECK(list_u(c, m, "capability-group", cl->cap_groups[j].id, &g));
+            for (k = 0; k < cl->cap_groups[j].n_types; k++) {
+                const struct issu_cap_type *ct = &cl->cap_groups[j].types[k];
+                ISSU_CHECK(list_u(g, m, "capability-type", ct->id, &t));
+                ISSU_CHECK(term(t, m, "required", ct->required ? "true" : "false"));
+                for (l = 0; l < ct->n_entries; l++)
+                    ISSU_CHECK(term_u(t, m, "entry", ct->entries[l]));
+            }
+        }
+        for (j = 0; j < cl->n_entities; j++) {
+            const struct issu_entity *en = &cl->entities[j];
+            ISSU_CHECK(list_u(c, m, "entity", en->id, &e));
+            ISSU_CHECK(term(e, m, "session-name", en->session_name));
+            ISSU_CHECK(term_u(e, m, "message-group", en->msg_group));
+            ISSU_CHECK(term_u(e, m, "capability-group", en->cap_group));
+            if (en->session_id)
+                ISSU_CHECK(term_u(e, m, "session-id", en->session_id));
+            if (en->transport_mtu)
+                ISSU_CHECK(term_u(e, m, "transport-mtu", en->transport_mtu));
+        }
+    }
+    return ISSU_OK;
+}
+
+static int build_issu_state(struct issu_nc *nc, const struct issu_snapshot *s, struct lyd_node **out)
+{
+    struct lyd_node *top = NULL, *ep, *img;
+    char dt[40];
+    int rc;
+
+    *out = NULL;
+    if (lyd_new_inner(NULL, nc->mod, "issu-state", 0, &top) != LY_SUCCESS)
+        return ISSU_ERR_NOMEM;
+    ISSU_CHECK_GOTO(issu_report_fill(top, nc->mod, 0, s), rc);
+    if (lyd_new_inner(top, nc->mod, "endpoint", 0, &ep) != LY_SUCCESS)
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    ISSU_CHECK_GOTO(term(ep, nc->mod, "role", issu_report_role(s->role)), rc);
+    ISSU_CHECK_GOTO(term(ep, nc->mod, "peer-state", issu_peer_state_name(s->peer_state)), rc);
+    ISSU_CHECK_GOTO(term_u(ep, nc->mod, "negotiations", s->negotiations), rc);
+    ISSU_CHECK_GOTO(term_u(ep, nc->mod, "results-changed", s->results_changed), rc);
+    datetime(&s->last_change, dt, sizeof(dt));
+    ISSU_CHECK_GOTO(term(ep, nc->mod, "last-change", dt), rc);
+    ISSU_CHECK_GOTO(term_u(ep, nc->mod, "generation", s->generation), rc);
+    if (s->image) {
+        if (lyd_new_inner(top, nc->mod, "running-image", 0, &img) != LY_SUCCESS)
+            ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+        ISSU_CHECK_GOTO(fill_image(img, nc->mod, s->image), rc);
+    }
+    *out = top;
+    return ISSU_OK;
+cleanup:
+    lyd_free_tree(top);
+    return rc;
+}
+
+/* ietf-netconf-monitoring: capabilities, schemas and our sessions. */
+static int build_monitoring(struct issu_nc *nc, struct lyd_node **out)
+{
+    const struct lys_module *m = ly_ctx_get_module_implemented(nc->ctx, "ietf-netconf-monitoring"), *mod;
+    struct lyd_node *top = NULL, *caps, *schemas, *n;
+    const char **cpb;
+    uint32_t idx = 0, i;
+    struct sub *it;
+    char sid[16];
+    int rc = ISSU_OK;
+
+    *out = NULL;
+    if (!m)
+        return ISSU_ERR_NOTFOUND;
+    if (lyd_new_inner(NULL, m, "netconf-state", 0, &top) != LY_SUCCESS)
+        return ISSU_ERR_NOMEM;
+    if (lyd_new_inner(top, m, "capabilities", 0, &caps) != LY_SUCCESS)
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    cpb = nc_server_get_cpblts(nc->ctx);
+    for (i = 0; cpb && cpb[i]; i++) {
+        rc = term(caps, m, "capability", cpb[i]);
+        lydict_remove(nc->ctx, cpb[i]);
+        if (rc != ISSU_OK)
+            break;
+    }
+    for (; cpb && cpb[i]; i++)
+        lydict_remove(nc->ctx, cpb[i]);
+    free(cpb);
+    if (rc != ISSU_OK)
+        goto cleanup;
+    if (lyd_new_inner(top, m, "schemas", 0, &schemas) != LY_SUCCESS)
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    while ((mod = ly_ctx_get_module_iter(nc->ctx, &idx))) {
+        if (!mod->implemented)
+            continue;
+        if (lyd_new_list(schemas, m, "schema", 0, &n, mod->name, mod->revision ? mod->revision : "", "yang") !=
+            LY_SUCCESS)
+            ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
+        ISSU_CHECK_GOTO(term(n, m, "namespace", mod->ns), rc);
+        ISSU_CHECK_GOTO(term(n, m, "location", "NETCONF"), rc);
+    }
+    pthread_mutex_lock(&nc->mu);
+    if (nc->sessions && lyd_new_inner(top, m, "sessions", 0, &caps) != LY_SUCCESS)
+        rc = ISSU_ERR_NOMEM;
+    for (it = nc->sessions; it && rc == ISSU_OK; it = it->next) {
+        char dt[40];
+        struct timespec ts = {.tv_sec = nc_session_get_start_time(it->s)};
+        const char *host = nc_session_get_host(it->s);
+        snprintf(sid, sizeof(sid), "%u", nc_session_get_id(it->s));
+        if (lyd_new_list(caps, m, "session", 0, &n, sid) != LY_SUCCESS) {
+            rc = ISSU_ERR_NOMEM;
+            break;
+        }
+        datetime(&ts, dt, sizeof(dt));
+        rc = term(n, m, "transport", "ietf-netconf-monitoring:netconf-ssh");
+        if (rc == ISSU_OK)
+            rc = term(n, m, "username", nc_session_get_username(it->s));
+        if (rc == ISSU_OK && host)
+            rc = term(n, m, "source-host", host);
+        if (rc == ISSU_OK)
+            rc = term(n, m, "login-time", dt);
+    }
+    pthread_mutex_unlock(&nc->mu);
+    if (rc != ISSU_OK)
+        goto cleanup;
+    *out = top;
+    return ISSU_OK;
+cleanup:
+    lyd_free_tree(top);
+    return rc;
+}
+
+/* ------------------------------------------------------------ filters */
+
+struct xbuf {
+    char *s;
+    size_t len, cap;
+};
+
+static int xadd(struct xbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int xadd(struct xbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    for (;;) {
+        va_start(ap, fmt);
+        n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return ISSU_ERR_INVAL;
+        if (b->s && b->len + (size_t)n < b->cap) {
+            b->len += (size_t)n;
+            return ISSU_OK;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap <= b->len + (size_t)n)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p)
+            return ISSU_ERR_NOMEM;
+        b->s = p;
+        b->cap = cap;
+    }
+}
+
+/* Select the nodes @p xpath names from @p data into *@p result (copies with parents). */
+static int select_xpath(struct issu_nc *nc, const struct lyd_node *data, const char *xpath, struct lyd_node **result,
+                        char *err, size_t errlen)
+{
+    struct ly_set *set = NULL;
+    struct lyd_node *dup, *root;
+    uint32_t i;
+    int rc = ISSU_OK;
+
+    if (!data)
+        return ISSU_OK;
+    if (lyd_find_xpath(data, xpath, &set) != LY_SUCCESS) {
+        const char *m = ly_errmsg(nc->ctx);
+        snprintf(err, errlen, "invalid XPath filter \"%s\": %s", xpath, m ? m : "cannot evaluate");
+        return ISSU_ERR_INVAL;
+    }
+    for (i = 0; i < set->count && rc == ISSU_OK; i++) {
+        const struct lyd_node *n = set->dnodes[i];
+        if (!n->schema) /* opaque: nothing to select */
+            continue;
+        if (lyd_dup_single(n, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS, &dup) !=
+            LY_SUCCESS) {
+            rc = ISSU_ERR_NOMEM;
+            break;
+        }
+        for (root = dup; root->parent; root = lyd_parent(root))
+            ;
+        if (lyd_merge_siblings(result, root, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
+            lyd_free_tree(root);
+            rc = ISSU_ERR_NOMEM;
+        }
+    }
+    ly_set_free(set, NULL);
+    return rc;
+}
+
+static int is_blank(const char *v)
+{
+    return !v || !v[strspn(v, " \t\r\n")];
+}
+
+/* A filter node's module, name and text, whether libyang parsed it as data or opaque. */
+static int fnode(struct issu_nc *nc, const struct lyd_node *f, const struct lys_module **mod, const char **name,
+                 const char **value)
+{
+    const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)f;
+
+    if (f->schema) {
+        *mod = f->schema->module;
+        *name = f->schema->name;
+        *value = (f->schema->nodetype & LYD_NODE_TERM) ? lyd_get_value(f) : NULL;
+        return 1;
+    }
+    *mod = o->name.module_ns ? ly_ctx_get_module_implemented_ns(nc->ctx, o->name.module_ns) : NULL;
+    *name = o->name.name;
+    *value = o->value;
+    return o->name.module_ns != NULL;
+}
+
+static int is_match(const struct lyd_node *c, const char *value)
+{
+    return !lyd_child(c) && !is_blank(value);
+}
+
+/* One subtree filter node -> XPath selections (RFC 6241 6.2, simplified to
+ * containment, content match and selection nodes). */
+static int subtree_r(struct issu_nc *nc, const struct lyd_node *data, const struct lyd_node *f, const char *base,
+                     struct lyd_node **result, char *err, size_t errlen)
+{
+    const struct lyd_node *c;
+    const struct lys_module *mod, *cmod;
+    const char *name, *value, *cname, *cvalue;
+    struct xbuf x = {0};
+    int rc = ISSU_OK, has_sel = 0;
+
+    if (!fnode(nc, f, &mod, &name, &value)) {
+        snprintf(err, errlen, "subtree filter element \"%s\" has no namespace", name);
+        return ISSU_ERR_INVAL;
+    }
+    if (!mod)
+        return ISSU_OK; /* a namespace we do not serve selects nothing (RFC 6241: no error) */
+    ISSU_CHECK_GOTO(xadd(&x, "%s/%s:%s", base, mod->name, name), rc);
+    /* content match nodes become predicates */
+    LY_LIST_FOR(lyd_child(f), c) {
+        fnode(nc, c, &cmod, &cname, &cvalue);
+        if (is_match(c, cvalue)) {
+            const char *q = strchr(cvalue, '\'') ? "\"" : "'";
+            ISSU_CHECK_GOTO(xadd(&x, "[%s=%s%s%s]", cname, q, cvalue, q), rc);
+        } else {
+            has_sel = 1;
+        }
+    }
+    if (!has_sel) {
+        rc = select_xpath(nc, data, x.s, result, err, errlen);
+        goto cleanup;
+    }
+    LY_LIST_FOR(lyd_child(f), c) {
+        fnode(nc, c, &cmod, &cname, &cvalue);
+        if (is_match(c, cvalue))
+            continue;
+        ISSU_CHECK_GOTO(subtree_r(nc, data, c, x.s, result, err, errlen), rc);
+    }
+cleanup:
+    free(x.s);
+    return rc;
+}
+
+/* Apply <get>'s filter (if any) to @p data; *out gets the selected tree. */
+static int apply_filter(struct issu_nc *nc, struct lyd_node *rpc, struct lyd_node *data, struct lyd_node **out,
+                        char *err, size_t errlen)
+{
+    struct lyd_node *filter = NULL, *f;
+    struct lyd_meta *type, *sel;
+    struct lyd_node_any *any;
+
+    *out = NULL;
+    lyd_find_path(rpc, "filter", 0, &filter);
+    if (!filter) {
+        *out = data;
+        return ISSU_OK;
+    }
+    type = lyd_find_meta(filter->meta, NULL, "ietf-netconf:type");
+    if (type && !strcmp(lyd_get_meta_value(type), "xpath")) {
+        sel = lyd_find_meta(filter->meta, NULL, "ietf-netconf:select");
+        if (!sel || is_blank(lyd_get_meta_value(sel))) {
+            snprintf(err, errlen, "an XPath filter needs a select attribute");
+            return ISSU_ERR_INVAL;
+        }
+        ISSU_CHECK(select_xpath(nc, data, lyd_get_meta_value(sel), out, err, errlen));
+        lyd_free_all(data);
+        return ISSU_OK;
+    }
+    if (type && strcmp(lyd_get_meta_value(type), "subtree")) {
+        snprintf(err, errlen, "unknown filter type \"%s\"", lyd_get_meta_value(type));
+        return ISSU_ERR_INVAL;
+    }
+    any = (struct lyd_node_any *)filter;
+    if (any->value_type == LYD_ANYDATA_DATATREE) {
+        LY_LIST_FOR(any->value.tree, f) {
+            int rc = subtree_r(nc, data, f, "", out, err, errlen);
+            if (rc != ISSU_OK) {
+                lyd_free_all(*out);
+                *out = NULL;
+                return rc;
+            }
+        }
+    } else if (any->value.str && !is_blank(any->value.str)) {
+        snprintf(err, errlen, "subtree filter content is not XML elements");
+        return ISSU_ERR_INVAL;
+    }
+    lyd_free_all(data);
+    return ISSU_OK;
+}
+
+/* ------------------------------------------------------------ RPCs */
+
+static struct nc_server_reply *reply_data_op(struct issu_nc *nc, const struct lys_module *m, const char *op,
+                                             struct lyd_node *data)
+{
+    struct lyd_node *r = NULL;
+
+    if (lyd_new_inner(NULL, m, op, 0, &r) != LY_SUCCESS ||
+        lyd_new_any(r, NULL, "data", data, 1, LYD_ANYDATA_DATATREE, 1, NULL) != LY_SUCCESS) {
+        lyd_free_all(data);
+        lyd_free_tree(r);
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+    }
+    return nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+static struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct issu_nc *nc = the_nc;
+    struct issu_snapshot *s = issu_hub_snapshot(nc->conf.hub);
+    struct lyd_node *data = NULL, *mon = NULL, *sel = NULL;
+    char err[1024];
+    int rc;
+
+    (void)session;
+    rc = build_issu_state(nc, s, &data);
+    issu_snapshot_unref(s);
+    if (rc == ISSU_OK && build_monitoring(nc, &mon) == ISSU_OK)
+        lyd_insert_sibling(data, mon, NULL);
+    if (rc != ISSU_OK) {
+        lyd_free_all(data);
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
+    }
+    rc = apply_filter(nc, rpc, data, &sel, err, sizeof(err));
+    if (rc != ISSU_OK) {
+        lyd_free_all(data);
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf:get/filter", "%s", err);
+    }
+    return reply_data_op(nc, lyd_owner_module(rpc), "get", sel);
+}
+
+static struct nc_server_reply *rpc_get_config(struct lyd_node *rpc, struct nc_session *session)
+{
+    (void)session;
+    /* issud has no configuration datastore content: every node is state */
+    return reply_data_op(the_nc, lyd_owner_module(rpc), "get-config", NULL);
+}
+
+static struct nc_server_reply *rpc_kill_session(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct issu_nc *nc = the_nc;
+    struct lyd_node *n = NULL;
+    struct sub *it;
+    uint32_t sid;
+
+    lyd_find_path(rpc, "session-id", 0, &n);
+    if (!n)
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf:kill-session/session-id", "session-id missing");
+    sid = (uint32_t)strtoul(lyd_get_value(n), NULL, 10);
+    if (sid == nc_session_get_id(session))
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf:kill-session/session-id",
+                         "a session cannot kill itself: use <close-session>");
+    pthread_mutex_lock(&nc->mu);
+    for (it = nc->sessions; it && nc_session_get_id(it->s) != sid; it = it->next)
+        ;
+    if (it) {
+        nc_session_set_term_reason(it->s, NC_SESSION_TERM_KILLED);
+        nc_session_set_killed_by(it->s, nc_session_get_id(session));
+        nc_session_set_status(it->s, NC_STATUS_INVALID);
+    }
+    pthread_mutex_unlock(&nc->mu);
+    if (!it)
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf:kill-session/session-id", "no session %u", sid);
+    nlog(nc, LOG_INFO, "session %u killed by session %u", sid, nc_session_get_id(session));
+    return nc_server_reply_ok();
+}
+
+static struct nc_server_reply *rpc_subscribe(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct issu_nc *nc = the_nc;
+    struct lyd_node *n = NULL;
+
+    lyd_find_path(rpc, "stream", 0, &n);
+    if (n && strcmp(lyd_get_value(n), "NETCONF"))
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/notifications:create-subscription/stream",
+                         "unknown stream \"%s\": only NETCONF", lyd_get_value(n));
+    n = NULL;
+    lyd_find_path(rpc, "startTime", 0, &n);
+    if (n)
+        return err_reply(nc, NC_ERR_OP_NOT_SUPPORTED, "/notifications:create-subscription/startTime",
+                         "replay is not supported");
+    if (nc_session_get_notif_status(session))
+        return err_reply(nc, NC_ERR_IN_USE, NULL, "this session already has a subscription");
+    nc_session_inc_notif_status(session);
+    nlog(nc, LOG_INFO, "session %u subscribed to notifications", nc_session_get_id(session));
+    return nc_server_reply_ok();
+}
+
+static struct nc_server_reply *report_reply(struct issu_nc *nc, const char *op, const struct issu_snapshot *s)
+{
+    struct lyd_node *r = NULL;
+
+    if (lyd_new_inner(NULL, nc->mod, op, 0, &r) != LY_SUCCESS || issu_report_fill(r, nc->mod, 1, s) != ISSU_OK) {
+        lyd_free_tree(r);
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the report");
+    }
+    return nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+static struct nc_server_reply *rpc_renegotiate(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct issu_nc *nc = the_nc;
+    struct lyd_node *n = NULL;
+    struct issu_snapshot *s = NULL;
+    struct nc_server_reply *r;
+    uint32_t client = 0, sid = 0;
+    int rc;
+
+    (void)session;
+    if (lyd_find_path(rpc, "client-id", 0, &n) == LY_SUCCESS)
+        client = (uint32_t)strtoul(lyd_get_value(n), NULL, 10);
+    n = NULL;
+    if (lyd_find_path(rpc, "session-id", 0, &n) == LY_SUCCESS)
+        sid = (uint32_t)strtoul(lyd_get_value(n), NULL, 10);
+    rc = issu_hub_renegotiate(nc->conf.hub, client, sid, &s);
+    if (rc == ISSU_ERR_NOTFOUND)
+        return client ? err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:renegotiate/client-id",
+                                  "no client %u in either image", client)
+                      : err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:renegotiate/session-id", "no session %u",
+                                  sid);
+    if (rc == ISSU_ERR_PROTO)
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "no peer connected: nothing to renegotiate");
+    if (rc != ISSU_OK)
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "renegotiation failed: %s", issu_strerror(rc));
+    nlog(nc, LOG_INFO, "renegotiate client %u session %u: done", client, sid);
+    r = report_reply(nc, "renegotiate", s);
+    issu_snapshot_unref(s);
+    return r;
+}
+
+static struct nc_server_reply *rpc_check(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct issu_nc *nc = the_nc;
+    struct lyd_node *n = NULL;
+    struct issu_image *img = NULL;
+    struct issu_snapshot *s = NULL;
+    struct nc_server_reply *r;
+    char *xml = NULL, err[1024];
+    int rc;
+
+    (void)session;
+    if (lyd_find_path(rpc, "candidate", 0, &n) != LY_SUCCESS || lyd_any_value_str(n, &xml) != LY_SUCCESS || !xml)
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:check-upgrade/candidate",
+                         "candidate missing: it must hold one issu-manifest:image element");
+    rc = issu_manifest_load_mem(NULL, xml, strlen(xml), ISSU_MANIFEST_XML, "candidate", &img, err, sizeof(err));
+    free(xml);
+    if (rc != ISSU_OK)
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:check-upgrade/candidate", "%s", err);
+    rc = issu_hub_check(nc->conf.hub, img, &s);
+    issu_image_free(img);
+    if (rc != ISSU_OK)
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "check failed: %s", issu_strerror(rc));
+    r = report_reply(nc, "check-upgrade", s);
+    issu_snapshot_unref(s);
+    return r;
+}
+
+static struct nc_server_reply *rpc_get_schema(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct issu_nc *nc = the_nc;
+    const struct lys_module *mod;
+    struct lyd_node *n = NULL, *r = NULL;
+    const char *id, *rev = NULL;
+    char *text = NULL;
+    LYS_OUTFORMAT fmt = LYS_OUT_YANG;
+
+    (void)session;
+    if (lyd_find_path(rpc, "identifier", 0, &n) != LY_SUCCESS)
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf-monitoring:get-schema/identifier",
+                         "identifier missing");
+    id = lyd_get_value(n);
+    if (lyd_find_path(rpc, "version", 0, &n) == LY_SUCCESS && lyd_get_value(n)[0])
+        rev = lyd_get_value(n);
+    if (lyd_find_path(rpc, "format", 0, &n) == LY_SUCCESS) {
+        const char *f = lyd_get_value(n);
+        if (strstr(f, "yin"))
+            fmt = LYS_OUT_YIN;
+        else if (!strstr(f, "yang"))
+            return err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf-monitoring:get-schema/format",
+                             "format %s not supported: yang or yin", f);
+    }
+    mod = rev ? ly_ctx_get_module(nc->ctx, id, rev) : ly_ctx_get_module_implemented(nc->ctx, id);
+    if (!mod && !rev)
+        mod = ly_ctx_get_module_latest(nc->ctx, id);
+    if (!mod)
+        return err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf-monitoring:get-schema/identifier",
+                         "no module %s%s%s", id, rev ? "@" : "", rev ? rev : "");
+    if (lys_print_mem(&text, mod, fmt, 0) != LY_SUCCESS || !text)
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot print module %s", id);
+    if (lyd_new_inner(NULL, lyd_owner_module(rpc), "get-schema", 0, &r) != LY_SUCCESS ||
+        lyd_new_any(r, NULL, "data", text, 1, LYD_ANYDATA_STRING, 1, NULL) != LY_SUCCESS) {
+        free(text);
+        lyd_free_tree(r);
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+    }
+    return nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+static struct nc_server_reply *rpc_unsupported(struct lyd_node *rpc, struct nc_session *session)
+{
+    (void)session;
+    return err_reply(the_nc, NC_ERR_OP_NOT_SUPPORTED, NULL, "operation \"%s\" is not supported by issud",
+                     rpc->schema ? rpc->schema->name : "?");
+}
+
+/* ------------------------------------------------------------ notifications */
+
+static void on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+{
+    struct issu_nc *nc = arg;
+    struct change *c;
+
+    (void)old;
+    /* only completed rounds: intermediate states would report UNKNOWN flaps */
+    if (cur->peer_state != ISSU_PEER_UP)
+        return;
+    c = calloc(1, sizeof(*c));
+    if (!c)
+        return;
+    c->cur = issu_snapshot_ref((struct issu_snapshot *)cur);
+    pthread_mutex_lock(&nc->mu);
+    if (nc->changes_tail)
+        nc->changes_tail->next = c;
+    else
+        nc->changes = c;
+    nc->changes_tail = c;
+    pthread_cond_signal(&nc->cv);
+    pthread_mutex_unlock(&nc->mu);
+}
+
+static void send_all(struct issu_nc *nc, struct lyd_node *ev)
+{
+    struct nc_server_notif *notif;
+    struct timespec now;
+    char dt[40];
+    struct sub *it;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    datetime(&now, dt, sizeof(dt));
+    notif = nc_server_notif_new(ev, dt, NC_PARAMTYPE_DUP_AND_FREE);
+    lyd_free_tree(ev);
+    if (!notif)
+        return;
+    pthread_mutex_lock(&nc->mu);
+    for (it = nc->sessions; it; it = it->next) {
+        if (nc_session_get_status(it->s) != NC_STATUS_RUNNING || !nc_session_get_notif_status(it->s))
+            continue;
+        if (nc_server_notif_send(it->s, notif, NOTIF_SEND_TIMEOUT_MS) != NC_MSG_NOTIF)
+            nlog(nc, LOG_WARNING, "session %u: notification not delivered", nc_session_get_id(it->s));
+    }
+    pthread_mutex_unlock(&nc->mu);
+    nc_server_notif_free(notif);
+}
+
+static void diff_and_notify(struct issu_nc *nc, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+{
+    struct lyd_node *ev;
+    uint32_t i;
+
+    for (i = 0; i < cur->n_sessions; i++) {
+        const struct issu_session *ss = &cur->sessions[i];
+        const struct issu_session *os = issu_snapshot_session_ce(old, ss->client_id, ss->entity_id);
+        int prev = os ? os->result : ISSU_RES_UNKNOWN;
+        if (prev == ss->result)
+            continue;
+        ev = NULL;
+        if (lyd_new_inner(NULL, nc->mod, "session-result-changed", 0, &ev) != LY_SUCCESS)
+            continue;
+        if (term_u(ev, nc->mod, "session-id", ss->sid) || term_u(ev, nc->mod, "client-id", ss->client_id) ||
+            term_u(ev, nc->mod, "entity-id", ss->entity_id) || term(ev, nc->mod, "session-name", ss->name) ||
+            term(ev, nc->mod, "old-result", issu_report_result(prev)) ||
+            term(ev, nc->mod, "result", issu_report_result(ss->result)) ||
+            term(ev, nc->mod, "raw-result", issu_report_result(ss->raw_result)) ||
+            term(ev, nc->mod, "reason", ss->reason)) {
+            lyd_free_tree(ev);
+            continue;
+        }
+        send_all(nc, ev);
+    }
+    if (old->verdict != cur->verdict) {
+        ev = NULL;
+        if (lyd_new_inner(NULL, nc->mod, "verdict-changed", 0, &ev) != LY_SUCCESS)
+            return;
+        if (term(ev, nc->mod, "old-verdict", issu_report_verdict(old->verdict)) ||
+            term(ev, nc->mod, "verdict", issu_report_verdict(cur->verdict)) ||
+            term(ev, nc->mod, "verdict-reason", cur->verdict_reason)) {
+            lyd_free_tree(ev);
+            return;
+        }
+        send_all(nc, ev);
+    }
+}
+
+static void *notif_main(void *arg)
+{
+    struct issu_nc *nc = arg;
+    struct issu_snapshot *last = NULL;
+    struct change *c;
+
+    for (;;) {
+        pthread_mutex_lock(&nc->mu);
+        while (!nc->changes && !nc->stop)
+            pthread_cond_wait(&nc->cv, &nc->mu);
+        c = nc->changes;
+        if (c) {
+            nc->changes = c->next;
+            if (!nc->changes)
+                nc->changes_tail = NULL;
+        }
+        pthread_mutex_unlock(&nc->mu);
+        if (!c)
+            break; /* stopping and drained */
+        /* a round completed since the last one we compared against */
+        if (last && c->cur->negotiations != last->negotiations)
+            diff_and_notify(nc, last, c->cur);
+        if (!last || c->cur->negotiations != last->negotiations) {
+            issu_snapshot_unref(last);
+            last = issu_snapshot_ref(c->cur);
+        }
+        issu_snapshot_unref(c->cur);
+        free(c);
+    }
+    issu_snapshot_unref(last);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static void sess_add(struct issu_nc *nc, struct nc_session *s)
+{
+    struct sub *it = calloc(1, sizeof(*it));
+
+    if (!it)
+        return;
+    it->s = s;
+    pthread_mutex_lock(&nc->mu);
+    it->next = nc->sessions;
+    nc->sessions = it;
+    pthread_mutex_unlock(&nc->mu);
+}
+
+static void sess_del(struct issu_nc *nc, struct nc_session *s)
+{
+    struct sub **pp, *it;
+
+    pthread_mutex_lock(&nc->mu);
+    for (pp = &nc->sessions; *pp && (*pp)->s != s; pp = &(*pp)->next)
+        ;
+    it = *pp;
+    if (it)
+        *pp = it->next;
+    pthread_mutex_unlock(&nc->mu);
+    free(it);
+}
+
+static void *accept_main(void *arg)
+{
+    struct issu_nc *nc = arg;
+    struct nc_session *s;
+    NC_MSG_TYPE t;
+
+    while (!nc->stop) {
+        s = NULL;
+        t = nc_accept(200, &s);
+        if (t != NC_MSG_HELLO || !s)
+            continue;
+        sess_add(nc, s);
+        if (nc_ps_add_session(nc->ps, s)) {
+            sess_del(nc, s);
+            nc_session_free(s, NULL);
+            continue;
+        }
+        nlog(nc, LOG_INFO, "session %u: user %s from %s", nc_session_get_id(s), nc_session_get_username(s),
+             nc_session_get_host(s) ? nc_session_get_host(s) : nc_session_get_path(s) ? nc_session_get_path(s) : "?");
+    }
+    return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    struct issu_nc *nc = arg;
+    struct nc_session *s, *ns;
+    int r;
+
+    while (!nc->stop) {
+        s = NULL;
+        r = nc_ps_poll(nc->ps, 200, &s);
+        if (r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT | NC_PSPOLL_ERROR)) {
+            if (r & NC_PSPOLL_NOSESSIONS)
+                usleep(50000);
+            continue;
+        }
+        if ((r & NC_PSPOLL_SSH_CHANNEL) && nc_ps_accept_ssh_channel(nc->ps, &ns) == NC_MSG_HELLO) {
+            sess_add(nc, ns);
+            if (nc_ps_add_session(nc->ps, ns)) {
+                sess_del(nc, ns);
+                nc_session_free(ns, NULL);
+            }
+        }
+        if (s && (r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR))) {
+            nlog(nc, LOG_INFO, "session %u ended", nc_session_get_id(s));
+            /* out of the notify list first: it sends under nc->mu */
+            sess_del(nc, s);
+            if (nc_ps_del_session(nc->ps, s) == 0)
+                nc_session_free(s, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ SSH */
+
+static int pubkey_auth(const struct nc_session *session, ssh_key key, void *user_data)
+{
+    struct issu_nc *nc = user_data;
+    const char *user = nc_session_get_username(session);
+    size_t i;
+
+    for (i = 0; i < nc->n_keys; i++) {
+        if (user && !strcmp(user, nc->keys[i].user) &&
+            !ssh_key_cmp(key, nc->keys[i].key, SSH_KEY_CMP_PUBLIC))
+            return 0;
+    }
+    nlog(nc, LOG_WARNING, "SSH public key refused for user \"%s\"", user ? user : "?");
+    return 1;
+}
+
+static int hostkey_clb(const char *name, void *user_data, char **privkey_path, char **privkey_data,
+                       NC_SSH_KEY_TYPE *privkey_type)
+{
+    struct issu_nc *nc = user_data;
+
+    (void)name;
+    *privkey_data = NULL;
+    *privkey_type = NC_SSH_KEY_UNKNOWN;
+    *privkey_path = strdup(nc->host_key);
+    return *privkey_path ? 0 : -1;
+}
+
+static int load_authkeys(struct issu_nc *nc, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[16384];
+    unsigned lineno = 0;
+    int rc = ISSU_OK;
+
+    if (!f) {
+        nlog(nc, LOG_ERR, "%s: %s", path, strerror(errno));
+        return ISSU_ERR_IO;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char *type, *b64, *comment, *save = NULL, *at;
+        const char *user;
+        ssh_key key = NULL;
+        struct authkey *k;
+
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            nlog(nc, LOG_ERR, "%s:%u: line too long", path, lineno);
+            rc = ISSU_ERR_INVAL;
+            break;
+        }
+        type = strtok_r(line, " \t\r\n", &save);
+        if (!type || type[0] == '#')
+            continue;
+        b64 = strtok_r(NULL, " \t\r\n", &save);
+        comment = strtok_r(NULL, " \t\r\n", &save);
+        if (!b64 || ssh_pki_import_pubkey_base64(b64, ssh_key_type_from_name(type), &key) != SSH_OK) {
+            nlog(nc, LOG_ERR, "%s:%u: not an OpenSSH public key (options before the key type are not supported)",
+                 path, lineno);
+            rc = ISSU_ERR_INVAL;
+            break;
+        }
+        if (comment && (at = strchr(comment, '@')))
+            *at = '\0';
+        user = nc->conf.ssh_user ? nc->conf.ssh_user : comment;
+        if (!user || !user[0]) {
+            nlog(nc, LOG_ERR, "%s:%u: no user: put it in the key's comment or use --ssh-user", path, lineno);
+            ssh_key_free(key);
+            rc = ISSU_ERR_INVAL;
+            break;
+        }
+        k = realloc(nc->keys, (nc->n_keys + 1) * sizeof(*k));
+        if (!k) {
+            ssh_key_free(key);
+            rc = ISSU_ERR_NOMEM;
+            break;
+        }
+        nc->keys = k;
+        k[nc->n_keys].key = key;
+        k[nc->n_keys].user = strdup(user);
+        if (!k[nc->n_keys].user) {
+            ssh_key_free(key);
+            rc = ISSU_ERR_NOMEM;
+            break;
+        }
+        nc->n_keys++;
+        nlog(nc, LOG_INFO, "authorized %s key for user \"%s\"", type, user);
+    }
+    fclose(f);
+    if (rc == ISSU_OK && !nc->n_keys) {
+        nlog(nc, LOG_ERR, "%s: no keys", path);
+        rc = ISSU_ERR_INVAL;
+    }
+    return rc;
+}
+
+static int ensure_host_key(struct issu_nc *nc, const char *path)
+{
+    ssh_key key = NULL;
+    mode_t old;
+    int rc;
+
+    if (access(path, F_OK) == 0) {
+        if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
+            nlog(nc, LOG_ERR, "%s: not a private key libssh can read", path);
+            return ISSU_ERR_INVAL;
+        }
+        ssh_key_free(key);
+        return ISSU_OK;
+    }
+    if (ssh_pki_generate(SSH_KEYTYPE_RSA, 2048, &key) != SSH_OK) {
+        nlog(nc, LOG_ERR, "cannot generate a host key");
+        return ISSU_ERR_IO;
+    }
+    old = umask(077);
+    rc = ssh_pki_export_privkey_file(key, NULL, NULL, NULL, path) == SSH_OK ? ISSU_OK : ISSU_ERR_IO;
+    umask(old);
+    ssh_key_free(key);
+    if (rc != ISSU_OK)
+        nlog(nc, LOG_ERR, "%s: cannot write the host key", path);
+    else
+        nlog(nc, LOG_INFO, "generated SSH host key %s (RSA 2048, PEM)", path);
+    return rc;
+}
+
+static int setup_ssh(struct issu_nc *nc)
+{
+    const char *colon = strrchr(nc->conf.ssh_listen, ':');
+    char addr[256], *end;
+    unsigned long port;
+    size_t alen;
+
+    if (!colon || colon == nc->conf.ssh_listen) {
+        nlog(nc, LOG_ERR, "--netconf-ssh \"%s\": expected ADDR:PORT", nc->conf.ssh_listen);
+        return ISSU_ERR_INVAL;
+    }
+    alen = (size_t)(colon - nc->conf.ssh_listen);
+    errno = 0;
+    port = strtoul(colon + 1, &end, 10);
+    if (*end || !colon[1] || errno || port == 0 || port > 65535 || alen >= sizeof(addr)) {
+        nlog(nc, LOG_ERR, "--netconf-ssh \"%s\": bad port", nc->conf.ssh_listen);
+        return ISSU_ERR_INVAL;
+    }
+    memcpy(addr, nc->conf.ssh_listen, alen);
+    addr[alen] = '\0';
+    if (addr[0] == '[' && alen > 2 && addr[alen - 1] == ']') {
+        memmove(addr, addr + 1, alen - 2);
+        addr[alen - 2] = '\0';
+    }
+    ISSU_CHECK(ensure_host_key(nc, nc->conf.host_key));
+    ISSU_CHECK(load_authkeys(nc, nc->conf.authorized_keys));
+    nc->host_key = strdup(nc->conf.host_key);
+    if (!nc->host_key)
+        return ISSU_ERR_NOMEM;
+    nc_server_ssh_set_hostkey_clb(hostkey_clb, nc, NULL);
+    nc_server_ssh_set_pubkey_auth_clb(pubkey_auth, nc, NULL);
+    if (nc_server_add_endpt("ssh", NC_TI_LIBSSH) || nc_server_ssh_endpt_add_hostkey("ssh", "hostkey", -1) ||
+        nc_server_ssh_endpt_set_auth_methods("ssh", NC_SSH_AUTH_PUBLICKEY) ||
+        nc_server_ssh_endpt_set_auth_attempts("ssh", 3) || nc_server_ssh_endpt_set_auth_timeout("ssh", 10) ||
+        nc_server_endpt_set_address("ssh", addr) || nc_server_endpt_set_port("ssh", (uint16_t)port)) {
+        nlog(nc, LOG_ERR, "cannot listen for SSH on %s", nc->conf.ssh_listen);
+        return ISSU_ERR_IO;
+    }
+    nlog(nc, LOG_INFO, "NETCONF over SSH on %s:%lu", addr, port);
+    return ISSU_OK;
+}
+
+/* ------------------------------------------------------------ start/stop */
+
+static int set_clb(struct issu_nc *nc, const char *path, nc_rpc_clb clb)
+{
+    struct lysc_node *n = (struct lysc_node *)lys_find_path(nc->ctx, NULL, path, 0);
+
+    if (!n) {
+        nlog(nc, LOG_ERR, "schema node %s missing", path);
+        return ISSU_ERR_NOTFOUND;
+    }
+    nc_set_rpc_callback(n, clb);
+    return ISSU_OK;
+}
+
+static int make_ctx(struct issu_nc *nc)
+{
+    static const char *xpath_feat[] = {"xpath", NULL};
+    const char *env = getenv("ISSU_YANG_DIR");
+
+    if (ly_ctx_new(NULL, LY_CTX_DISABLE_SEARCHDIR_CWD, &nc->ctx) != LY_SUCCESS)
+        return ISSU_ERR_NOMEM;
+    if (env && env[0])
+        ly_ctx_set_searchdir(nc->ctx, env);
+    ly_ctx_set_searchdir(nc->ctx, ISSU_YANG_DIR);
+    ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/ietf");
+    ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/ietf-derived");
+    ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/netconfcentral");
+    ly_err_clean(nc->ctx, NULL);
+    if (!ly_ctx_load_module(nc->ctx, "ietf-netconf", NULL, xpath_feat) ||
+        !ly_ctx_load_module(nc->ctx, "ietf-netconf-monitoring", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, "ietf-netconf-with-defaults", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, "notifications", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, "nc-notifications", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, "issu-manifest", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, ISSU_REPORT_MODULE, NULL, NULL) ||
+        !(nc->mod = ly_ctx_load_module(nc->ctx, STATE_MOD, NULL, NULL))) {
+        const char *m = ly_errmsg(nc->ctx);
+        nlog(nc, LOG_ERR, "cannot load the NETCONF YANG modules: %s", m ? m : "not found");
+        return ISSU_ERR_NOTFOUND;
+    }
+    return ISSU_OK;
+}
+
+int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
+{
+    struct issu_nc *nc;
+    int rc, i;
+
+    *out = NULL;
+    if (the_nc || !conf || !conf->hub || (!conf->unix_path && !conf->ssh_listen))
+        return ISSU_ERR_INVAL;
+    nc = calloc(1, sizeof(*nc));
+    if (!nc)
+        return ISSU_ERR_NOMEM;
+    nc->conf = *conf;
+    pthread_mutex_init(&nc->mu, NULL);
+    pthread_cond_init(&nc->cv, NULL);
+    the_nc = nc;
+    nc_set_print_clb_session(nc_print);
+    nc_verbosity(conf->verbose ? NC_VERB_VERBOSE : NC_VERB_WARNING);
+
+    ISSU_CHECK_GOTO(make_ctx(nc), rc);
+    if (nc_server_init(nc->ctx)) {
+        nlog(nc, LOG_ERR, "nc_server_init failed");
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    }
+    nc_set_global_rpc_clb(rpc_unsupported);
+    ISSU_CHECK_GOTO(set_clb(nc, "/ietf-netconf:get", rpc_get), rc);
+    ISSU_CHECK_GOTO(set_clb(nc, "/ietf-netconf:get-config", rpc_get_config), rc);
+    ISSU_CHECK_GOTO(set_clb(nc, "/ietf-netconf:kill-session", rpc_kill_session), rc);
+    ISSU_CHECK_GOTO(set_clb(nc, "/ietf-netconf-monitoring:get-schema", rpc_get_schema), rc);
+    ISSU_CHECK_GOTO(set_clb(nc, "/notifications:create-subscription", rpc_subscribe), rc);
+    ISSU_CHECK_GOTO(set_clb(nc, "/issu-agent:renegotiate", rpc_renegotiate), rc);
+    ISSU_CHECK_GOTO(set_clb(nc, "/issu-agent:check-upgrade", rpc_check), rc);
+    nc_server_set_capab_withdefaults(NC_WD_EXPLICIT, NC_WD_EXPLICIT);
+    /* RFC 5277; RPCs keep working on a subscribed session */
+    nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
+    nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
+
+    if (conf->unix_path) {
+        unlink(conf->unix_path); /* a stale socket of an earlier run */
+        if (nc_server_add_endpt("unix", NC_TI_UNIX) || nc_server_endpt_set_address("unix", conf->unix_path) ||
+            nc_server_endpt_set_perms("unix", 0600, (uid_t)-1, (gid_t)-1)) {
+            nlog(nc, LOG_ERR, "cannot listen on UNIX socket %s", conf->unix_path);
+            ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+        }
+        nlog(nc, LOG_INFO, "NETCONF on UNIX socket %s", conf->unix_path);
+    }
+    if (conf->ssh_listen)
+        ISSU_CHECK_GOTO(setup_ssh(nc), rc);
+
+    ISSU_CHECK_GOTO(issu_hub_listen(conf->hub, on_change, nc), rc);
+    nc->ps = nc_ps_new();
+    ISSU_CHECK_MEM(nc->ps, rc);
+    if (pthread_create(&nc->notif_thr, NULL, notif_main, nc))
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    nc->notif_started = 1;
+    for (i = 0; i < NC_WORKERS; i++) {
+        if (pthread_create(&nc->workers[i], NULL, worker_main, nc))
+            ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+        nc->n_workers++;
+    }
+    if (pthread_create(&nc->accept_thr, NULL, accept_main, nc))
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    nc->accept_started = 1;
+    *out = nc;
+    return ISSU_OK;
+cleanup:
+    issu_nc_stop(nc);
+    return rc;
+}
+
+void issu_nc_stop(struct issu_nc *nc)
+{
+    struct change *c;
+    size_t i;
+    int k;
+
+    if (!nc)
+        return;
+    pthread_mutex_lock(&nc->mu);
+    nc->stop = 1;
+    pthread_cond_broadcast(&nc->cv);
+    pthread_mutex_unlock(&nc->mu);
+    if (nc->accept_started)
+        pthread_join(nc->accept_thr, NULL);
+    for (k = 0; k < nc->n_workers; k++)
+        pthread_join(nc->workers[k], NULL);
+    if (nc->notif_started)
+        pthread_join(nc->notif_thr, NULL);
+    while (nc->sessions) {
+        struct sub *it = nc->sessions;
+        nc->sessions = it->next;
+        free(it);
+    }
+    if (nc->ps) {
+        nc_ps_clear(nc->ps, 1, NULL);
+        nc_ps_free(nc->ps);
+    }
+    while ((c = nc->changes)) {
+        nc->changes = c->next;
+        issu_snapshot_unref(c->cur);
+        free(c);
+    }
+    nc_server_destroy();
+    if (nc->conf.unix_path)
+        unlink(nc->conf.unix_path);
+    for (i = 0; i < nc->n_keys; i++) {
+        ssh_key_free(nc->keys[i].key);
+        free(nc->keys[i].user);
+    }
+    free(nc->keys);
+    free(nc->host_key);
+    ly_ctx_destroy(nc->ctx);
+    pthread_cond_destroy(&nc->cv);
+    pthread_mutex_destroy(&nc->mu);
+    the_nc = NULL;
+    free(nc);
+}

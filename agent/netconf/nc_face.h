@@ -1,0 +1,38 @@
+/*
+ * nc_face.h - issud's NETCONF face (libnetconf2 2.0 server).
+ *
+ * Serves module issu-agent (state from the hub's snapshots, the renegotiate
+ * and check-upgrade RPCs, RFC 5277 notifications from hub changes) plus
+ * <get-schema>, ietf-netconf-monitoring, <close-session> and <kill-session>,
+ * on a UNIX socket and/or SSH (public-key authentication only). One accept
+ * thread, a pool of worker threads polling the sessions, and one
+ * notification thread: a slow client occupies at most one worker, and never
+ * the hub's core thread. libnetconf2 is global state: one face per process.
+ */
+#ifndef ISSU_NC_FACE_H
+#define ISSU_NC_FACE_H
+
+#include "endpoint.h" /* issu_log_cb */
+
+struct issu_hub;
+struct issu_nc;
+
+struct issu_nc_conf {
+    struct issu_hub *hub;
+    const char *unix_path;       /**< NULL: no UNIX socket */
+    const char *ssh_listen;      /**< "ADDR:PORT" or NULL: no SSH */
+    const char *host_key;        /**< PEM private key; generated (RSA 2048) when missing */
+    const char *authorized_keys; /**< OpenSSH authorized_keys */
+    const char *ssh_user;        /**< NULL: each key's user is its comment up to '@' */
+    issu_log_cb log;
+    void *log_arg;
+    int verbose;                 /**< pass libnetconf2's verbose messages */
+};
+
+/** Register the hub listener and start serving (before the hub starts). */
+int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out);
+
+/** Stop every thread, close every session, free everything. NULL is a no-op. */
+void issu_nc_stop(struct issu_nc *nc);
+
+#endif
