@@ -295,6 +295,15 @@ static int flush(struct issu_endpoint *ep)
     return rc;
 }
 
+/* Hand what is queued to the transport once it is worth a write: a round's
+ * output then never sits whole in our buffer. */
+#define TX_FLUSH_AT (64u * 1024u)
+
+static int flush_some(struct issu_endpoint *ep)
+{
+    return ep->tx.len >= TX_FLUSH_AT ? flush(ep) : ISSU_OK;
+}
+
 static int send_intro(struct issu_endpoint *ep)
 {
     struct issu_w_hello h;
@@ -613,6 +622,7 @@ static int start_round(struct issu_endpoint *ep, uint32_t client, uint32_t entit
             continue;
         ISSU_CHECK(issu_enc_nego(&ep->tx, ISSU_MSG_NEGO_REQ, ep->round, w->cl, w->ent, w->sid,
                                  entity_mtu(ep, w->ent), 0));
+        ISSU_CHECK(flush_some(ep));
         ep->pending++;
     }
     logf_(ep, LOG_DEBUG, "round %u: %u session(s) requested", ep->round, ep->pending);
@@ -847,37 +857,53 @@ static int dispatch(struct issu_endpoint *ep, const struct issu_wmsg *m)
     }
 }
 
+/* Room for @p need bytes in the receive buffer (its contents kept). */
+static int rx_reserve(struct issu_endpoint *ep, size_t need)
+{
+    size_t cap = ep->rx.cap ? ep->rx.cap : 4096;
+    uint8_t *d;
+
+    if (need <= ep->rx.cap)
+        return ISSU_OK;
+    while (cap < need)
+        cap *= 2;
+    d = realloc(ep->rx.data, cap);
+    if (!d)
+        return ISSU_ERR_NOMEM;
+    ep->rx.data = d;
+    ep->rx.cap = cap;
+    return ISSU_OK;
+}
+
 int issu_endpoint_input(struct issu_endpoint *ep, const uint8_t *data, size_t len)
 {
+    const uint8_t *src = data;
     struct issu_wmsg m;
-    size_t flen;
+    size_t flen, srclen = len, off = 0;
     int rc = ISSU_OK;
 
     if (!ep->connected)
         return ISSU_ERR_PROTO;
-    /* Append, then consume whole frames; keep the tail for the next call. */
-    if (ep->rx.len + len > ep->rx.cap) {
-        size_t cap = ep->rx.cap ? ep->rx.cap : 4096;
-        uint8_t *d;
-        while (cap < ep->rx.len + len)
-            cap *= 2;
-        d = realloc(ep->rx.data, cap);
-        if (!d)
-            return ISSU_ERR_NOMEM;
-        ep->rx.data = d;
-        ep->rx.cap = cap;
+    /* With no partial frame pending, decode the caller's bytes in place and
+     * keep only an incomplete tail: a big read is never copied whole. */
+    if (ep->rx.len) {
+        ISSU_CHECK(rx_reserve(ep, ep->rx.len + len));
+        if (len)
+            memcpy(ep->rx.data + ep->rx.len, data, len);
+        ep->rx.len += len;
+        src = ep->rx.data;
+        srclen = ep->rx.len;
     }
-    if (len)
-        memcpy(ep->rx.data + ep->rx.len, data, len);
-    ep->rx.len += len;
     while (rc == ISSU_OK) {
-        rc = issu_frame_peek(ep->rx.data + ep->rx_off, ep->rx.len - ep->rx_off, &flen);
+        rc = issu_frame_peek(src + off, srclen - off, &flen);
         if (rc != ISSU_OK || !flen)
             break;
-        rc = issu_decode(ep->rx.data + ep->rx_off, flen, &ep->scratch, &m);
+        rc = issu_decode(src + off, flen, &ep->scratch, &m);
         if (rc == ISSU_OK)
             rc = dispatch(ep, &m);
-        ep->rx_off += flen;
+        if (rc == ISSU_OK)
+            rc = flush_some(ep);
+        off += flen;
     }
     if (rc != ISSU_OK) {
         logf_(ep, LOG_ERR, "input from peer %u refused: %s", ep->peer_uid, issu_strerror(rc));
@@ -887,12 +913,16 @@ int issu_endpoint_input(struct issu_endpoint *ep, const uint8_t *data, size_t le
         flush(ep);
         return rc;
     }
-    /* compact: what is left is a partial frame */
-    if (ep->rx_off) {
-        memmove(ep->rx.data, ep->rx.data + ep->rx_off, ep->rx.len - ep->rx_off);
-        ep->rx.len -= ep->rx_off;
-        ep->rx_off = 0;
+    /* what is left is a partial frame */
+    if (src == ep->rx.data) {
+        if (off)
+            memmove(ep->rx.data, ep->rx.data + off, srclen - off);
+    } else if (srclen > off) {
+        ISSU_CHECK(rx_reserve(ep, srclen - off));
+        memcpy(ep->rx.data, data + off, srclen - off);
     }
+    ep->rx.len = srclen - off;
+    ep->rx_off = 0;
     return flush(ep);
 }
 
