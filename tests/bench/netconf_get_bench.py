@@ -1,0 +1,219 @@
+#!/usr/bin/python3
+"""netconf_get_bench.py - full NETCONF <get> of /issu-agent:issu-state.
+
+Generates two identical images of CLIENTS x ENTITIES sessions (default
+1,000 x 10 = 10,000) in a temp dir, starts issud on them with NETCONF over
+SSH on 127.0.0.1 (free port, keys generated here) and a UNIX socket, and
+from ncclient over SSH times N subtree <get>s of issu-state end to end
+(median, best). The same gets over the UNIX socket with raw NETCONF 1.0
+framing and no XML parsing bound the server's share (build + print + I/O)
+from above. Anchor, same run: the same <get> on the example images (57
+sessions), quoted as a ratio. RSS (VmRSS) of issud after the first 10 gets
+and after 1,000: a growth means a leak. issud is killed by PID, also on
+failure. Not a ctest test.
+Usage: netconf_get_bench.py SOURCE_DIR BIN_DIR [N] [CLIENTS] [ENTITIES]
+"""
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from ncclient import manager
+
+SRC, BIN = sys.argv[1], sys.argv[2]
+N = int(sys.argv[3]) if len(sys.argv) > 3 else 30
+CLIENTS = int(sys.argv[4]) if len(sys.argv) > 4 else 1000
+ENTS = int(sys.argv[5]) if len(sys.argv) > 5 else 10
+IA = "urn:issu-agent:yang:issu-agent"
+FILTER = ("subtree", '<issu-state xmlns="%s"/>' % IA)
+GET = ('<rpc message-id="%d" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get><filter type="subtree">'
+       '<issu-state xmlns="' + IA + '"/></filter></get></rpc>]]>]]>')
+
+
+def image(name):
+    """CLIENTS clients of ENTS entities each, 2 message types, matching issu-manifest.yang."""
+    clients = []
+    for c in range(CLIENTS):
+        cid = 10000 + c
+        clients.append({
+            "id": cid, "name": "bench client %d" % cid,
+            "message-group": [{"id": 1, "message-type": [
+                {"id": t, "version": [{"number": 1, "mtu": 100 + t}]} for t in (1, 2)]}],
+            "capability-group": [{"id": 1, "capability-type": [{"id": 0, "entry": [1]}]}],
+            "entity": [{"id": e + 1, "session-name": "bench %d/%d" % (cid, e + 1),
+                        "message-group": 1, "capability-group": 1} for e in range(ENTS)],
+        })
+    return {"issu-manifest:image": {"name": name, "version": "1", "client": clients}}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def rss_kib(pid):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS for %d" % pid)
+
+
+class Daemon:
+    def __init__(self, tmp, tag, active, standby, key_pub):
+        self.sock = os.path.join(tmp, tag + ".sock")
+        self.port = free_port()
+        auth = os.path.join(tmp, tag + ".auth")
+        shutil.copy(key_pub, auth)
+        self.log = open(os.path.join(tmp, tag + ".log"), "w")
+        self.proc = subprocess.Popen(
+            [os.path.join(BIN, "issud"), "--active", active, "--standby", standby,
+             "--netconf-unix", self.sock, "--netconf-ssh", "127.0.0.1:%d" % self.port,
+             "--ssh-host-key", os.path.join(tmp, "host.pem"), "--ssh-authorized-keys", auth,
+             "--ssh-user", "bench"], stderr=self.log)
+        deadline = time.time() + 60
+        while not os.path.exists(self.sock):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("issud (%s) did not start: see %s" % (tag, self.log.name))
+            time.sleep(0.05)
+        time.sleep(0.3)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def timed_gets(m, n):
+    times, size = [], 0
+    for _ in range(n):
+        t0 = time.perf_counter()
+        r = m.get(filter=FILTER)
+        size = len(r.data_xml)  # forces the parse ncclient defers
+        times.append(time.perf_counter() - t0)
+    return times, size
+
+
+def raw_unix_gets(path, n):
+    """n <get>s on one NETCONF 1.0 session over the UNIX socket; the reply is only framed, not parsed."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(60)
+    s.connect(path)
+
+    def read_msg(buf):
+        while True:
+            i = buf.find(b"]]>]]>")
+            if i >= 0:
+                return buf[:i], buf[i + 6:]
+            d = s.recv(1 << 20)
+            if not d:
+                raise RuntimeError("UNIX session closed")
+            buf += d
+    _, buf = read_msg(b"")
+    s.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
+              b'<capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>')
+    times, size = [], 0
+    for i in range(n):
+        t0 = time.perf_counter()
+        s.sendall((GET % (i + 1)).encode())
+        msg, buf = read_msg(buf)
+        times.append(time.perf_counter() - t0)
+        if b"<rpc-error" in msg or b"issu-state" not in msg:
+            raise RuntimeError("bad reply on the UNIX socket: %s" % msg[:300])
+        size = len(msg)
+    s.close()
+    return times, size
+
+
+def ms(x):
+    return "%.1f ms" % (x * 1000)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="issu-ncbench-")
+    daemons = []
+    try:
+        for n in ("a", "s"):
+            json.dump(image("bench-" + n), open("%s/%s.json" % (tmp, n), "w"))
+        key = os.path.join(tmp, "client")
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "bench", "-f", key], check=True)
+        ex = os.path.join(SRC, "examples/images")
+        big = Daemon(tmp, "big", tmp + "/a.json", tmp + "/s.json", key + ".pub")
+        daemons.append(big)
+        tiny = Daemon(tmp, "tiny", ex + "/running.json", ex + "/upgrade-compatible.json", key + ".pub")
+        daemons.append(tiny)
+
+        def connect(d):
+            return manager.connect(host="127.0.0.1", port=d.port, username="bench", key_filename=key,
+                                   hostkey_verify=False, allow_agent=False, look_for_keys=False,
+                                   timeout=120)
+        mb, mt = connect(big), connect(tiny)
+        first = mb.get(filter=FILTER).data
+        nsess = len(first.xpath("//ia:issu-state/ia:session", namespaces={"ia": IA}))
+        verdict = first.xpath("//ia:issu-state/ia:verdict/text()", namespaces={"ia": IA})
+        if nsess != CLIENTS * ENTS:
+            raise RuntimeError("expected %d sessions in the state, got %d" % (CLIENTS * ENTS, nsess))
+        print("state: %d clients, %d sessions, verdict %s" % (CLIENTS, nsess, verdict))
+
+        tb, size_b = timed_gets(mb, N)
+        tt, size_t = timed_gets(mt, N)
+        ub, usize_b = raw_unix_gets(big.sock, N)
+        ut, _ = raw_unix_gets(tiny.sock, N)
+        rss_10 = None
+        # RSS: gets so far on the big daemon = 1 + N (ssh) + N (unix); top up to 10, then to 1,000.
+        done = 1 + 2 * N
+        if done < 10:
+            timed_gets(mb, 10 - done)
+            done = 10
+        rss_10 = rss_kib(big.proc.pid)
+        if done <= 10:
+            rss_10_at = 10
+        else:
+            rss_10_at = done
+        rest = 1000 - done
+        # Most of the remaining gets over the UNIX socket (fast), a share over SSH.
+        raw_unix_gets(big.sock, rest - rest // 10)
+        timed_gets(mb, rest // 10)
+        rss_1000 = rss_kib(big.proc.pid)
+        mb.close_session()
+        mt.close_session()
+
+        med_b, med_t = statistics.median(tb), statistics.median(tt)
+        print("command: /usr/bin/python3 tests/bench/netconf_get_bench.py %s %s %d %d %d"
+              % (SRC, BIN, N, CLIENTS, ENTS))
+        print("date: %s" % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
+        cpu = [l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")]
+        print("machine: nproc %d, %s" % (os.cpu_count(), cpu[0] if cpu else "?"))
+        print("reply <data>: %d bytes (ncclient data_xml), %d bytes raw rpc-reply" % (size_b, usize_b))
+        print("ssh+ncclient <get> %d sessions: median %s, best %s, worst %s (N=%d)"
+              % (nsess, ms(med_b), ms(min(tb)), ms(max(tb)), N))
+        print("ssh+ncclient <get> example images (anchor): median %s, best %s (reply %d bytes)"
+              % (ms(med_t), ms(min(tt)), size_t))
+        print("ratio big/anchor (medians): %.1f" % (med_b / med_t))
+        print("unix raw <get> %d sessions (server build+print+I/O, no client parse): median %s, best %s"
+              % (nsess, ms(statistics.median(ub)), ms(min(ub))))
+        print("unix raw <get> example images: median %s; ratio %.1f"
+              % (ms(statistics.median(ut)), statistics.median(ub) / statistics.median(ut)))
+        print("issud VmRSS: after %d gets %d KiB, after 1000 gets %d KiB (growth %+d KiB)"
+              % (rss_10_at, rss_10, rss_1000, rss_1000 - rss_10))
+        print("target <= 150 ms end to end: %s" % ("met" if med_b <= 0.150 else "MISSED"))
+        return 0
+    finally:
+        for d in daemons:
+            d.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
