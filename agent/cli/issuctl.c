@@ -5,10 +5,20 @@
  *       negotiate two images in-process and report the verdict, every
  *       client's result and reason, every session's versions/capabilities.
  *
+ *   issuctl --socket PATH [--json] show issu clients | sessions C |
+ *           negotiated version S | negotiated capability S | message types C |
+ *           entities C | comp-matrix
+ *   issuctl --socket PATH renegotiate [--client C | --session S]
+ *   issuctl --socket PATH check --standby FILE [--json]
+ *       ask a running issud over NETCONF (libnetconf2 client, nc_client.c).
+ *
  * Exit status: 0 compatible, 1 base-level compatible, 2 incompatible,
- * 3 bad input (usage, unreadable or invalid manifest), 4 internal error.
+ * 3 bad input (usage, unreadable or invalid manifest, unknown id),
+ * 4 internal error or server unreachable.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +29,7 @@
 #include "issu_err.h"
 #include "manifest.h"
 #include "mem.h"
+#include "issu_ncc.h"
 #include "render.h"
 #include "report.h"
 
@@ -29,6 +40,8 @@
 enum { EX_COMPAT = 0, EX_BASE = 1, EX_INCOMPAT = 2, EX_BADINPUT = 3, EX_INTERNAL = 4 };
 
 static int verbose;
+static const char *sock_path; /* --socket: talk to issud instead of negotiating here */
+static int json_out;
 
 static void usage(FILE *f)
 {
@@ -44,13 +57,27 @@ static void usage(FILE *f)
             "        negotiated versions and capabilities. --json prints the same\n"
             "        facts as RFC 7951 JSON of container issu-report:upgrade-report.\n"
             "\n"
+            "  --socket PATH show issu clients | sessions CLIENT | negotiated version SESSION |\n"
+            "        negotiated capability SESSION | message types CLIENT | entities CLIENT |\n"
+            "        comp-matrix\n"
+            "        Read the live state of issud over NETCONF on its UNIX socket and\n"
+            "        print it in the router's `show issu` layout (--json: the subtree\n"
+            "        of /issu-agent:issu-state as RFC 7951 JSON).\n"
+            "  --socket PATH renegotiate [--client ID | --session ID]\n"
+            "        Run the renegotiate RPC and print the new verdict.\n"
+            "  --socket PATH check --standby FILE [--json]\n"
+            "        The check above through issud's check-upgrade RPC, against\n"
+            "        the image issud runs as active.\n"
+            "\n"
             "Options:\n"
+            "  -s, --socket PATH  issud's NETCONF UNIX socket\n"
+            "  -j, --json     RFC 7951 JSON instead of text\n"
             "  -h, --help     this text\n"
             "  -V, --version  print the version\n"
             "  -v, --verbose  log the negotiation to stderr\n"
             "\n"
             "Exit status: 0 compatible, 1 base-level compatible, 2 incompatible,\n"
-            "3 bad input, 4 internal error.\n");
+            "3 bad input or unknown id, 4 internal error or issud unreachable.\n");
 }
 
 static void log_stderr(void *arg, int level, const char *msg)
@@ -70,6 +97,300 @@ static int verdict_exit(int v)
     }
 }
 
+/* ---- --socket: the same facts from a running issud over NETCONF ---- */
+
+#define STATE "/issu-agent:issu-state"
+
+/* strict decimal id in 1..UINT32_MAX */
+static int parse_id(const char *s, uint32_t *id)
+{
+    char *end;
+    unsigned long long v;
+
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno || *end || v == 0 || v > UINT32_MAX)
+        return -1;
+    *id = (uint32_t)v;
+    return 0;
+}
+
+static int remote_connect(struct nc_session **s)
+{
+    if (issu_ncc_connect(sock_path, s) != ISSU_OK) {
+        fprintf(stderr, "issuctl: cannot reach issud's NETCONF server at %s (is issud running with --netconf-unix?)\n",
+                sock_path);
+        return -1;
+    }
+    return 0;
+}
+
+/* rc of a NETCONF exchange -> exit status, with the message on stderr */
+static int remote_fail(int rc, const char *err)
+{
+    if (rc == ISSU_ERR_NOTFOUND) {
+        fprintf(stderr, "issuctl: %s\n", err);
+        return EX_BADINPUT;
+    }
+    fprintf(stderr, "issuctl: %s\n", err);
+    return EX_INTERNAL;
+}
+
+static int verdict_str_exit(const char *v)
+{
+    if (!v)
+        return EX_INTERNAL;
+    if (!strcmp(v, "compatible"))
+        return EX_COMPAT;
+    if (!strcmp(v, "base-level-compatible"))
+        return EX_BASE;
+    if (!strcmp(v, "incompatible"))
+        return EX_INCOMPAT;
+    return EX_INTERNAL;
+}
+
+static int print_json(const struct lyd_node *tree)
+{
+    if (tree && lyd_print_file(stdout, tree, LYD_JSON, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
+        return -1;
+    if (!tree)
+        printf("{}\n");
+    return 0;
+}
+
+enum show_kind { SH_CLIENTS, SH_SESSIONS, SH_NEGVER, SH_NEGCAP, SH_MSGTYPES, SH_ENTITIES, SH_MATRIX };
+
+static int cmd_show(int argc, char **argv)
+{
+    struct nc_session *ses = NULL;
+    struct lyd_node *data = NULL;
+    const struct lyd_node *root = NULL, *image;
+    enum show_kind k;
+    const char *idarg = NULL;
+    char xpath[256], err[1024];
+    uint32_t id = 0;
+    int rc, ex = EX_INTERNAL;
+
+    if (argc >= 2 && !strcmp(argv[0], "issu")) {
+        argc--;
+        argv++;
+    } else {
+        goto usage;
+    }
+    if (argc == 1 && !strcmp(argv[0], "clients"))
+        k = SH_CLIENTS;
+    else if (argc == 1 && !strcmp(argv[0], "comp-matrix"))
+        k = SH_MATRIX;
+    else if ((argc == 1 || argc == 2) && !strcmp(argv[0], "sessions"))
+        k = SH_SESSIONS, idarg = argc == 2 ? argv[1] : NULL;
+    else if (argc == 2 && !strcmp(argv[0], "entities"))
+        k = SH_ENTITIES, idarg = argv[1];
+    else if (argc == 3 && !strcmp(argv[0], "negotiated") && !strcmp(argv[1], "version"))
+        k = SH_NEGVER, idarg = argv[2];
+    else if (argc == 3 && !strcmp(argv[0], "negotiated") && !strcmp(argv[1], "capability"))
+        k = SH_NEGCAP, idarg = argv[2];
+    else if (argc == 3 && !strcmp(argv[0], "message") && !strcmp(argv[1], "types"))
+        k = SH_MSGTYPES, idarg = argv[2];
+    else
+        goto usage;
+    if (idarg && parse_id(idarg, &id)) {
+        fprintf(stderr, "issuctl show: '%s' is not an id (a number from 1 to 4294967295)\n", idarg);
+        return EX_BADINPUT;
+    }
+    switch (k) {
+    case SH_CLIENTS:
+    case SH_MATRIX: snprintf(xpath, sizeof(xpath), STATE "/client"); break;
+    case SH_SESSIONS:
+        if (id)
+            snprintf(xpath, sizeof(xpath), STATE "/client[id='%u'] | " STATE "/session[client-id='%u']", id, id);
+        else
+            snprintf(xpath, sizeof(xpath), STATE "/session");
+        break;
+    case SH_NEGVER:
+    case SH_NEGCAP: snprintf(xpath, sizeof(xpath), STATE "/session[session-id='%u']", id); break;
+    case SH_MSGTYPES:
+    case SH_ENTITIES: snprintf(xpath, sizeof(xpath), STATE "/running-image/client[id='%u']", id); break;
+    }
+    if (remote_connect(&ses))
+        return EX_INTERNAL;
+    rc = issu_ncc_get(ses, xpath, &data, err, sizeof(err));
+    if (rc != ISSU_OK) {
+        ex = remote_fail(rc, err);
+        goto cleanup;
+    }
+    root = data && data->schema && !strcmp(data->schema->name, "issu-state") ? data : NULL;
+    image = root ? issu_tree_child(root, "running-image") : NULL;
+    /* unknown ids are an error in both output forms */
+    if ((k == SH_SESSIONS && id && !(root && issu_tree_client(root, id))) ||
+        ((k == SH_NEGVER || k == SH_NEGCAP) && !(root && issu_tree_session(root, id))) ||
+        ((k == SH_MSGTYPES || k == SH_ENTITIES) && !(image && issu_tree_child(image, "client")))) {
+        fprintf(stderr, "issuctl: no %s %u in issud's state\n",
+                k == SH_NEGVER || k == SH_NEGCAP ? "session" : "client", id);
+        ex = EX_BADINPUT;
+        goto cleanup;
+    }
+    if (json_out) {
+        if (print_json(data))
+            goto cleanup;
+    } else {
+        switch (k) {
+        case SH_CLIENTS: rc = root ? issu_render_clients(stdout, root) : ISSU_OK; break;
+        case SH_MATRIX: rc = root ? issu_render_comp_matrix(stdout, root) : ISSU_OK; break;
+        case SH_SESSIONS: rc = root ? issu_render_sessions(stdout, root, id) : ISSU_OK; break;
+        case SH_NEGVER: rc = issu_render_negotiated_version(stdout, root, id); break;
+        case SH_NEGCAP: rc = issu_render_negotiated_capability(stdout, root, id); break;
+        case SH_MSGTYPES: rc = issu_render_message_types(stdout, image, id); break;
+        case SH_ENTITIES: rc = issu_render_entities(stdout, image, id); break;
+        }
+        if (rc != ISSU_OK)
+            goto cleanup;
+    }
+    if (fflush(stdout) != 0) {
+        perror("issuctl: stdout");
+        goto cleanup;
+    }
+    ex = EX_COMPAT;
+cleanup:
+    lyd_free_all(data);
+    if (ses)
+        issu_ncc_close(ses);
+    return ex;
+
+usage:
+    fprintf(stderr, "issuctl show: expected 'show issu' followed by clients | sessions [CLIENT] |\n"
+                    "  negotiated version SESSION | negotiated capability SESSION |\n"
+                    "  message types CLIENT | entities CLIENT | comp-matrix\n");
+    return EX_BADINPUT;
+}
+
+/* a report output (renegotiate / check-upgrade): text or JSON, exit by verdict */
+static int print_report(struct lyd_node *out, int full)
+{
+    if (json_out) {
+        if (print_json(out))
+            return EX_INTERNAL;
+    } else if ((full ? issu_render_check(stdout, out) : issu_render_verdict(stdout, out)) != ISSU_OK) {
+        return EX_INTERNAL;
+    }
+    if (fflush(stdout) != 0) {
+        perror("issuctl: stdout");
+        return EX_INTERNAL;
+    }
+    return verdict_str_exit(issu_tree_str(out, "verdict", NULL));
+}
+
+static int cmd_renegotiate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"client", required_argument, NULL, 'c'},
+        {"session", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    struct nc_session *ses = NULL;
+    struct lyd_node *rpc = NULL, *envp = NULL, *out = NULL;
+    const struct lys_module *mod;
+    const char *leaf = NULL, *val = NULL;
+    char err[1024];
+    uint32_t id;
+    int c, rc, ex = EX_INTERNAL;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:s:", opts, NULL)) != -1) {
+        if ((c != 'c' && c != 's') || leaf) {
+            fprintf(stderr, "issuctl renegotiate: [--client ID | --session ID]\n");
+            return EX_BADINPUT;
+        }
+        leaf = c == 'c' ? "client-id" : "session-id";
+        val = optarg;
+    }
+    if (optind != argc || (val && parse_id(val, &id))) {
+        fprintf(stderr, "issuctl renegotiate: [--client ID | --session ID] (ids are numbers)\n");
+        return EX_BADINPUT;
+    }
+    if (remote_connect(&ses))
+        return EX_INTERNAL;
+    mod = ly_ctx_get_module_implemented(issu_ncc_ctx(ses), "issu-agent");
+    if (!mod) {
+        fprintf(stderr, "issuctl: the server does not implement issu-agent\n");
+        goto cleanup;
+    }
+    if (lyd_new_inner(NULL, mod, "renegotiate", 0, &rpc) != LY_SUCCESS ||
+        (leaf && lyd_new_term(rpc, NULL, leaf, val, 0, NULL) != LY_SUCCESS))
+        goto cleanup;
+    rc = issu_ncc_rpc(ses, rpc, &envp, &out, err, sizeof(err));
+    rpc = NULL; /* consumed */
+    if (rc != ISSU_OK) {
+        ex = remote_fail(rc, err);
+        goto cleanup;
+    }
+    ex = print_report(out, 0);
+cleanup:
+    lyd_free_tree(rpc);
+    lyd_free_tree(envp);
+    lyd_free_tree(out);
+    if (ses)
+        issu_ncc_close(ses);
+    return ex;
+}
+
+static int remote_check(const char *standby)
+{
+    struct nc_session *ses = NULL;
+    struct ly_ctx *lctx = NULL;
+    struct issu_image *img = NULL;
+    struct lyd_node *cand = NULL, *rpc = NULL, *envp = NULL, *out = NULL;
+    const struct lys_module *mod;
+    char err[1024], *xml = NULL;
+    int rc, ex = EX_INTERNAL;
+
+    /* validate here first, so a bad file reads exactly as in the offline check */
+    if (issu_ly_ctx_new(&lctx) != ISSU_OK) {
+        fprintf(stderr, "issuctl: cannot load the YANG modules (set ISSU_YANG_DIR?)\n");
+        goto cleanup;
+    }
+    if (issu_manifest_load_file(lctx, standby, &img, err, sizeof(err)) != ISSU_OK) {
+        fprintf(stderr, "issuctl: %s\n", err);
+        ex = EX_BADINPUT;
+        goto cleanup;
+    }
+    if (lyd_parse_data_path(lctx, standby, 0, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &cand) != LY_SUCCESS ||
+        lyd_print_mem(&xml, cand, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK) != LY_SUCCESS) {
+        fprintf(stderr, "issuctl: %s: cannot re-encode the manifest\n", standby);
+        goto cleanup;
+    }
+    if (remote_connect(&ses))
+        goto cleanup;
+    mod = ly_ctx_get_module_implemented(issu_ncc_ctx(ses), "issu-agent");
+    if (!mod) {
+        fprintf(stderr, "issuctl: the server does not implement issu-agent\n");
+        goto cleanup;
+    }
+    if (lyd_new_inner(NULL, mod, "check-upgrade", 0, &rpc) != LY_SUCCESS ||
+        lyd_new_any(rpc, NULL, "candidate", xml, 1, LYD_ANYDATA_XML, 0, NULL) != LY_SUCCESS)
+        goto cleanup;
+    xml = NULL; /* the node owns it */
+    rc = issu_ncc_rpc(ses, rpc, &envp, &out, err, sizeof(err));
+    rpc = NULL;
+    if (rc != ISSU_OK) {
+        ex = remote_fail(rc, err);
+        goto cleanup;
+    }
+    ex = print_report(out, 1);
+cleanup:
+    free(xml);
+    lyd_free_tree(rpc);
+    lyd_free_tree(envp);
+    lyd_free_tree(out);
+    lyd_free_all(cand);
+    issu_image_free(img);
+    if (ses)
+        issu_ncc_close(ses);
+    ly_ctx_destroy(lctx);
+    return ex;
+}
+
 static int cmd_check(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -85,17 +406,24 @@ static int cmd_check(int argc, char **argv)
     struct ly_ctx *ctx = NULL;
     struct lyd_node *tree = NULL;
     char err[1024];
-    int json = 0, c, rc, ex = EX_INTERNAL;
+    int c, rc, ex = EX_INTERNAL;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "a:s:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'a': active = optarg; break;
         case 's': standby = optarg; break;
-        case 'j': json = 1; break;
+        case 'j': json_out = 1; break;
         case 'h': usage(stdout); return EX_COMPAT;
         default: usage(stderr); return EX_BADINPUT;
         }
+    }
+    if (sock_path) {
+        if (active || !standby || optind != argc) {
+            fprintf(stderr, "issuctl check: with --socket, needs --standby FILE only (issud's image is the active)\n");
+            return EX_BADINPUT;
+        }
+        return remote_check(standby);
     }
     if (!active || !standby || optind != argc) {
         fprintf(stderr, "issuctl check: needs --active FILE and --standby FILE\n");
@@ -121,7 +449,7 @@ static int cmd_check(int argc, char **argv)
         fprintf(stderr, "issuctl: cannot build the report tree\n");
         goto cleanup;
     }
-    if (json) {
+    if (json_out) {
         if (lyd_print_file(stdout, tree, LYD_JSON, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
             goto cleanup;
     } else {
@@ -155,6 +483,14 @@ int main(int argc, char **argv)
             return EX_COMPAT;
         } else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
             verbose = 1;
+        } else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+            json_out = 1;
+        } else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) {
+            if (++i >= argc) {
+                fprintf(stderr, "issuctl: --socket needs a PATH\n");
+                return EX_BADINPUT;
+            }
+            sock_path = argv[i];
         } else {
             fprintf(stderr, "issuctl: unknown option %s\n", argv[i]);
             usage(stderr);
@@ -168,6 +504,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[i], "check"))
         return cmd_check(argc - i, argv + i);
+    if (!strcmp(argv[i], "show") || !strcmp(argv[i], "renegotiate")) {
+        if (!sock_path) {
+            fprintf(stderr, "issuctl %s: needs --socket PATH (issud's NETCONF socket)\n", argv[i]);
+            return EX_BADINPUT;
+        }
+        return !strcmp(argv[i], "show") ? cmd_show(argc - i - 1, argv + i + 1)
+                                        : cmd_renegotiate(argc - i, argv + i);
+    }
     fprintf(stderr, "issuctl: unknown command '%s'\n", argv[i]);
     usage(stderr);
     return EX_BADINPUT;

@@ -257,3 +257,82 @@ int issu_render_check(FILE *f, const struct lyd_node *report)
     }
     return ISSU_OK;
 }
+
+static const struct lyd_node *by_id(const struct lyd_node *parent, const char *list, uint32_t id)
+{
+    return keyed(parent, list, "id", id);
+}
+
+int issu_render_message_types(FILE *f, const struct lyd_node *image, uint32_t client_id)
+{
+    const struct lyd_node *c = by_id(image, "client", client_id), *e, *g, *t, *v;
+
+    if (!c)
+        return ISSU_ERR_NOTFOUND;
+    LY_LIST_FOR(lyd_child(c), e) {
+        if (!is(e, "entity"))
+            continue;
+        fprintf(f, "-----\nClient_ID = %u, Entity_ID = %u :\n", client_id, issu_tree_u32(e, "id", 0));
+        g = by_id(c, "message-group", issu_tree_u32(e, "message-group", 0));
+        if (!g)
+            continue;
+        LY_LIST_FOR(lyd_child(g), t) {
+            uint32_t lo = UINT32_MAX, hi = 0, n;
+            if (!is(t, "message-type"))
+                continue;
+            LY_LIST_FOR(lyd_child(t), v) {
+                if (!is(v, "version"))
+                    continue;
+                n = issu_tree_u32(v, "number", 0);
+                lo = n < lo ? n : lo;
+                hi = n > hi ? n : hi;
+            }
+            if (lo > hi)
+                lo = hi = 0;
+            fprintf(f, "  Message_Type = %u, Version_Range = %u ~ %u\n", issu_tree_u32(t, "id", 0), lo, hi);
+            /* the LSD/TE examples' 4-space indent (the LDP capture lost it) */
+            LY_LIST_FOR(lyd_child(t), v)
+                if (is(v, "version"))
+                    fprintf(f, "    Message_Ver = %u, Message_Mtu = %u\n", issu_tree_u32(v, "number", 0),
+                            issu_tree_u32(v, "mtu", 0));
+        }
+    }
+    return ISSU_OK;
+}
+
+int issu_render_entities(FILE *f, const struct lyd_node *image, uint32_t client_id)
+{
+    const struct lyd_node *c = by_id(image, "client", client_id), *e, *g, *t;
+
+    if (!c)
+        return ISSU_ERR_NOTFOUND;
+    LY_LIST_FOR(lyd_child(c), e) {
+        uint32_t ntypes = 0;
+        if (!is(e, "entity"))
+            continue;
+        g = by_id(c, "message-group", issu_tree_u32(e, "message-group", 0));
+        if (g)
+            LY_LIST_FOR(lyd_child(g), t)
+                ntypes += is(t, "message-type");
+        fprintf(f, "Client_ID = %u, Entity_ID = %u, Entity_Name = %s, MsgType_Count = %u\n", client_id,
+                issu_tree_u32(e, "id", 0), issu_tree_str(e, "session-name", ""), ntypes);
+    }
+    return ISSU_OK;
+}
+
+int issu_render_comp_matrix(FILE *f, const struct lyd_node *report)
+{
+    const struct lyd_node *n;
+    char r1[24], r2[24];
+
+    LY_LIST_FOR(lyd_child(report), n) {
+        const char *res;
+        if (!is(n, "client"))
+            continue;
+        res = issu_tree_str(n, "result", "unknown");
+        fprintf(f, "Client_ID = %u, Client_Name = %s, Result = %s, Effective_Result = %s\n",
+                issu_tree_u32(n, "id", 0), issu_tree_str(n, "name", ""), upper(res, r1, sizeof(r1)),
+                upper(issu_tree_str(n, "effective-result", res), r2, sizeof(r2)));
+    }
+    return ISSU_OK;
+}

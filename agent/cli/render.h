@@ -36,6 +36,13 @@ int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint3
 int issu_render_negotiated_capability(FILE *f, const struct lyd_node *report, uint32_t sid);
 /** The verdict, both endpoints, and every client's result with its reason and chain. */
 int issu_render_verdict(FILE *f, const struct lyd_node *report);
+/** show issu message types <client>: @p image is the node whose children are
+ * im:image-contents (container running-image). Per entity, its message group. */
+int issu_render_message_types(FILE *f, const struct lyd_node *image, uint32_t client_id);
+/** show issu entities <client>: one line per entity of the image's client. */
+int issu_render_entities(FILE *f, const struct lyd_node *image, uint32_t client_id);
+/** show issu comp-matrix: one line per client, own and effective result. */
+int issu_render_comp_matrix(FILE *f, const struct lyd_node *report);
 /** The whole check report: verdict, clients, then each session's three views. */
 int issu_render_check(FILE *f, const struct lyd_node *report);
 
