@@ -300,7 +300,8 @@ static int build_monitoring(struct issu_nc *nc, struct lyd_node **out)
     for (it = nc->sessions; it && rc == ISSU_OK; it = it->next) {
         char dt[40];
         struct timespec ts = {.tv_sec = nc_session_get_start_time(it->s)};
-        const char *host = nc_session_get_host(it->s);
+        /* a UNIX-socket session has a path, not an inet:host: leave it out */
+        const char *host = nc_session_get_ti(it->s) == NC_TI_UNIX ? NULL : nc_session_get_host(it->s);
         snprintf(sid, sizeof(sid), "%u", nc_session_get_id(it->s));
         if (lyd_new_list(caps, m, "session", 0, &n, sid) != LY_SUCCESS) {
             rc = ISSU_ERR_NOMEM;
