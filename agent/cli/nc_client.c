@@ -46,12 +46,13 @@ int issu_ncc_connect(const char *path, struct nc_session **session)
             ly_log_options(LY_LOSTORE_LAST);
         inited = 1;
     }
-    nc_client_set_schema_searchpath(env && *env ? env : ISSU_YANG_DIR);
+    /* no schema searchpath: libnetconf2 stores every module it fetches with
+     * <get-schema> there, and the source tree is no cache */
     *session = nc_connect_unix(path, NULL);
     if (!*session)
         return ISSU_ERR_IO;
-    /* the modules announced only through yang-library 1.1 are missed when the
-     * server's <get> of /yanglib:* fails: load ours from the yang dir */
+    /* a server whose yang-library is unreadable leaves issu-agent unknown:
+     * load ours from the yang dir (read only) */
     ctx = issu_ncc_ctx(*session);
     if (!ly_ctx_get_module_implemented(ctx, "issu-agent")) {
         ly_ctx_set_searchdir(ctx, env && *env ? env : ISSU_YANG_DIR);
