@@ -1,0 +1,395 @@
+/*
+ * bench_peer.c - negotiation over a real loopback TCP connection vs the
+ * in-memory transport, in one run (not a ctest test; peer_bench.py runs it).
+ *
+ * Two images of N clients x M entities (default 1,000 x 10 = 10,000
+ * sessions, 8 message types and 4 capability types each, as in
+ * bench_negotiate). Per run:
+ *   tcp: a listening socket on 127.0.0.1 (ephemeral port) exists; the clock
+ *        starts, the active thread connect()s, the standby thread accept()s,
+ *        each owns its endpoint and a non-blocking socket in a poll() loop
+ *        (output is queued and written when the socket takes it, so the
+ *        pipelined requests never deadlock); the clock stops when both
+ *        endpoints published the round's results for every session.
+ *   mem: the same two images joined by issu_mem_pair (the anchor).
+ * Every outcome is checked (session count, verdict, negotiated version and
+ * entry), so a broken exchange cannot look fast. Medians of R runs, and the
+ * TCP/in-memory ratio.
+ *
+ *   bench_peer [--clients N] [--entities M] [--runs R]
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "endpoint.h"
+#include "image.h"
+#include "issu_err.h"
+#include "mem.h"
+
+#define N_TYPES 8
+#define N_CAPS 4
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int rc)
+{
+    fprintf(stderr, "bench_peer: %s: %s\n", what, issu_strerror(rc));
+    exit(1);
+}
+
+static void die_errno(const char *what)
+{
+    fprintf(stderr, "bench_peer: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+/* Same images as bench_negotiate: active versions 1~3 and entries {1,2},
+ * standby 2~4 and {1,2,3}: every session negotiates version 3, entry 2. */
+static struct issu_image *build(int standby, uint32_t n_clients, uint32_t n_ent)
+{
+    struct issu_image *img = issu_image_new(standby ? "bench-candidate" : "bench-running", "1.0");
+    char name[64], err[256];
+    uint32_t i, e, t, v;
+
+    if (!img)
+        die("image", ISSU_ERR_NOMEM);
+    for (i = 1; i <= n_clients; i++) {
+        struct issu_client *c;
+        struct issu_msg_group *g;
+        struct issu_cap_group *cg;
+
+        snprintf(name, sizeof name, "bench client %u", i);
+        c = issu_image_add_client(img, 10000 + i, name);
+        if (!c || !(g = issu_client_add_msg_group(c, 1)))
+            die("client", ISSU_ERR_NOMEM);
+        c->base = i <= 4;
+        if (i > 4 && issu_client_add_prereq(c, 10001 + (i % 4)))
+            die("prereq", ISSU_ERR_NOMEM);
+        for (t = 1; t <= N_TYPES; t++) {
+            struct issu_msg_type *mt = issu_msg_group_add_type(g, t);
+            if (!mt)
+                die("type", ISSU_ERR_NOMEM);
+            for (v = standby ? 2 : 1; v <= (standby ? 4u : 3u); v++)
+                if (issu_msg_type_add_version(mt, v, 64 * v + t))
+                    die("version", ISSU_ERR_NOMEM);
+        }
+        if (!(cg = issu_client_add_cap_group(c, 1)))
+            die("cap group", ISSU_ERR_NOMEM);
+        for (t = 0; t < N_CAPS; t++) {
+            struct issu_cap_type *ct = issu_cap_group_add_type(cg, t, t == 0);
+            if (!ct || issu_cap_type_add_entry(ct, 1) || issu_cap_type_add_entry(ct, 2) ||
+                (standby && issu_cap_type_add_entry(ct, 3)))
+                die("cap type", ISSU_ERR_NOMEM);
+        }
+        for (e = 1; e <= n_ent; e++) {
+            struct issu_entity *en;
+            snprintf(name, sizeof name, "bench session %u/%u", i, e);
+            if (!(en = issu_client_add_entity(c, e, name)))
+                die("entity", ISSU_ERR_NOMEM);
+            en->msg_group = 1;
+            en->cap_group = 1;
+        }
+    }
+    if (issu_image_validate(img, err, sizeof err)) {
+        fprintf(stderr, "bench_peer: invalid image: %s\n", err);
+        exit(1);
+    }
+    return img;
+}
+
+/* Check the outcome so a broken negotiation cannot look fast. */
+static void check_ep(struct issu_endpoint *ep, uint32_t n_sess, const char *what)
+{
+    struct issu_snapshot *s = issu_endpoint_snapshot(ep);
+    const struct issu_session *ss = s->n_sessions ? &s->sessions[s->n_sessions - 1] : NULL;
+
+    if (s->n_sessions != n_sess || s->verdict != ISSU_VERDICT_COMPATIBLE || s->negotiations != 1 ||
+        s->peer_state != ISSU_PEER_UP || !ss || ss->n_versions != N_TYPES ||
+        ss->versions[N_TYPES - 1].version != 3 || ss->n_caps != N_CAPS || ss->caps[0].entry != 2) {
+        fprintf(stderr, "bench_peer: %s: unexpected outcome (sessions %u, verdict %s, rounds %llu)\n", what,
+                s->n_sessions, issu_verdict_name(s->verdict), (unsigned long long)s->negotiations);
+        exit(1);
+    }
+    issu_snapshot_unref(s);
+}
+
+/* ---- one TCP side: an endpoint, a non-blocking socket, an output queue ---- */
+
+struct side {
+    int fd;
+    int connect_side; /* 1: the active connects; 0: the standby accepts on lfd */
+    int lfd;
+    struct sockaddr_in addr;
+    struct issu_endpoint *ep;
+    struct issu_buf out;
+    size_t out_off;
+    int done;       /* results published (on_change saw the round) */
+    uint64_t bytes; /* received */
+};
+
+static int side_send(void *ctx, const uint8_t *data, size_t len)
+{
+    struct side *s = ctx;
+    struct issu_buf *q = &s->out;
+    size_t need = q->len + len;
+
+    if (need > q->cap) {
+        size_t cap = q->cap ? q->cap : 65536;
+        uint8_t *d;
+        while (cap < need)
+            cap *= 2;
+        if (!(d = realloc(q->data, cap)))
+            return ISSU_ERR_NOMEM;
+        q->data = d;
+        q->cap = cap;
+    }
+    memcpy(q->data + q->len, data, len);
+    q->len += len;
+    return ISSU_OK;
+}
+
+static void side_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+{
+    struct side *s = arg;
+
+    (void)old;
+    if (cur->negotiations >= 1)
+        s->done = 1;
+}
+
+static int flush_out(struct side *s)
+{
+    while (s->out_off < s->out.len) {
+        ssize_t n = send(s->fd, s->out.data + s->out_off, s->out.len - s->out_off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        s->out_off += (size_t)n;
+    }
+    s->out.len = s->out_off = 0;
+    return 0;
+}
+
+static void *side_run(void *arg)
+{
+    struct side *s = arg;
+    static uint8_t rbuf_[2][1 << 16];
+    uint8_t *rbuf = rbuf_[s->connect_side];
+    int one = 1, rc;
+
+    if (s->connect_side) {
+        if ((s->fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
+            die_errno("socket");
+        if (connect(s->fd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0)
+            die_errno("connect");
+    } else if ((s->fd = accept(s->lfd, NULL, NULL)) < 0) {
+        die_errno("accept");
+    }
+    setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    fcntl(s->fd, F_SETFL, fcntl(s->fd, F_GETFL) | O_NONBLOCK);
+    if ((rc = issu_endpoint_connected(s->ep)))
+        die("connected", rc);
+    /* Run until our results are published and our last bytes are out; the
+     * peer may still need them (the passive's ROUND_ACK). */
+    while (!(s->done && s->out_off == s->out.len)) {
+        struct pollfd p = {s->fd, POLLIN | (s->out_off < s->out.len ? POLLOUT : 0), 0};
+        if (poll(&p, 1, 5000) <= 0)
+            die_errno("poll (stalled 5 s)");
+        if (p.revents & POLLIN) {
+            ssize_t n = recv(s->fd, rbuf, sizeof(rbuf_[0]), 0);
+            if (n == 0) {
+                fprintf(stderr, "bench_peer: peer closed early\n");
+                exit(1);
+            }
+            if (n < 0 && errno != EAGAIN && errno != EINTR)
+                die_errno("recv");
+            if (n > 0) {
+                s->bytes += (uint64_t)n;
+                if ((rc = issu_endpoint_input(s->ep, rbuf, (size_t)n)))
+                    die("input", rc);
+            }
+        }
+        if (flush_out(s) < 0)
+            die_errno("send");
+    }
+    return NULL;
+}
+
+static double run_tcp(struct issu_image *a, struct issu_image *st, uint32_t n_sess, uint64_t *bytes)
+{
+    struct side sd[2];
+    struct issu_endpoint_conf c;
+    struct sockaddr_in addr;
+    socklen_t alen = sizeof(addr);
+    pthread_t th[2];
+    int lfd, i, rc;
+    double t0, t;
+
+    memset(sd, 0, sizeof(sd));
+    memset(&addr, 0, sizeof(addr));
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+        listen(lfd, 1) < 0 || getsockname(lfd, (struct sockaddr *)&addr, &alen) < 0)
+        die_errno("listen on 127.0.0.1");
+    for (i = 0; i < 2; i++) {
+        memset(&c, 0, sizeof(c));
+        c.unique_id = i ? 4 : 7;
+        c.side = i ? ISSU_SIDE_ACTIVE : ISSU_SIDE_STANDBY;
+        c.image = i ? a : st;
+        c.transport.send = side_send;
+        c.transport.ctx = &sd[i];
+        c.on_change = side_change;
+        c.arg = &sd[i];
+        sd[i].connect_side = i;
+        sd[i].lfd = lfd;
+        sd[i].addr = addr;
+        sd[i].fd = -1;
+        if ((rc = issu_endpoint_new(&c, &sd[i].ep)))
+            die("endpoint", rc);
+        sd[i].done = 0; /* the initial snapshot (peer down) does not count */
+    }
+    t0 = now();
+    for (i = 0; i < 2; i++)
+        if (pthread_create(&th[i], NULL, side_run, &sd[i]))
+            die("pthread_create", ISSU_ERR_NOMEM);
+    for (i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    t = now() - t0;
+    *bytes = sd[0].bytes + sd[1].bytes;
+    check_ep(sd[1].ep, n_sess, "tcp active");
+    check_ep(sd[0].ep, n_sess, "tcp standby");
+    for (i = 0; i < 2; i++) {
+        close(sd[i].fd);
+        issu_endpoint_free(sd[i].ep);
+        issu_buf_free(&sd[i].out);
+    }
+    close(lfd);
+    return t;
+}
+
+static double run_mem(struct issu_image *a, struct issu_image *st, uint32_t n_sess, uint64_t *bytes)
+{
+    struct issu_mem_pair p;
+    struct issu_endpoint_conf c;
+    double t0, t;
+    int rc;
+
+    memset(&p, 0, sizeof(p));
+    memset(&c, 0, sizeof(c));
+    c.unique_id = 4;
+    c.side = ISSU_SIDE_ACTIVE;
+    c.image = a;
+    c.transport = issu_mem_transport(&p, 0);
+    if ((rc = issu_endpoint_new(&c, &p.ep[0])))
+        die("endpoint", rc);
+    c.unique_id = 7;
+    c.side = ISSU_SIDE_STANDBY;
+    c.image = st;
+    c.transport = issu_mem_transport(&p, 1);
+    if ((rc = issu_endpoint_new(&c, &p.ep[1])))
+        die("endpoint", rc);
+    t0 = now();
+    if ((rc = issu_mem_pair_connect(&p)))
+        die("mem connect", rc);
+    t = now() - t0;
+    *bytes = p.bytes;
+    check_ep(p.ep[0], n_sess, "mem active");
+    check_ep(p.ep[1], n_sess, "mem standby");
+    issu_endpoint_free(p.ep[0]);
+    issu_endpoint_free(p.ep[1]);
+    issu_mem_pair_clear(&p);
+    return t;
+}
+
+static int cmp_d(const void *x, const void *y)
+{
+    double u = *(const double *)x, v = *(const double *)y;
+    return u < v ? -1 : u > v;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"clients", required_argument, NULL, 'c'},
+        {"entities", required_argument, NULL, 'e'},
+        {"runs", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    uint32_t n_clients = 1000, n_ent = 10, n_sess;
+    int runs = 11, opt, k;
+    struct issu_image *a, *s;
+    double *tt, *tm, mt, mm;
+    uint64_t btcp = 0, bmem = 0;
+
+    while ((opt = getopt_long(argc, argv, "c:e:r:", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': n_clients = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'e': n_ent = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'r': runs = atoi(optarg); break;
+        default:
+            fprintf(stderr, "usage: %s [--clients N] [--entities M] [--runs R]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (!n_clients || !n_ent || runs < 1 || n_clients > 100000 || n_ent > 1000) {
+        fprintf(stderr, "bench_peer: clients (1..100000), entities (1..1000) and runs (>0) please\n");
+        return 2;
+    }
+    n_sess = n_clients * n_ent;
+    if (!(tt = calloc((size_t)runs, sizeof(double))) || !(tm = calloc((size_t)runs, sizeof(double))))
+        die("alloc", ISSU_ERR_NOMEM);
+    a = build(0, n_clients, n_ent);
+    s = build(1, n_clients, n_ent);
+    run_tcp(a, s, n_sess, &btcp); /* warm: page in, first allocations */
+    run_mem(a, s, n_sess, &bmem);
+    for (k = 0; k < runs; k++) { /* interleaved so machine noise hits both */
+        tt[k] = run_tcp(a, s, n_sess, &btcp);
+        tm[k] = run_mem(a, s, n_sess, &bmem);
+    }
+    mt = median(tt, runs);
+    mm = median(tm, runs);
+    printf("sessions: %u (%u clients x %u entities, %d message types, %d capability types each)\n", n_sess,
+           n_clients, n_ent, N_TYPES, N_CAPS);
+    printf("runs: %d (interleaved, after one warm-up each)\n", runs);
+    printf("tcp 127.0.0.1 connect -> all negotiated: median %.2f ms, best %.2f ms (%.0f sessions/s), %llu bytes\n",
+           mt * 1e3, tt[0] * 1e3, n_sess / mt, (unsigned long long)btcp);
+    printf("in-memory pair connect -> all negotiated: median %.2f ms, best %.2f ms (%.0f sessions/s), %llu bytes\n",
+           mm * 1e3, tm[0] * 1e3, n_sess / mm, (unsigned long long)bmem);
+    printf("ratio tcp / in-memory (medians): %.2f\n", mt / mm);
+    free(tt);
+    free(tm);
+    issu_image_free(a);
+    issu_image_free(s);
+    return 0;
+}
