@@ -531,7 +531,7 @@ static int publish(struct issu_endpoint *ep, int round_done)
 
     if (round_done)
         ep->negotiations++;
-    if (!old || old->verdict != s->verdict)
+    if (old && old->verdict != s->verdict) /* the first snapshot changes nothing */
         changed++;
     ep->results_changed += (uint64_t)changed;
     if (changed || !old) {
