@@ -11,6 +11,10 @@
  *        (output is queued and written when the socket takes it, so the
  *        pipelined requests never deadlock); the clock stops when both
  *        endpoints published the round's results for every session.
+ *   link: (when issu_peer has tcp.c) the same through issud's own TCP link
+ *        (tcp.h: PSK handshake, MAC'd secure frames, keepalive timers), each
+ *        link polled by its own thread; the clock starts before the
+ *        connecting link's first poll and stops when both endpoints published.
  *   mem: the same two images joined by issu_mem_pair (the anchor).
  * Every outcome is checked (session count, verdict, negotiated version and
  * entry), so a broken exchange cannot look fast. Medians of R runs, and the
@@ -39,6 +43,9 @@
 #include "image.h"
 #include "issu_err.h"
 #include "mem.h"
+#ifdef HAVE_ISSU_TCP
+#include "tcp.h"
+#endif
 
 #define N_TYPES 8
 #define N_CAPS 4
@@ -326,6 +333,120 @@ static double run_mem(struct issu_image *a, struct issu_image *st, uint32_t n_se
     return t;
 }
 
+#ifdef HAVE_ISSU_TCP
+/* ---- the same through tcp.h's links (auth + secure frames) ---- */
+
+struct lside {
+    struct issu_tcp *link;
+    struct issu_endpoint *ep;
+    volatile int *all_done;
+    double t_done;
+    int done;
+};
+
+static void lside_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+{
+    struct lside *s = arg;
+
+    (void)old;
+    if (cur->negotiations >= 1 && !s->done) {
+        s->done = 1;
+        s->t_done = now();
+    }
+}
+
+static void lside_log(void *arg, int level, const char *msg)
+{
+    (void)arg;
+    if (level <= 3) /* LOG_ERR */
+        fprintf(stderr, "bench_peer: link: %s\n", msg);
+}
+
+static void *lside_run(void *arg)
+{
+    struct lside *s = arg;
+    double t_end = now() + 30;
+
+    /* Both keep polling until both published: the passive's ROUND_ACK must
+     * still leave its queue after its own results are out. */
+    while (!*s->all_done) {
+        struct pollfd fds[ISSU_TCP_NFDS];
+        int n = 0, timeout = 10;
+        issu_tcp_prepare(s->link, fds, &n, &timeout);
+        if (timeout < 0 || timeout > 10)
+            timeout = 10;
+        if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR)
+            die_errno("poll");
+        issu_tcp_process(s->link, fds, n);
+        if (now() > t_end) {
+            fprintf(stderr, "bench_peer: link run stalled 30 s\n");
+            exit(1);
+        }
+    }
+    return NULL;
+}
+
+static double run_link(struct issu_image *a, struct issu_image *st, uint32_t n_sess)
+{
+    static const uint8_t psk[] = "bench-peer pre-shared key, 43 bytes long...";
+    struct lside sd[2];
+    struct issu_tcp_conf tc;
+    struct issu_endpoint_conf c;
+    volatile int all_done = 0;
+    char addr[64];
+    pthread_t th[2];
+    double t0, t1;
+    int i, rc;
+
+    memset(sd, 0, sizeof(sd));
+    memset(&tc, 0, sizeof(tc));
+    tc.psk = psk;
+    tc.psk_len = sizeof(psk) - 1;
+    tc.log = lside_log;
+    tc.listen = "127.0.0.1:0";
+    if ((rc = issu_tcp_new(&tc, &sd[0].link)))
+        die("listen link", rc);
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", issu_tcp_port(sd[0].link));
+    tc.listen = NULL;
+    tc.connect = addr;
+    if ((rc = issu_tcp_new(&tc, &sd[1].link)))
+        die("connect link", rc);
+    for (i = 0; i < 2; i++) {
+        memset(&c, 0, sizeof(c));
+        c.unique_id = i ? 7 : 4;
+        c.side = i ? ISSU_SIDE_STANDBY : ISSU_SIDE_ACTIVE;
+        c.image = i ? st : a;
+        c.transport = issu_tcp_transport(sd[i].link);
+        c.on_change = lside_change;
+        c.arg = &sd[i];
+        if ((rc = issu_endpoint_new(&c, &sd[i].ep)))
+            die("endpoint", rc);
+        sd[i].done = 0; /* the initial snapshot (peer down) does not count */
+        issu_tcp_attach(sd[i].link, sd[i].ep);
+        sd[i].all_done = &all_done;
+    }
+    t0 = now();
+    for (i = 0; i < 2; i++)
+        if (pthread_create(&th[i], NULL, lside_run, &sd[i]))
+            die("pthread_create", ISSU_ERR_NOMEM);
+    while (!(__atomic_load_n(&sd[0].done, __ATOMIC_ACQUIRE) && __atomic_load_n(&sd[1].done, __ATOMIC_ACQUIRE))) {
+        struct timespec ts = {0, 200000};
+        nanosleep(&ts, NULL);
+    }
+    all_done = 1;
+    for (i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    t1 = sd[0].t_done > sd[1].t_done ? sd[0].t_done : sd[1].t_done;
+    check_ep(sd[0].ep, n_sess, "link active");
+    check_ep(sd[1].ep, n_sess, "link standby");
+    for (i = 0; i < 2; i++) {
+        issu_tcp_free(sd[i].link);
+        issu_endpoint_free(sd[i].ep);
+    }
+    return t1 - t0;
+}
+#endif
+
 static int cmp_d(const void *x, const void *y)
 {
     double u = *(const double *)x, v = *(const double *)y;
@@ -349,7 +470,7 @@ int main(int argc, char **argv)
     uint32_t n_clients = 1000, n_ent = 10, n_sess;
     int runs = 11, opt, k;
     struct issu_image *a, *s;
-    double *tt, *tm, mt, mm;
+    double *tt, *tm, *tl, mt, mm;
     uint64_t btcp = 0, bmem = 0;
 
     while ((opt = getopt_long(argc, argv, "c:e:r:", opts, NULL)) != -1) {
@@ -367,15 +488,22 @@ int main(int argc, char **argv)
         return 2;
     }
     n_sess = n_clients * n_ent;
-    if (!(tt = calloc((size_t)runs, sizeof(double))) || !(tm = calloc((size_t)runs, sizeof(double))))
+    if (!(tt = calloc((size_t)runs, sizeof(double))) || !(tm = calloc((size_t)runs, sizeof(double))) ||
+        !(tl = calloc((size_t)runs, sizeof(double))))
         die("alloc", ISSU_ERR_NOMEM);
     a = build(0, n_clients, n_ent);
     s = build(1, n_clients, n_ent);
     run_tcp(a, s, n_sess, &btcp); /* warm: page in, first allocations */
     run_mem(a, s, n_sess, &bmem);
-    for (k = 0; k < runs; k++) { /* interleaved so machine noise hits both */
+#ifdef HAVE_ISSU_TCP
+    run_link(a, s, n_sess);
+#endif
+    for (k = 0; k < runs; k++) { /* interleaved so machine noise hits all */
         tt[k] = run_tcp(a, s, n_sess, &btcp);
         tm[k] = run_mem(a, s, n_sess, &bmem);
+#ifdef HAVE_ISSU_TCP
+        tl[k] = run_link(a, s, n_sess);
+#endif
     }
     mt = median(tt, runs);
     mm = median(tm, runs);
@@ -387,8 +515,19 @@ int main(int argc, char **argv)
     printf("in-memory pair connect -> all negotiated: median %.2f ms, best %.2f ms (%.0f sessions/s), %llu bytes\n",
            mm * 1e3, tm[0] * 1e3, n_sess / mm, (unsigned long long)bmem);
     printf("ratio tcp / in-memory (medians): %.2f\n", mt / mm);
+#ifdef HAVE_ISSU_TCP
+    {
+        double ml = median(tl, runs);
+        printf("issud tcp link (PSK auth, MAC'd frames) connect -> all negotiated: median %.2f ms, best %.2f ms "
+               "(%.0f sessions/s)\n", ml * 1e3, tl[0] * 1e3, n_sess / ml);
+        printf("ratio issud tcp link / in-memory (medians): %.2f\n", ml / mm);
+    }
+#else
+    printf("issud tcp link: not built (issu_peer has no tcp.c)\n");
+#endif
     free(tt);
     free(tm);
+    free(tl);
     issu_image_free(a);
     issu_image_free(s);
     return 0;
