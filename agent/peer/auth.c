@@ -1,0 +1,439 @@
+/*
+ * auth.c - PSK files, the challenge-response handshake and secure frames
+ * (auth.h). OpenSSL's libcrypto does the HMAC-SHA-256 and the randomness.
+ */
+#include "auth.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "issu_err.h"
+
+static const char MAGIC[4] = {'I', 'S', 'S', 'A'};
+
+/* ---------------------------------------------------------------- PSK file */
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err || !errlen)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+int issu_psk_load(const char *path, uint8_t **key, size_t *len, char *err, size_t errlen)
+{
+    uint8_t buf[ISSU_PSK_MAX + 3];
+    struct stat st;
+    size_t got = 0;
+    ssize_t n;
+    int fd, rc = ISSU_OK;
+
+    *key = NULL;
+    *len = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        return ISSU_ERR_IO;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        set_err(err, errlen, "%s: not a regular file", path);
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    }
+    /* like ssh with private keys: a key others can read is refused, not warned about */
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        set_err(err, errlen, "%s: mode %04o: a pre-shared key must not be accessible by group or "
+                "others (chmod 600)", path, (unsigned)(st.st_mode & 07777));
+        ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
+    }
+    while (got < sizeof(buf)) {
+        n = read(fd, buf + got, sizeof(buf) - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            set_err(err, errlen, "%s: %s", path, strerror(errno));
+            ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+        }
+        if (!n)
+            break;
+        got += (size_t)n;
+    }
+    if (got && buf[got - 1] == '\n') {
+        got--;
+        if (got && buf[got - 1] == '\r')
+            got--;
+    }
+    if (got < ISSU_PSK_MIN || got > ISSU_PSK_MAX) {
+        set_err(err, errlen, "%s: %s key material: %d to %d bytes needed", path,
+                got < ISSU_PSK_MIN ? "too little" : "too much", ISSU_PSK_MIN, ISSU_PSK_MAX);
+        ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
+    }
+    *key = malloc(got);
+    ISSU_CHECK_MEM(*key, rc);
+    memcpy(*key, buf, got);
+    *len = got;
+cleanup:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    close(fd);
+    return rc;
+}
+
+void issu_psk_free(uint8_t *key, size_t len)
+{
+    if (!key)
+        return;
+    OPENSSL_cleanse(key, len);
+    free(key);
+}
+
+/* ---------------------------------------------------------------- HMAC */
+
+struct part {
+    const void *p;
+    size_t n;
+};
+
+static int hmac(struct issu_sec *s, const uint8_t *key, size_t klen, const struct part *parts, int np,
+                uint8_t out[ISSU_AUTH_MAC])
+{
+    OSSL_PARAM params[2];
+    size_t olen = 0;
+    int i;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (!EVP_MAC_init(s->mac, key, klen, params))
+        return ISSU_ERR_INVAL;
+    for (i = 0; i < np; i++)
+        if (parts[i].n && !EVP_MAC_update(s->mac, parts[i].p, parts[i].n))
+            return ISSU_ERR_INVAL;
+    if (!EVP_MAC_final(s->mac, out, &olen, ISSU_AUTH_MAC) || olen != ISSU_AUTH_MAC)
+        return ISSU_ERR_INVAL;
+    return ISSU_OK;
+}
+
+static int proof(struct issu_sec *s, enum issu_sec_role who, uint8_t out[ISSU_AUTH_MAC])
+{
+    struct part p[4] = {
+        {"issu-auth v1", 12},
+        {who == ISSU_SEC_INITIATOR ? "initiator" : "responder", 9},
+        {s->nonce[0], ISSU_AUTH_NONCE},
+        {s->nonce[1], ISSU_AUTH_NONCE},
+    };
+    return hmac(s, s->psk, s->psk_len, p, 4, out);
+}
+
+static void be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static int frame_mac(struct issu_sec *s, int from_initiator, uint64_t seq, const uint8_t *len4,
+                     const uint8_t *payload, size_t plen, uint8_t out[ISSU_AUTH_MAC])
+{
+    uint8_t seq8[8];
+    int i;
+
+    for (i = 0; i < 8; i++)
+        seq8[i] = (uint8_t)(seq >> (56 - 8 * i));
+    struct part p[4] = {
+        {from_initiator ? "i2r" : "r2i", 3},
+        {seq8, 8},
+        {len4, 4},
+        {payload, plen},
+    };
+    return hmac(s, s->key, sizeof(s->key), p, 4, out);
+}
+
+/* ---------------------------------------------------------------- buffers */
+
+static int buf_append(struct issu_buf *b, const void *data, size_t len)
+{
+    size_t need = b->len + len;
+
+    if (need > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        uint8_t *d;
+        while (cap < need)
+            cap *= 2;
+        d = realloc(b->data, cap);
+        if (!d)
+            return ISSU_ERR_NOMEM;
+        b->data = d;
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->data + b->len, data, len);
+    b->len = need;
+    return ISSU_OK;
+}
+
+size_t issu_sec_pending(const struct issu_sec *s)
+{
+    return s->out.len - s->out_off;
+}
+
+void issu_sec_consume(struct issu_sec *s, size_t n)
+{
+    if (n > issu_sec_pending(s))
+        n = issu_sec_pending(s);
+    s->out_off += n;
+    if (s->out_off == s->out.len) {
+        s->out.len = s->out_off = 0;
+    } else if (s->out_off >= (1u << 20) && s->out_off * 2 >= s->out.len) {
+        memmove(s->out.data, s->out.data + s->out_off, s->out.len - s->out_off);
+        s->out.len -= s->out_off;
+        s->out_off = 0;
+    }
+}
+
+/* ---------------------------------------------------------------- handshake */
+
+int issu_sec_init_nonce(struct issu_sec *s, enum issu_sec_role role, const uint8_t *psk,
+                        size_t psk_len, const uint8_t nonce[ISSU_AUTH_NONCE])
+{
+    uint8_t hello[ISSU_AUTH_HELLO];
+    EVP_MAC *m;
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    if ((role != ISSU_SEC_INITIATOR && role != ISSU_SEC_RESPONDER) || !psk ||
+        psk_len < ISSU_PSK_MIN || psk_len > ISSU_PSK_MAX)
+        return ISSU_ERR_INVAL;
+    s->role = role;
+    s->state = ISSU_SEC_HELLO;
+    s->psk = malloc(psk_len);
+    ISSU_CHECK_MEM(s->psk, rc);
+    memcpy(s->psk, psk, psk_len);
+    s->psk_len = psk_len;
+    m = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (m) {
+        s->mac = EVP_MAC_CTX_new(m);
+        EVP_MAC_free(m); /* the context keeps its own reference */
+    }
+    ISSU_CHECK_MEM(s->mac, rc);
+    memcpy(s->nonce[role], nonce, ISSU_AUTH_NONCE);
+    memcpy(hello, MAGIC, 4);
+    hello[4] = ISSU_AUTH_VERSION;
+    hello[5] = (uint8_t)role;
+    hello[6] = hello[7] = 0;
+    memcpy(hello + 8, nonce, ISSU_AUTH_NONCE);
+    ISSU_CHECK_GOTO(buf_append(&s->out, hello, sizeof(hello)), rc);
+    return ISSU_OK;
+cleanup:
+    issu_sec_clear(s);
+    return rc;
+}
+
+int issu_sec_init(struct issu_sec *s, enum issu_sec_role role, const uint8_t *psk, size_t psk_len)
+{
+    uint8_t nonce[ISSU_AUTH_NONCE];
+
+    memset(s, 0, sizeof(*s));
+    if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+        return ISSU_ERR_IO;
+    return issu_sec_init_nonce(s, role, psk, psk_len, nonce);
+}
+
+void issu_sec_clear(struct issu_sec *s)
+{
+    issu_psk_free(s->psk, s->psk_len);
+    EVP_MAC_CTX_free(s->mac);
+    OPENSSL_cleanse(s->key, sizeof(s->key));
+    issu_buf_free(&s->in);
+    issu_buf_free(&s->out);
+    memset(s, 0, sizeof(*s));
+}
+
+static int fail(struct issu_sec *s, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct issu_sec *s, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(s->why, sizeof(s->why), fmt, ap);
+    va_end(ap);
+    s->state = ISSU_SEC_FAILED;
+    s->in.len = 0;
+    return rc;
+}
+
+static int on_hello(struct issu_sec *s, const uint8_t *m)
+{
+    enum issu_sec_role peer = s->role == ISSU_SEC_INITIATOR ? ISSU_SEC_RESPONDER : ISSU_SEC_INITIATOR;
+    uint8_t pr[ISSU_AUTH_MAC];
+    int rc;
+
+    if (memcmp(m, MAGIC, 4))
+        return fail(s, ISSU_ERR_DECODE, "not an issu peer (no auth hello)");
+    if (m[4] != ISSU_AUTH_VERSION)
+        return fail(s, ISSU_ERR_VERSION, "auth protocol version %u, we speak %u", m[4], ISSU_AUTH_VERSION);
+    if (m[5] != (uint8_t)peer || m[6] || m[7])
+        return fail(s, ISSU_ERR_PROTO, "peer claims role %u: both ends %s", m[5],
+                    m[5] == (uint8_t)s->role ? "have the same role" : "disagree");
+    if (!CRYPTO_memcmp(m + 8, s->nonce[s->role], ISSU_AUTH_NONCE))
+        return fail(s, ISSU_ERR_PROTO, "peer echoed our nonce (reflection)");
+    memcpy(s->nonce[peer], m + 8, ISSU_AUTH_NONCE);
+    s->state = ISSU_SEC_PROOF;
+    if (s->role == ISSU_SEC_INITIATOR) {
+        ISSU_CHECK(proof(s, ISSU_SEC_INITIATOR, pr));
+        rc = buf_append(&s->out, pr, sizeof(pr));
+        OPENSSL_cleanse(pr, sizeof(pr));
+        return rc;
+    }
+    return ISSU_OK;
+}
+
+static int on_proof(struct issu_sec *s, const uint8_t *m)
+{
+    enum issu_sec_role peer = s->role == ISSU_SEC_INITIATOR ? ISSU_SEC_RESPONDER : ISSU_SEC_INITIATOR;
+    uint8_t want[ISSU_AUTH_MAC];
+    struct part kp[3] = {
+        {"issu-key v1", 11},
+        {s->nonce[0], ISSU_AUTH_NONCE},
+        {s->nonce[1], ISSU_AUTH_NONCE},
+    };
+    int rc;
+
+    ISSU_CHECK(proof(s, peer, want));
+    if (CRYPTO_memcmp(want, m, ISSU_AUTH_MAC))
+        return fail(s, ISSU_ERR_PROTO, "authentication failed: wrong pre-shared key");
+    if (s->role == ISSU_SEC_RESPONDER) {
+        ISSU_CHECK(proof(s, ISSU_SEC_RESPONDER, want));
+        rc = buf_append(&s->out, want, sizeof(want));
+        OPENSSL_cleanse(want, sizeof(want));
+        ISSU_CHECK(rc);
+    }
+    ISSU_CHECK(hmac(s, s->psk, s->psk_len, kp, 3, s->key));
+    s->state = ISSU_SEC_OPEN;
+    return ISSU_OK;
+}
+
+/*
+ * Consume one unit (handshake message or frame) from d[0..len): *used is
+ * its size, 0 when more bytes are needed.
+ */
+static int step(struct issu_sec *s, const uint8_t *d, size_t len, size_t *used, issu_sec_deliver cb,
+                void *arg)
+{
+    uint8_t mac[ISSU_AUTH_MAC];
+    uint32_t plen;
+    int rc;
+
+    *used = 0;
+    switch (s->state) {
+    case ISSU_SEC_HELLO:
+        if (len >= 4 && memcmp(d, MAGIC, 4))
+            return fail(s, ISSU_ERR_DECODE, "not an issu peer (no auth hello)");
+        if (len < ISSU_AUTH_HELLO)
+            return ISSU_OK;
+        *used = ISSU_AUTH_HELLO;
+        return on_hello(s, d);
+    case ISSU_SEC_PROOF:
+        /* the initiator's proof goes first: a responder's early bytes are garbage */
+        if (len < ISSU_AUTH_MAC)
+            return ISSU_OK;
+        *used = ISSU_AUTH_MAC;
+        return on_proof(s, d);
+    case ISSU_SEC_OPEN:
+        if (len < 4)
+            return ISSU_OK;
+        plen = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+        if (plen > ISSU_SEC_MAX_PAYLOAD)
+            return fail(s, ISSU_ERR_DECODE, "frame length %u over %u", plen, ISSU_SEC_MAX_PAYLOAD);
+        if (len < 4 + (size_t)plen + ISSU_AUTH_MAC)
+            return ISSU_OK;
+        ISSU_CHECK(frame_mac(s, s->role == ISSU_SEC_RESPONDER, s->rx_seq, d, d + 4, plen, mac));
+        if (CRYPTO_memcmp(mac, d + 4 + plen, ISSU_AUTH_MAC))
+            return fail(s, ISSU_ERR_DECODE, "frame %llu: integrity check failed (tampered, replayed or "
+                        "reordered)", (unsigned long long)s->rx_seq);
+        s->rx_seq++;
+        s->rx_frames++;
+        *used = 4 + (size_t)plen + ISSU_AUTH_MAC;
+        if (plen && cb) {
+            rc = cb(arg, d + 4, plen);
+            if (rc != ISSU_OK)
+                return fail(s, rc, "payload refused: %s", issu_strerror(rc));
+        }
+        return ISSU_OK;
+    default:
+        return fail(s, ISSU_ERR_PROTO, "input after failure");
+    }
+}
+
+int issu_sec_input(struct issu_sec *s, const uint8_t *data, size_t len, issu_sec_deliver cb, void *arg)
+{
+    const uint8_t *src = data;
+    size_t srclen = len, off = 0, used;
+    int rc = ISSU_OK;
+
+    if (s->state == ISSU_SEC_FAILED)
+        return ISSU_ERR_PROTO;
+    if (!len)
+        return ISSU_OK;
+    /* like the endpoint: decode in place, keep only an incomplete tail */
+    if (s->in.len) {
+        ISSU_CHECK(buf_append(&s->in, data, len));
+        src = s->in.data;
+        srclen = s->in.len;
+    }
+    for (;;) {
+        rc = step(s, src + off, srclen - off, &used, cb, arg);
+        if (rc != ISSU_OK || !used)
+            break;
+        off += used;
+    }
+    if (rc != ISSU_OK) {
+        if (s->state != ISSU_SEC_FAILED)
+            fail(s, rc, "%s", issu_strerror(rc));
+        s->in.len = 0;
+        return rc;
+    }
+    if (src == s->in.data) {
+        if (off)
+            memmove(s->in.data, s->in.data + off, srclen - off);
+        s->in.len = srclen - off;
+    } else if (srclen > off) {
+        ISSU_CHECK(buf_append(&s->in, data + off, srclen - off));
+    }
+    return ISSU_OK;
+}
+
+int issu_sec_seal(struct issu_sec *s, const uint8_t *data, size_t len)
+{
+    uint8_t hdr[4], mac[ISSU_AUTH_MAC];
+    size_t off = 0, n;
+
+    if (s->state != ISSU_SEC_OPEN)
+        return ISSU_ERR_PROTO;
+    do {
+        n = len - off > ISSU_SEC_MAX_PAYLOAD ? ISSU_SEC_MAX_PAYLOAD : len - off;
+        be32(hdr, (uint32_t)n);
+        const uint8_t *p = n ? data + off : hdr; /* no arithmetic on a NULL keepalive */
+        ISSU_CHECK(frame_mac(s, s->role == ISSU_SEC_INITIATOR, s->tx_seq, hdr, p, n, mac));
+        ISSU_CHECK(buf_append(&s->out, hdr, 4));
+        ISSU_CHECK(buf_append(&s->out, p, n));
+        ISSU_CHECK(buf_append(&s->out, mac, sizeof(mac)));
+        s->tx_seq++;
+        off += n;
+    } while (off < len);
+    return ISSU_OK;
+}
