@@ -1,0 +1,667 @@
+#!/usr/bin/python3
+"""test_peer.py - two issud negotiating over TCP (issue 5 item 5).
+
+Everything runs in a private temp dir, on free 127.0.0.1 ports; PSK files
+are mode 0600. Each issud serves NETCONF on its own UNIX socket and every
+view is read with `issuctl --socket S --json show issu ...`.
+  - pair: active uid 4 (--listen, running.json) and standby uid 7 (--peer,
+    upgrade-compatible.json): both sides show the same results as the
+    in-process `issuctl check` of the same images; each shows the other's
+    unique id, the session ids swapped as Peer Sid, PRIMARY/PASSIVE roles;
+  - the wrong key: no session, the listener's log names the peer address;
+  - kill -9 of the standby, then of the active: the survivor shows its
+    sessions down (result unknown) and renegotiates when the other returns;
+    the standby returns with upgrade-base-level.json: the results change;
+  - kill -9 in the middle of negotiating generated 20,000-session images
+    (either side), and the return;
+  - hostile input, against a listener with no peer (after authenticating
+    with the right key, so the codec itself is attacked: garbage, a
+    truncated frame, an oversized length, a wrong protocol version, a bad
+    frame MAC) and against an established peering (garbage before the
+    handshake, a wrong auth version, a slow-loris peer, a second peer, both
+    a real issud and a scripted one): issud keeps serving, logs the address,
+    the peering stays intact or recovers;
+  - the SNMP face (private snmpd, issud --agentx): issuPeerState and the
+    session table's result column show the peer's loss and return;
+  - two network namespaces joined by a veth pair (10.199.0.1/30 and
+    10.199.0.2/30, only inside them), skipped with a message when the
+    machine does not allow `ip netns add`.
+Every process started here is killed by PID, namespaces and the veth are
+deleted, also on failure.
+Usage: test_peer.py SOURCE_DIR BIN_DIR
+"""
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC, BIN = sys.argv[1], sys.argv[2]
+IMAGES = os.path.join(SRC, "examples", "images")
+MIBOPTS = ["-M", "+" + os.path.join(SRC, "mibs"), "-m", "+ISSU-NEGOTIATION-MIB"]
+ROOT = ".1.3.6.1.4.1.8072.9999.9999.2011"
+V2C = ["-v2c", "-c", "issupublic"]
+DONE = ("compatible", "incompatible")
+
+passed = failed = 0
+procs = []
+netns = []
+tmp = tempfile.mkdtemp(prefix="issu-peer-")
+env = dict(os.environ)
+env["ISSU_YANG_DIR"] = os.path.join(SRC, "yang")
+env["SNMPCONFPATH"] = tmp
+env["SNMP_PERSISTENT_DIR"] = os.path.join(tmp, "persist")
+env["MIBS"] = ""
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok: " + what, flush=True)
+    else:
+        failed += 1
+        print("FAIL: " + what, flush=True)
+    return ok
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, secs, step=0.1):
+    end = time.time() + secs
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return False
+
+
+def kill(p, sig=signal.SIGKILL):
+    if p.poll() is None:
+        try:
+            os.kill(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+def psk(name, key):
+    path = os.path.join(tmp, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.write(fd, key)
+    os.close(fd)
+    return path
+
+
+class Issud:
+    """One issud in peer mode with its NETCONF UNIX socket and log."""
+    n = 0
+
+    def __init__(self, uid, image, side, psk_file, listen=None, peer=None, agentx=None, ns=None,
+                 tag=None):
+        Issud.n += 1
+        self.tag = tag or "issud%d-uid%d" % (Issud.n, uid)
+        self.sock = os.path.join(tmp, self.tag + ".sock")
+        self.log = os.path.join(tmp, self.tag + ".log")
+        args = [os.path.join(BIN, "issud"), "--manifest", image, "--unique-id", str(uid),
+                "--psk-file", psk_file, "--side", side, "--netconf-unix", self.sock]
+        args += ["--listen", listen] if listen else ["--peer", peer]
+        if agentx:
+            args += ["--agentx", agentx]
+        if ns:
+            args = ["ip", "netns", "exec", ns] + args  # ip execs: the PID is issud's
+        self.p = subprocess.Popen(args, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
+                                  env=env, cwd=tmp)
+        procs.append(self.p)
+        self.up = wait_for(lambda: os.path.exists(self.sock) or self.p.poll() is not None, 20) \
+            and self.p.poll() is None
+
+    def ctl(self, *args):
+        r = subprocess.run([os.path.join(BIN, "issuctl"), "--socket", self.sock, "--json",
+                            "show", "issu"] + list(args), capture_output=True, text=True,
+                           env=env, timeout=60)
+        if r.returncode != 0:
+            return None
+        return json.loads(r.stdout).get("issu-agent:issu-state", {})
+
+    def sessions(self):
+        st = self.ctl("sessions")
+        return None if st is None else st.get("session", [])
+
+    def clients(self):
+        st = self.ctl("comp-matrix")
+        return None if st is None else st.get("client", [])
+
+    def serves(self):
+        return self.p.poll() is None and self.ctl("clients") is not None
+
+    def logtext(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def kill9(self):
+        kill(self.p)
+
+
+def negotiated(d, peer_uid, n=None):
+    s = d.sessions()
+    return bool(s) and all(x["result"] in DONE and x.get("peer-unique-id") == peer_uid
+                           for x in s) and (n is None or len(s) == n)
+
+
+def down(d):
+    s = d.sessions()
+    return s is not None and not any(x["result"] in DONE for x in s)
+
+
+def report_of(active, standby):
+    r = subprocess.run([os.path.join(BIN, "issuctl"), "check", "--active", active,
+                        "--standby", standby, "--json"], capture_output=True, text=True, env=env)
+    check(r.returncode in (0, 1, 2), "issuctl check %s: %s" % (os.path.basename(standby),
+                                                               r.stderr.strip()))
+    return json.loads(r.stdout)["issu-report:upgrade-report"]
+
+
+def same_results(a, b, act_img, stb_img, what):
+    """a: the active (uid 4) endpoint, b: the standby (uid 7)."""
+    rep = report_of(act_img, stb_img)
+    sa, sb = a.sessions() or [], b.sessions() or []
+    want = {s["session-id"]: s for s in rep["session"]}
+    got = {s["session-id"]: s for s in sa}
+    diff = [k for k in sorted(set(want) | set(got)) if want.get(k) != got.get(k)]
+    for k in diff[:4]:
+        print("  sid %s: issud %r\n          check %r" % (k, got.get(k), want.get(k)))
+    check(sa and not diff, "%s: the active's %d sessions equal issuctl check's" % (what, len(sa)))
+    bsid = {s["session-id"]: s for s in sb}
+    bad = []
+    for s in sa:
+        t = bsid.get(s["peer-session-id"])
+        if not t or t["peer-session-id"] != s["session-id"] or t["result"] != s["result"] or \
+                t["raw-result"] != s["raw-result"] or t.get("reason") != s.get("reason") or \
+                t["client-id"] != s["client-id"] or \
+                t.get("negotiated-version") != s.get("negotiated-version") or \
+                t["transport-mtu"] != s["transport-mtu"]:
+            bad.append((s, t))
+    for s, t in bad[:3]:
+        print("  active %r\n  standby %r" % (s, t))
+    check(len(sb) == len(sa) and not bad,
+          "%s: the standby shows the same %d results, sids swapped as Peer Sid" % (what, len(sb)))
+    check(all(s["peer-unique-id"] == 7 and s["role"] == "primary" for s in sa) and
+          all(s["peer-unique-id"] == 4 and s["role"] == "passive" for s in sb),
+          "%s: Peer UniqueID 7 / 4, roles PRIMARY / PASSIVE" % what)
+    ca = {c["id"]: (c["result"], c["effective-result"]) for c in a.clients() or []}
+    cb = {c["id"]: (c["result"], c["effective-result"]) for c in b.clients() or []}
+    check(ca and ca == cb, "%s: both comp-matrices agree (%d clients)" % (what, len(ca)))
+    return rep
+
+
+def gen_image(path, name, clients, ents, vmax):
+    img = {"issu-manifest:image": {"name": name, "version": "1", "client": [{
+        "id": 10000 + c, "name": "gen client %d" % c,
+        "message-group": [{"id": 1, "message-type": [
+            {"id": t, "version": [{"number": v, "mtu": 100 + t} for v in range(1, vmax + 1)]}
+            for t in (1, 2, 3)]}],
+        "capability-group": [{"id": 1, "capability-type": [{"id": 0, "entry": [1, 2]}]}],
+        "entity": [{"id": e + 1, "session-name": "gen %d/%d" % (c, e + 1),
+                    "message-group": 1, "capability-group": 1} for e in range(ents)],
+    } for c in range(clients)]}}
+    with open(path, "w") as f:
+        json.dump(img, f)
+
+
+# ---- a scripted peer speaking auth.h's handshake and secure frames ----
+
+class Raw:
+    def __init__(self, port, host="127.0.0.1"):
+        self.s = socket.create_connection((host, port), timeout=5)
+        self.seq = 0
+        self.key = None
+
+    def auth(self, key, version=1):
+        ni = os.urandom(32)
+        self.s.sendall(b"ISSA" + bytes([version, 0, 0, 0]) + ni)
+        h = self.recvn(40)
+        if not h or h[:4] != b"ISSA":
+            return False
+        nr = h[8:40]
+        self.s.sendall(hmac.new(key, b"issu-auth v1" + b"initiator" + ni + nr,
+                                hashlib.sha256).digest())
+        pr = self.recvn(32)
+        if pr != hmac.new(key, b"issu-auth v1" + b"responder" + ni + nr, hashlib.sha256).digest():
+            return False
+        self.key = hmac.new(key, b"issu-key v1" + ni + nr, hashlib.sha256).digest()
+        return True
+
+    def frame(self, payload, length=None, good_mac=True):
+        ln = struct.pack(">I", len(payload) if length is None else length)
+        mac = hmac.new(self.key, b"i2r" + struct.pack(">Q", self.seq) + ln + payload,
+                       hashlib.sha256).digest()
+        self.seq += 1
+        self.s.sendall(ln + payload + (mac if good_mac else bytes(32)))
+
+    def recvn(self, n):
+        b = b""
+        try:
+            while len(b) < n:
+                c = self.s.recv(n - len(b))
+                if not c:
+                    return b
+                b += c
+        except OSError:
+            pass
+        return b
+
+    def closed_by_peer(self, secs):
+        """True when the other end closes the connection within secs."""
+        self.s.settimeout(secs)
+        end = time.time() + secs
+        try:
+            while time.time() < end:
+                if not self.s.recv(65536):
+                    return True
+        except (socket.timeout, ConnectionResetError):
+            return False if time.time() >= end else True
+        except OSError:
+            return True
+        return False
+
+    def close(self):
+        self.s.close()
+
+
+def codec(proto, mtype, payload):
+    return b"IS" + bytes([proto, mtype]) + struct.pack(">I", len(payload)) + payload
+
+
+def new_log(d, mark):
+    return d.logtext()[mark:]
+
+
+def warned(d, mark, addr="127.0.0.1"):
+    """A new WARN/ERROR/NOTICE line naming addr since mark."""
+    return any(addr in l and (" WARN:" in l or " ERROR:" in l or " NOTICE:" in l)
+               for l in new_log(d, mark).splitlines())
+
+
+# ---------------------------------------------------------------- scenarios
+
+def t_pair(key):
+    act = os.path.join(IMAGES, "running.json")
+    stb = os.path.join(IMAGES, "upgrade-compatible.json")
+    port = free_port()
+    a = Issud(4, act, "active", key, listen="127.0.0.1:%d" % port, tag="active")
+    if not check(a.up, "active issud --listen 127.0.0.1:%d serves NETCONF" % port):
+        return None, None, port
+    b = Issud(7, stb, "standby", key, peer="127.0.0.1:%d" % port, tag="standby")
+    check(b.up, "standby issud --peer 127.0.0.1:%d serves NETCONF" % port)
+    ok = wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 20, 0.3)
+    if check(ok, "both sides negotiated over TCP"):
+        same_results(a, b, act, stb, "loopback")
+    return a, b, port
+
+
+def t_wrong_key(key, bad):
+    port = free_port()
+    a = Issud(4, os.path.join(IMAGES, "running.json"), "active", key,
+              listen="127.0.0.1:%d" % port, tag="wk-active")
+    b = Issud(7, os.path.join(IMAGES, "upgrade-compatible.json"), "standby", bad,
+              peer="127.0.0.1:%d" % port, tag="wk-standby")
+    if not check(a.up and b.up, "wrong-key pair started"):
+        return
+    logged = wait_for(lambda: warned(a, 0) and
+                      ("key" in a.logtext().lower() or "auth" in a.logtext().lower()), 15, 0.3)
+    check(logged, "the listener logs the refused peer with its address")
+    time.sleep(1)
+    check(down(a) and down(b), "wrong key: no session negotiated on either side")
+    check(a.serves() and b.serves(), "both still serve NETCONF after the refusal")
+    print("  listener log: " + " | ".join(l for l in a.logtext().splitlines()
+                                          if "127.0.0.1" in l)[:400])
+    a.kill9()
+    b.kill9()
+
+
+def t_loss_return(a, b, port, key):
+    act = os.path.join(IMAGES, "running.json")
+    # standby killed: the active shows its sessions down, then the return
+    b.kill9()
+    check(wait_for(lambda: down(a), 20, 0.3), "kill -9 standby: the active shows sessions down")
+    check(a.serves(), "the active keeps serving without a peer")
+    base = os.path.join(IMAGES, "upgrade-base-level.json")
+    b = Issud(7, base, "standby", key, peer="127.0.0.1:%d" % port, tag="standby-base")
+    ok = wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 20, 0.3)
+    if check(ok, "the standby returns with upgrade-base-level.json: renegotiated"):
+        rep = same_results(a, b, act, base, "after return with another image")
+        rep0 = report_of(act, os.path.join(IMAGES, "upgrade-compatible.json"))
+        r0 = {s["session-id"]: s["result"] for s in rep0["session"]}
+        r1 = {s["session-id"]: s["result"] for s in rep["session"]}
+        check(r0 != r1 or rep0["verdict"] != rep["verdict"],
+              "the results changed with the other image (verdict %s -> %s)"
+              % (rep0["verdict"], rep["verdict"]))
+    # active killed: the standby shows down; the active returns
+    a.kill9()
+    check(wait_for(lambda: down(b), 20, 0.3), "kill -9 active: the standby shows sessions down")
+    check(b.serves(), "the standby keeps serving without a peer")
+    a = Issud(4, act, "active", key, listen="127.0.0.1:%d" % port, tag="active-2")
+    ok = wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 30, 0.3)
+    if check(ok, "the active returns: the standby reconnects and renegotiates"):
+        same_results(a, b, act, base, "after the active's return")
+    return a, b
+
+
+def established(port):
+    r = subprocess.run(["ss", "-Htn", "state", "established", "( sport = :%d )" % port],
+                       capture_output=True, text=True)
+    return r.returncode == 0 and r.stdout.strip() != ""
+
+
+def t_mid_negotiation(key):
+    big_a = os.path.join(tmp, "big-active.json")
+    big_s = os.path.join(tmp, "big-standby.json")
+    gen_image(big_a, "big-running", 2000, 10, 2)
+    gen_image(big_s, "big-candidate", 2000, 10, 3)
+    n = 20000
+    for victim in ("active", "standby"):
+        port = free_port()
+        a = Issud(4, big_a, "active", key, listen="127.0.0.1:%d" % port, tag="big-a-" + victim)
+        b = Issud(7, big_s, "standby", key, peer="127.0.0.1:%d" % port, tag="big-s-" + victim)
+        if not check(a.up and b.up, "20,000-session pair started (%s to be killed)" % victim):
+            a.kill9()
+            b.kill9()
+            continue
+        wait_for(lambda: established(port), 20, 0.005)
+        v, s = (a, b) if victim == "active" else (b, a)
+        t_kill = time.time()
+        v.kill9()
+        mid = not negotiated(s, 7 if victim == "active" else 4)
+        print("  killed the %s %.0f ms after the connection was up; survivor %s"
+              % (victim, (time.time() - t_kill) * 1e3,
+                 "had not finished" if mid else "had already finished"))
+        check(wait_for(lambda: down(s), 20, 0.3),
+              "kill -9 of the %s mid-negotiation: the survivor shows down" % victim)
+        check(s.serves(), "the survivor keeps serving")
+        if victim == "active":
+            v = Issud(4, big_a, "active", key, listen="127.0.0.1:%d" % port, tag="big-a-back")
+            a = v
+        else:
+            v = Issud(7, big_s, "standby", key, peer="127.0.0.1:%d" % port, tag="big-s-back")
+            b = v
+        ok = wait_for(lambda: negotiated(a, 7, n) and negotiated(b, 4, n), 60, 1.0)
+        check(ok, "the %s returns: all %d sessions negotiated on both sides" % (victim, n))
+        a.kill9()
+        b.kill9()
+
+
+def t_hostile_unpeered(key, keyb):
+    port = free_port()
+    h = Issud(4, os.path.join(IMAGES, "running.json"), "active", key,
+              listen="127.0.0.1:%d" % port, tag="hostile")
+    if not check(h.up, "listener for hostile input started"):
+        return
+    hello = codec(1, 1, struct.pack(">IBI", 9, 2, 4096) + struct.pack(">H", 3) + b"bad" +
+                  struct.pack(">H", 1) + b"1")
+    cases = [
+        ("garbage codec bytes", lambda r: r.frame(os.urandom(512))),
+        ("a truncated codec frame, then close", lambda r: r.frame(codec(1, 1, b"x" * 100)[:20])),
+        ("an oversized codec length", lambda r: r.frame(b"IS\x01\x02" + b"\xff\xff\xff\xff")),
+        ("a wrong protocol version", lambda r: r.frame(b"IS\x63" + hello[3:])),
+        ("a secure frame with a bad MAC (injection)", lambda r: r.frame(hello, good_mac=False)),
+        ("an oversized secure frame length", lambda r: r.frame(b"", length=0x7fffffff)),
+    ]
+    for what, send in cases:
+        mark = len(h.logtext())
+        r = Raw(port)
+        authed = r.auth(key)
+        if not check(authed, "scripted peer authenticates with the right key (%s)" % what):
+            r.close()
+            continue
+        send(r)
+        if "truncated" in what:
+            r.close()
+            closed = True
+        else:
+            closed = r.closed_by_peer(10)
+            r.close()
+        check(closed, "%s: issud drops the connection" % what)
+        check(h.serves(), "%s: issud still serves" % what)
+        logged = wait_for(lambda: warned(h, mark) or ("truncated" in what and
+                                                     "127.0.0.1" in new_log(h, mark)), 5)
+        check(logged, "%s: logged with the address: %s" % (
+            what, " | ".join(new_log(h, mark).strip().splitlines())[-300:]))
+        check(down(h), "%s: nothing it sent made a session" % what)
+    # the wrong key from a scripted peer
+    mark = len(h.logtext())
+    r = Raw(port)
+    check(not r.auth(keyb), "scripted peer with the wrong key gets no proof back")
+    r.close()
+    check(wait_for(lambda: warned(h, mark), 5), "wrong key logged with the address")
+    # and then a real peer still works
+    b = Issud(7, os.path.join(IMAGES, "upgrade-compatible.json"), "standby", key,
+              peer="127.0.0.1:%d" % port, tag="hostile-standby")
+    check(wait_for(lambda: negotiated(h, 7) and negotiated(b, 4), 20, 0.3),
+          "after the hostile input a real peer negotiates")
+    h.kill9()
+    b.kill9()
+
+
+def t_hostile_peered(a, b, port, key):
+    base = {s["session-id"]: s["result"] for s in a.sessions() or []}
+    intact = lambda: {s["session-id"]: s["result"] for s in a.sessions() or []} == base \
+        and negotiated(b, 4)
+
+    def after(what, mark):
+        check(a.serves() and b.serves(), "%s: both still serve" % what)
+        check(wait_for(intact, 20, 0.3), "%s: the peering is intact or recovered" % what)
+        check(wait_for(lambda: warned(a, mark), 5),
+              "%s: logged: %s" % (what, " | ".join(new_log(a, mark).strip().splitlines())[-300:]))
+
+    for what, data in (("garbage before the handshake", os.urandom(300)),
+                       ("a wrong auth protocol version", b"ISSA\x09\x00\x00\x00" + os.urandom(32)),
+                       ("an oversized/unknown preamble", b"\xff" * 4 + b"\x00" * 60)):
+        mark = len(a.logtext())
+        r = Raw(port)
+        r.s.sendall(data)
+        check(r.closed_by_peer(10), "%s: issud drops the connection" % what)
+        r.close()
+        after(what, mark)
+
+    # slow loris: one byte a second; the connection must not hold anything up
+    mark = len(a.logtext())
+    r = Raw(port)
+    t0 = time.time()
+    dropped = False
+    hello = b"ISSA\x01\x00\x00\x00" + os.urandom(32)
+    for i in range(40):
+        try:
+            r.s.sendall(hello[i:i + 1])
+        except OSError:
+            dropped = True
+            break
+        if i == 3:
+            check(a.serves() and intact(), "slow-loris in progress: issud serves, peering intact")
+        time.sleep(1)
+        r.s.settimeout(0.01)
+        try:
+            if r.s.recv(4096) == b"":
+                dropped = True
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            dropped = True
+            break
+    r.close()
+    print("  slow-loris: %s after %.0f s" % ("dropped by issud" if dropped else "never dropped",
+                                             time.time() - t0))
+    after("slow-loris peer", mark)
+
+    # a second peer while one is connected: a scripted one with the right key
+    mark = len(a.logtext())
+    r = Raw(port)
+    ok = r.auth(open(key, "rb").read().rstrip(b"\n"))
+    if ok:
+        r.frame(codec(1, 1, os.urandom(30)))
+    check(r.closed_by_peer(10), "a second scripted peer (authenticated: %s) is dropped" % ok)
+    r.close()
+    after("a second scripted peer", mark)
+    # a second peer: a real issud with another unique id
+    mark = len(a.logtext())
+    c = Issud(9, os.path.join(IMAGES, "upgrade-compatible.json"), "standby", key,
+              peer="127.0.0.1:%d" % port, tag="second-peer")
+    time.sleep(3)
+    check(c.p.poll() is None, "the second issud keeps running (it retries with backoff)")
+    check(down(c), "the second issud got no session")
+    after("a second issud peer", mark)
+    c.kill9()
+
+
+def snmpd_start():
+    os.makedirs(env["SNMP_PERSISTENT_DIR"], exist_ok=True)
+    port = free_port(socket.SOCK_DGRAM)
+    agent = "udp:127.0.0.1:%d" % port
+    sock = os.path.join(tmp, "agentx")
+    conf = os.path.join(tmp, "snmpd.conf")
+    with open(conf, "w") as f:
+        f.write("agentAddress %s\nmaster agentx\nagentXSocket %s\nagentXPerms 0600 0700\n"
+                "rocommunity issupublic 127.0.0.1 %s\n" % (agent, sock, ROOT))
+    p = subprocess.Popen(["snmpd", "-f", "-Lo", "-C", "-c", conf, "-p",
+                          os.path.join(tmp, "snmpd.pid")],
+                         stdout=open(os.path.join(tmp, "snmpd.log"), "w"),
+                         stderr=subprocess.STDOUT, env=env, cwd=tmp)
+    procs.append(p)
+    return agent, sock if wait_for(lambda: os.path.exists(sock), 10) else None
+
+
+def get1(agent, obj):
+    r = subprocess.run(["snmpget"] + V2C + MIBOPTS + ["-t", "2", "-r", "1", "-OQvU", "-Oe", agent,
+                                                      obj], capture_output=True, text=True,
+                       env=env, timeout=20)
+    return r.stdout.strip().strip('"') if r.returncode == 0 else None
+
+
+def t_snmp(key):
+    agent, sock = snmpd_start()
+    if not check(sock is not None, "private snmpd with an AgentX socket"):
+        return
+    port = free_port()
+    act = os.path.join(IMAGES, "running.json")
+    stb = os.path.join(IMAGES, "upgrade-compatible.json")
+    a = Issud(4, act, "active", key, listen="127.0.0.1:%d" % port, agentx=sock, tag="snmp-a")
+    b = Issud(7, stb, "standby", key, peer="127.0.0.1:%d" % port, tag="snmp-s")
+    peer = lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuPeerState.0")
+    res46 = lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuSessionNegotiatedResult.46")
+    check(wait_for(lambda: peer() == "3" and res46() == "1", 20, 0.5),
+          "SNMP: issuPeerState up(3), LDP session 46 compatible(1)")
+    check(get1(agent, "ISSU-NEGOTIATION-MIB::issuPeerUniqueId.0") == "7", "SNMP: issuPeerUniqueId 7")
+    b.kill9()
+    check(wait_for(lambda: peer() == "1" and res46() == "3", 20, 0.5),
+          "SNMP: after kill -9 of the standby, issuPeerState down(1), session 46 unknown(3)")
+    b = Issud(7, stb, "standby", key, peer="127.0.0.1:%d" % port, tag="snmp-s2")
+    check(wait_for(lambda: peer() == "3" and res46() == "1", 20, 0.5),
+          "SNMP: the standby returns, issuPeerState up(3), session 46 compatible(1) again")
+    a.kill9()
+    b.kill9()
+
+
+def sh(*args):
+    return subprocess.run(list(args), capture_output=True, text=True)
+
+
+def t_netns(key):
+    tag = "h10p%d" % os.getpid()
+    na, nb, va, vb = tag + "a", tag + "b", tag + "va", tag + "vb"
+    r = sh("ip", "netns", "add", na)
+    if r.returncode != 0:
+        print("SKIP: network namespaces: `ip netns add` failed: %s" % r.stderr.strip())
+        return
+    netns.append(na)
+    if sh("ip", "netns", "add", nb).returncode != 0:
+        print("SKIP: network namespaces: second `ip netns add` failed")
+        return
+    netns.append(nb)
+    steps = [["ip", "link", "add", va, "type", "veth", "peer", "name", vb],
+             ["ip", "link", "set", va, "netns", na], ["ip", "link", "set", vb, "netns", nb],
+             ["ip", "-n", na, "addr", "add", "10.199.0.1/30", "dev", va],
+             ["ip", "-n", nb, "addr", "add", "10.199.0.2/30", "dev", vb],
+             ["ip", "-n", na, "link", "set", va, "up"], ["ip", "-n", nb, "link", "set", vb, "up"],
+             ["ip", "-n", na, "link", "set", "lo", "up"], ["ip", "-n", nb, "link", "set", "lo", "up"]]
+    for st in steps:
+        r = sh(*st)
+        if r.returncode != 0:
+            print("SKIP: network namespaces: `%s` failed: %s" % (" ".join(st), r.stderr.strip()))
+            return
+    act = os.path.join(IMAGES, "running.json")
+    stb = os.path.join(IMAGES, "upgrade-compatible.json")
+    a = Issud(4, act, "active", key, listen="10.199.0.1:4711", ns=na, tag="ns-active")
+    b = Issud(7, stb, "standby", key, peer="10.199.0.1:4711", ns=nb, tag="ns-standby")
+    ok = wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 30, 0.3)
+    if check(ok, "netns: active in %s (10.199.0.1) and standby in %s (10.199.0.2) negotiated"
+             % (na, nb)):
+        same_results(a, b, act, stb, "netns")
+        check("10.199.0.2" in a.logtext(), "netns: the active's log names the peer 10.199.0.2")
+    # the link goes down: loss; up again: return
+    sh("ip", "-n", nb, "link", "set", vb, "down")
+    b.kill9()
+    check(wait_for(lambda: down(a), 30, 0.3), "netns: standby gone, the active shows down")
+    sh("ip", "-n", nb, "link", "set", vb, "up")
+    b = Issud(7, stb, "standby", key, peer="10.199.0.1:4711", ns=nb, tag="ns-standby2")
+    check(wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 30, 0.3),
+          "netns: the standby returns and renegotiates")
+    a.kill9()
+    b.kill9()
+
+
+def main():
+    key = psk("psk", os.urandom(32).hex().encode() + b"\n")
+    bad = psk("psk-wrong", os.urandom(32).hex().encode() + b"\n")
+    keyraw = open(key, "rb").read().rstrip(b"\n")
+    badraw = open(bad, "rb").read().rstrip(b"\n")
+    a, b, port = t_pair(key)
+    if a is None or not negotiated(a, 7):
+        return
+    t_hostile_peered(a, b, port, key)
+    a, b = t_loss_return(a, b, port, key)
+    a.kill9()
+    b.kill9()
+    t_wrong_key(key, bad)
+    t_hostile_unpeered(keyraw, badraw)
+    t_snmp(key)
+    t_netns(key)
+    t_mid_negotiation(key)
+
+
+try:
+    main()
+except Exception as e:  # a crash is a failure, with its reason
+    import traceback
+    traceback.print_exc()
+    check(False, "exception: %r" % e)
+finally:
+    for p in procs:
+        kill(p)
+    for ns in netns:  # deleting a namespace deletes its end of the veth, and so the pair
+        sh("ip", "netns", "del", ns)
+    if failed:
+        for f in sorted(os.listdir(tmp)):
+            if f.endswith(".log"):
+                print("---- %s (tail) ----\n%s" % (f, open(os.path.join(tmp, f),
+                                                            errors="replace").read()[-1500:]))
+    shutil.rmtree(tmp, ignore_errors=True)
+print("%d passed, %d failed" % (passed, failed))
+sys.exit(1 if failed else 0)
