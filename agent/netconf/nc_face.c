@@ -7,10 +7,14 @@
  * notifications; sends with a short timeout so a dead subscriber cannot
  * block the rest). The hub listener only queues snapshot references.
  *
- * The state tree is built per <get> from the current snapshot, so readers
- * never share libyang data. Filters: xpath via lyd_find_xpath; subtree
- * filters are turned into XPath selections (containment -> steps, content
- * match -> predicates, selection -> the node's whole subtree).
+ * Snapshots are immutable, so the whole issu-state is built and printed once
+ * per snapshot (struct state_xml, refcounted: a reply in flight keeps its
+ * generation alive) and a <get> without a filter, or whose filter selects the
+ * whole issu-state, sends that XML as-is. Other filtered gets build their own
+ * tree from the snapshot, so readers never share libyang data. Filters: xpath
+ * via lyd_find_xpath; subtree filters are turned into XPath selections
+ * (containment -> steps, content match -> predicates, selection -> the
+ * node's whole subtree).
  */
 #include "nc_face.h"
 
@@ -65,6 +69,13 @@ struct change {
     struct change *next;
 };
 
+/* issu-state of one snapshot, printed as libnetconf2 prints a reply's data */
+struct state_xml {
+    struct issu_snapshot *snap; /* held: the key, compared by address */
+    char *xml;
+    unsigned refs;              /* the cache's own + one per <get> using it */
+};
+
 struct issu_nc {
     struct issu_nc_conf conf;
     struct ly_ctx *ctx;
@@ -78,6 +89,10 @@ struct issu_nc {
     pthread_cond_t cv;
     struct sub *sessions;    /* every accepted session */
     struct change *changes, *changes_tail;
+
+    pthread_mutex_t cache_mu;       /* cache pointer and every state_xml's refs */
+    pthread_mutex_t build_mu;       /* one builder at a time: others wait for its result */
+    struct state_xml *cache;
 
     struct authkey *keys;
     size_t n_keys;
@@ -251,6 +266,89 @@ static int build_issu_state(struct issu_nc *nc, const struct issu_snapshot *s, s
 cleanup:
     lyd_free_tree(top);
     return rc;
+}
+
+static double ms_since(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+static void state_xml_put(struct issu_nc *nc, struct state_xml *x)
+{
+    unsigned left;
+
+    if (!x)
+        return;
+    pthread_mutex_lock(&nc->cache_mu);
+    left = --x->refs;
+    pthread_mutex_unlock(&nc->cache_mu);
+    if (left)
+        return;
+    issu_snapshot_unref(x->snap);
+    free(x->xml);
+    free(x);
+}
+
+static struct state_xml *cache_hit(struct issu_nc *nc, const struct issu_snapshot *s)
+{
+    struct state_xml *x;
+
+    pthread_mutex_lock(&nc->cache_mu);
+    x = nc->cache && nc->cache->snap == s ? nc->cache : NULL;
+    if (x)
+        x->refs++;
+    pthread_mutex_unlock(&nc->cache_mu);
+    return x;
+}
+
+/* The printed issu-state of @p s (one reference: state_xml_put), built on a
+ * miss. The cache holds the snapshot, so its address cannot be reused. */
+static int state_xml_get(struct issu_nc *nc, struct issu_snapshot *s, struct state_xml **out)
+{
+    struct state_xml *x, *old;
+    struct lyd_node *tree = NULL;
+    struct timespec t0, t1, t2;
+    int rc = ISSU_OK;
+
+    if ((*out = cache_hit(nc, s)))
+        return ISSU_OK;
+    pthread_mutex_lock(&nc->build_mu);
+    if ((*out = cache_hit(nc, s))) { /* built while we waited */
+        pthread_mutex_unlock(&nc->build_mu);
+        return ISSU_OK;
+    }
+    x = calloc(1, sizeof(*x));
+    if (!x) {
+        pthread_mutex_unlock(&nc->build_mu);
+        return ISSU_ERR_NOMEM;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rc = build_issu_state(nc, s, &tree);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* the options libnetconf2 prints a data reply with (NC_WD_EXPLICIT) */
+    if (rc == ISSU_OK &&
+        (lyd_print_mem(&x->xml, tree, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT) != LY_SUCCESS || !x->xml))
+        rc = ISSU_ERR_NOMEM;
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    lyd_free_tree(tree);
+    if (rc != ISSU_OK) {
+        pthread_mutex_unlock(&nc->build_mu);
+        free(x->xml);
+        free(x);
+        return rc;
+    }
+    x->snap = issu_snapshot_ref(s);
+    x->refs = 2; /* the cache's and the caller's */
+    pthread_mutex_lock(&nc->cache_mu);
+    old = nc->cache;
+    nc->cache = x;
+    pthread_mutex_unlock(&nc->cache_mu);
+    pthread_mutex_unlock(&nc->build_mu);
+    state_xml_put(nc, old);
+    nlog(nc, LOG_INFO, "issu-state of generation %" PRIu64 " (%u sessions): tree %.1f ms, print %.1f ms, %zu bytes",
+         s->generation, s->n_sessions, ms_since(&t0, &t1), ms_since(&t1, &t2), strlen(x->xml));
+    *out = x;
+    return ISSU_OK;
 }
 
 /* ietf-netconf-monitoring: capabilities, schemas and our sessions. */
@@ -530,15 +628,109 @@ static struct nc_server_reply *reply_data_op(struct issu_nc *nc, const struct ly
     return nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
 }
 
+/* Whether <get>'s filter is absent (2) or selects exactly the whole
+ * issu-state container (1): those replies are the cached state XML. */
+static int whole_state(struct issu_nc *nc, struct lyd_node *rpc)
+{
+    struct lyd_node *filter = NULL;
+    struct lyd_meta *type, *sel;
+    const struct lyd_node_any *any;
+    const struct lys_module *mod;
+    const char *name, *value, *v;
+    size_t n;
+
+    lyd_find_path(rpc, "filter", 0, &filter);
+    if (!filter)
+        return 2;
+    type = lyd_find_meta(filter->meta, NULL, "ietf-netconf:type");
+    if (type && !strcmp(lyd_get_meta_value(type), "xpath")) {
+        sel = lyd_find_meta(filter->meta, NULL, "ietf-netconf:select");
+        v = sel ? lyd_get_meta_value(sel) : NULL;
+        if (!v)
+            return 0;
+        v += strspn(v, " \t\r\n");
+        n = strlen("/" STATE_MOD ":issu-state");
+        return !strncmp(v, "/" STATE_MOD ":issu-state", n) && is_blank(v + n);
+    }
+    if (type && strcmp(lyd_get_meta_value(type), "subtree"))
+        return 0;
+    any = (const struct lyd_node_any *)filter;
+    if (any->value_type != LYD_ANYDATA_DATATREE || !any->value.tree || any->value.tree->next ||
+        lyd_child(any->value.tree))
+        return 0;
+    return fnode(nc, any->value.tree, &mod, &name, &value) && mod == nc->mod && !strcmp(name, "issu-state");
+}
+
+/* A <get> reply whose data is @p xml, printed as-is (libyang copies it). */
+static struct nc_server_reply *reply_xml(struct issu_nc *nc, const struct lys_module *m, const char *xml)
+{
+    struct lyd_node *r = NULL;
+
+    if (lyd_new_inner(NULL, m, "get", 0, &r) != LY_SUCCESS ||
+        lyd_new_any(r, NULL, "data", xml, 0, LYD_ANYDATA_XML, 1, NULL) != LY_SUCCESS) {
+        lyd_free_tree(r);
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+    }
+    return nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+/* No filter: the cached issu-state followed by a fresh netconf-state. */
+static struct nc_server_reply *get_whole(struct issu_nc *nc, struct lyd_node *rpc, struct issu_snapshot *s,
+                                         int with_mon)
+{
+    struct state_xml *x = NULL;
+    struct lyd_node *mon = NULL;
+    struct nc_server_reply *r;
+    char *mxml = NULL, *all = NULL;
+    size_t xl, ml;
+    int rc;
+
+    rc = state_xml_get(nc, s, &x);
+    if (rc != ISSU_OK)
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
+    if (!with_mon || build_monitoring(nc, &mon) != ISSU_OK) {
+        r = reply_xml(nc, lyd_owner_module(rpc), x->xml);
+        state_xml_put(nc, x);
+        return r;
+    }
+    rc = lyd_print_mem(&mxml, mon, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT) == LY_SUCCESS && mxml
+             ? ISSU_OK
+             : ISSU_ERR_NOMEM;
+    lyd_free_tree(mon);
+    if (rc == ISSU_OK) {
+        xl = strlen(x->xml);
+        ml = strlen(mxml);
+        all = malloc(xl + ml + 1);
+        if (all) {
+            memcpy(all, x->xml, xl);
+            memcpy(all + xl, mxml, ml + 1);
+        }
+    }
+    state_xml_put(nc, x);
+    free(mxml);
+    if (!all)
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+    r = reply_xml(nc, lyd_owner_module(rpc), all);
+    free(all);
+    return r;
+}
+
 static struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *session)
 {
     struct issu_nc *nc = the_nc;
     struct issu_snapshot *s = issu_hub_snapshot(nc->conf.hub);
     struct lyd_node *data = NULL, *mon = NULL, *sel = NULL;
+    struct nc_server_reply *r;
     char err[1024];
-    int rc;
+    int rc, whole;
 
     (void)session;
+    whole = whole_state(nc, rpc);
+    if (whole) {
+        r = get_whole(nc, rpc, s, whole == 2);
+        issu_snapshot_unref(s);
+        return r;
+    }
     rc = build_issu_state(nc, s, &data);
     issu_snapshot_unref(s);
     if (rc == ISSU_OK && build_monitoring(nc, &mon) == ISSU_OK)
@@ -1158,6 +1350,8 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
         return ISSU_ERR_NOMEM;
     nc->conf = *conf;
     pthread_mutex_init(&nc->mu, NULL);
+    pthread_mutex_init(&nc->cache_mu, NULL);
+    pthread_mutex_init(&nc->build_mu, NULL);
     pthread_cond_init(&nc->cv, NULL);
     the_nc = nc;
     nc_set_print_clb_session(nc_print);
@@ -1256,7 +1450,10 @@ void issu_nc_stop(struct issu_nc *nc)
     free(nc->keys);
     free(nc->host_key);
     ly_ctx_destroy(nc->ctx);
+    state_xml_put(nc, nc->cache); /* every worker has stopped: nothing else holds it */
     pthread_cond_destroy(&nc->cv);
+    pthread_mutex_destroy(&nc->build_mu);
+    pthread_mutex_destroy(&nc->cache_mu);
     pthread_mutex_destroy(&nc->mu);
     the_nc = NULL;
     free(nc);
