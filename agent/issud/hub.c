@@ -7,6 +7,12 @@
  * shown snapshot, a pointer swapped under the mutex and handed out with a
  * reference. Listeners run on the core thread from the active endpoint's
  * on_change.
+ *
+ * Peer mode (issu_hub_new_peer) has one endpoint (pair.ep[0], shown) whose
+ * transport is a TCP link (agent/peer/tcp.h); the core thread polls the
+ * link's sockets and timers next to its wake-up fd. A renegotiation there
+ * completes asynchronously: the request is parked until the endpoint
+ * published a finished round, the link went down, or 10 s passed.
  */
 #include "hub.h"
 
@@ -21,6 +27,7 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libyang/libyang.h>
@@ -28,8 +35,12 @@
 #include "issu_err.h"
 #include "manifest.h"
 #include "mem.h"
+#include "tcp.h"
+#include "auth.h"
 
 #define MAX_LISTENERS 8
+#define RENEG_WAIT_MS 10000
+#define ISSU_ERR_BUSY_PARK (-1) /* internal: the request is parked, not answered */
 
 enum req_kind { REQ_RENEG = 1, REQ_RELOAD, REQ_CHECK };
 
@@ -42,6 +53,8 @@ struct req {
     size_t errlen;
     int rc;
     int done;
+    uint64_t published;  /* peer mode: hub->published when the round was asked for */
+    int64_t give_up;     /* peer mode: monotonic ms */
     struct req *next;
 };
 
@@ -74,6 +87,12 @@ struct issu_hub {
 
     struct listener listeners[MAX_LISTENERS];
     unsigned n_listeners;
+
+    /* peer mode (core thread only) */
+    struct issu_tcp *tcp;        /* NULL in the embedded mode */
+    enum issu_side side;         /* of ep[0] */
+    struct req *parked;          /* renegotiations waiting for the network round */
+    uint64_t published;          /* snapshots published by ep[0] */
 };
 
 static void hlog(struct issu_hub *hub, int level, const char *fmt, ...)
@@ -170,6 +189,7 @@ static void on_change_active(void *arg, const struct issu_snapshot *old, const s
     struct issu_snapshot *prev;
     unsigned i;
 
+    hub->published++;
     pthread_mutex_lock(&hub->mu);
     prev = hub->shown;
     hub->shown = issu_snapshot_ref((struct issu_snapshot *)cur);
@@ -188,6 +208,8 @@ static int do_reneg(struct issu_hub *hub, struct req *r)
     rc = issu_endpoint_renegotiate(hub->pair.ep[0], r->client_id, r->sid);
     if (rc != ISSU_OK)
         return rc;
+    if (hub->tcp)
+        return ISSU_ERR_BUSY_PARK; /* answered once the round over the network is done */
     rc = issu_mem_pair_run(&hub->pair);
     if (rc != ISSU_OK)
         return rc;
@@ -199,7 +221,7 @@ static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
 {
     struct issu_image *img[2] = {NULL, NULL};
     char buf[1024];
-    int rc, i;
+    int rc, i, nfiles = hub->tcp ? 1 : 2;
 
     if (!err || !errlen) {
         err = buf;
@@ -207,7 +229,7 @@ static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
     }
     err[0] = '\0';
     /* both files must load before either endpoint changes */
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < nfiles; i++) {
         rc = load_one(hub, i, 0, &img[i], err, errlen);
         if (rc != ISSU_OK) {
             hlog(hub, LOG_ERR, "reload: %s: keeping the running images", err);
@@ -225,8 +247,8 @@ static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
         if (!img[i])
             continue;
         rc = issu_endpoint_set_image(hub->pair.ep[i], img[i]);
-        if (rc == ISSU_OK)
-            rc = issu_mem_pair_run(&hub->pair);
+        if (rc == ISSU_OK && !hub->tcp)
+            rc = issu_mem_pair_run(&hub->pair); /* peer mode: the round runs over the network */
         if (rc != ISSU_OK) {
             snprintf(err, errlen, "%s: %s", hub->files[i].path, issu_strerror(rc));
             hlog(hub, LOG_ERR, "reload: %s", err);
@@ -234,7 +256,8 @@ static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
         }
         issu_image_free(hub->img[i]);
         hub->img[i] = issu_image_ref(img[i]);
-        hlog(hub, LOG_INFO, "reload: %s image %s %s", i ? "standby" : "active", img[i]->name,
+        hlog(hub, LOG_INFO, "reload: %s image %s %s",
+             hub->tcp ? issu_side_name((int)hub->side) : i ? "standby" : "active", img[i]->name,
              img[i]->version);
     }
     rc = ISSU_OK;
@@ -250,17 +273,63 @@ static int do_check(struct issu_hub *hub, struct req *r)
                               NULL, NULL, &r->out, NULL);
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void answer(struct issu_hub *hub, struct req *r, int rc)
+{
+    pthread_mutex_lock(&hub->mu);
+    r->rc = rc;
+    r->done = 1;
+    pthread_cond_broadcast(&hub->cv);
+    pthread_mutex_unlock(&hub->mu);
+}
+
+/* Peer mode: answer parked renegotiations whose round is over (or lost). */
+static void check_parked(struct issu_hub *hub, int stopping)
+{
+    struct req **pp = &hub->parked, *r;
+    int64_t now = mono_ms();
+    int rc;
+
+    while ((r = *pp)) {
+        if (stopping || !issu_tcp_up(hub->tcp))
+            rc = ISSU_ERR_PROTO;
+        else if (hub->published > r->published && !issu_endpoint_busy(hub->pair.ep[0]))
+            rc = ISSU_OK;
+        else if (now >= r->give_up)
+            rc = ISSU_ERR_TRANSPORT;
+        else {
+            pp = &r->next;
+            continue;
+        }
+        *pp = r->next;
+        if (rc == ISSU_OK)
+            r->out = issu_endpoint_snapshot(hub->pair.ep[0]);
+        answer(hub, r, rc);
+    }
+}
+
 static void *core_main(void *arg)
 {
     struct issu_hub *hub = arg;
-    struct pollfd pfd = {.fd = hub->wake_fd, .events = POLLIN};
+    struct pollfd pfd[1 + ISSU_TCP_NFDS];
     struct req *r;
     uint64_t v;
-    int rc;
+    int rc, n, timeout;
 
-    rc = issu_mem_pair_connect(&hub->pair);
-    if (rc != ISSU_OK)
-        hlog(hub, LOG_ERR, "negotiation failed: %s", issu_strerror(rc));
+    pfd[0].fd = hub->wake_fd;
+    pfd[0].events = POLLIN;
+    if (!hub->tcp) {
+        rc = issu_mem_pair_connect(&hub->pair);
+        if (rc != ISSU_OK)
+            hlog(hub, LOG_ERR, "negotiation failed: %s", issu_strerror(rc));
+    }
     for (;;) {
         pthread_mutex_lock(&hub->mu);
         r = hub->head;
@@ -275,8 +344,22 @@ static void *core_main(void *arg)
         }
         pthread_mutex_unlock(&hub->mu);
         if (!r) {
-            if (poll(&pfd, 1, -1) > 0 && read(hub->wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+            n = 0;
+            timeout = -1;
+            if (hub->tcp) {
+                issu_tcp_prepare(hub->tcp, pfd + 1, &n, &timeout);
+                if (hub->parked && (timeout < 0 || timeout > 200))
+                    timeout = 200; /* parked requests time out */
+            }
+            pfd[0].revents = 0;
+            rc = poll(pfd, (nfds_t)(1 + n), timeout);
+            if (rc > 0 && (pfd[0].revents & POLLIN) && read(hub->wake_fd, &v, sizeof(v)) < 0 &&
+                errno != EAGAIN)
                 hlog(hub, LOG_ERR, "core: wake-up read failed: %s", strerror(errno));
+            if (hub->tcp) {
+                issu_tcp_process(hub->tcp, pfd + 1, rc > 0 ? n : 0);
+                check_parked(hub, 0);
+            }
             continue;
         }
         switch (r->kind) {
@@ -285,12 +368,17 @@ static void *core_main(void *arg)
         case REQ_CHECK: rc = do_check(hub, r); break;
         default: rc = ISSU_ERR_INVAL; break;
         }
-        pthread_mutex_lock(&hub->mu);
-        r->rc = rc;
-        r->done = 1;
-        pthread_cond_broadcast(&hub->cv);
-        pthread_mutex_unlock(&hub->mu);
+        if (rc == ISSU_ERR_BUSY_PARK) {
+            r->published = hub->published;
+            r->give_up = mono_ms() + RENEG_WAIT_MS;
+            r->next = hub->parked;
+            hub->parked = r;
+            continue;
+        }
+        answer(hub, r, rc);
     }
+    if (hub->tcp)
+        check_parked(hub, 1);
     return NULL;
 }
 
@@ -503,10 +591,12 @@ void issu_hub_free(struct issu_hub *hub)
     issu_hub_stop(hub);
     for (i = 0; i < 2; i++) {
         issu_endpoint_free(hub->pair.ep[i]);
+        hub->pair.ep[i] = NULL;
         issu_image_free(hub->img[i]);
         free(hub->files[i].path);
         free(hub->files[i].data);
     }
+    issu_tcp_free(hub->tcp); /* after the endpoint that sends through it */
     issu_mem_pair_clear(&hub->pair);
     issu_snapshot_unref(hub->shown);
     ly_ctx_destroy(hub->ctx);
@@ -515,4 +605,83 @@ void issu_hub_free(struct issu_hub *hub)
     pthread_cond_destroy(&hub->cv);
     pthread_mutex_destroy(&hub->mu);
     free(hub);
+}
+
+/* ---- peer mode ---- */
+
+int issu_hub_new_peer(const struct issu_hub_peer_conf *conf, struct issu_hub **out)
+{
+    struct issu_hub *hub;
+    struct issu_endpoint_conf ec;
+    struct issu_tcp_conf tc;
+    uint8_t *psk = NULL;
+    size_t psk_len = 0;
+    char err[1024];
+    int rc;
+
+    *out = NULL;
+    if (!conf || !conf->manifest || !conf->unique_id || !conf->psk_file || !conf->listen == !conf->connect ||
+        (conf->side != ISSU_SIDE_ACTIVE && conf->side != ISSU_SIDE_STANDBY))
+        return ISSU_ERR_INVAL;
+    hub = calloc(1, sizeof(*hub));
+    if (!hub)
+        return ISSU_ERR_NOMEM;
+    hub->conf.log = conf->log;
+    hub->conf.log_arg = conf->log_arg;
+    /* issu_hub_check negotiates candidates against this image with these ids */
+    hub->conf.active_uid = conf->unique_id;
+    hub->conf.standby_uid = conf->unique_id == UINT32_MAX ? conf->unique_id - 1 : conf->unique_id + 1;
+    hub->side = conf->side;
+    hub->wake_fd = -1;
+    pthread_mutex_init(&hub->mu, NULL);
+    pthread_cond_init(&hub->cv, NULL);
+    hub->files[0].path = strdup(conf->manifest);
+    ISSU_CHECK_MEM(hub->files[0].path, rc);
+    hub->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (hub->wake_fd < 0)
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    rc = issu_psk_load(conf->psk_file, &psk, &psk_len, err, sizeof(err));
+    if (rc != ISSU_OK) {
+        hlog(hub, LOG_ERR, "pre-shared key refused: %s", err);
+        goto cleanup;
+    }
+    rc = issu_ly_ctx_new(&hub->ctx);
+    if (rc != ISSU_OK) {
+        hlog(hub, LOG_ERR, "cannot load YANG module %s (set ISSU_YANG_DIR?)", ISSU_MANIFEST_MODULE);
+        goto cleanup;
+    }
+    rc = load_one(hub, 0, 1, &hub->img[0], err, sizeof(err));
+    if (rc != ISSU_OK) {
+        hlog(hub, LOG_ERR, "%s", err);
+        goto cleanup;
+    }
+    memset(&tc, 0, sizeof(tc));
+    tc.listen = conf->listen;
+    tc.connect = conf->connect;
+    tc.psk = psk;
+    tc.psk_len = psk_len;
+    tc.log = ep_log;
+    tc.log_arg = hub;
+    ISSU_CHECK_GOTO(issu_tcp_new(&tc, &hub->tcp), rc);
+    memset(&ec, 0, sizeof(ec));
+    ec.unique_id = conf->unique_id;
+    ec.side = conf->side;
+    ec.image = hub->img[0];
+    ec.transport = issu_tcp_transport(hub->tcp);
+    ec.on_change = on_change_active;
+    ec.log = ep_log;
+    ec.arg = hub;
+    ISSU_CHECK_GOTO(issu_endpoint_new(&ec, &hub->pair.ep[0]), rc);
+    issu_tcp_attach(hub->tcp, hub->pair.ep[0]);
+    *out = hub;
+    hub = NULL;
+cleanup:
+    issu_psk_free(psk, psk_len);
+    issu_hub_free(hub);
+    return rc;
+}
+
+int issu_hub_peer_port(struct issu_hub *hub)
+{
+    return hub->tcp ? issu_tcp_port(hub->tcp) : 0;
 }

@@ -85,4 +85,29 @@ int issu_hub_reload(struct issu_hub *hub, char *err, size_t errlen);
  */
 int issu_hub_check(struct issu_hub *hub, struct issu_image *candidate, struct issu_snapshot **out);
 
+/* ---- peer mode: one endpoint; its peer is another issud over TCP (tcp.h) ---- */
+
+struct issu_hub_peer_conf {
+    const char *manifest;     /**< this endpoint's image */
+    uint32_t unique_id;       /**< nonzero; the smaller of the two is PRIMARY */
+    enum issu_side side;      /**< ISSU_SIDE_ACTIVE or ISSU_SIDE_STANDBY */
+    const char *listen;       /**< ADDR:PORT, or NULL ... */
+    const char *connect;      /**< ... ADDR:PORT of the peer (exactly one is set) */
+    const char *psk_file;     /**< pre-shared key (mode 0600 or stricter) */
+    issu_log_cb log;
+    void *log_arg;
+};
+
+/**
+ * Peer mode: load the manifest and the PSK, create the endpoint and its TCP
+ * link (a listening link binds here). The core thread (issu_hub_start) polls
+ * the link; faces show this endpoint. Renegotiation requests wait for the
+ * round over the network (up to 10 s); issu_hub_reload re-reads the one
+ * manifest; issu_hub_check negotiates the candidate against this image.
+ */
+int issu_hub_new_peer(const struct issu_hub_peer_conf *conf, struct issu_hub **out);
+
+/** Peer mode: the TCP port listened on or connected to (0 in the embedded mode). */
+int issu_hub_peer_port(struct issu_hub *hub);
+
 #endif

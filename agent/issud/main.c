@@ -2,13 +2,15 @@
  * main.c - issud: the ISSU negotiation daemon.
  *
  * Parses the command line, starts the hub (core thread: the embedded pair of
- * endpoints) and the faces (NETCONF, SNMP AgentX), then waits on a signalfd:
+ * endpoints, or in peer mode one endpoint and its TCP link to another issud)
+ * and the faces (NETCONF, SNMP AgentX), then waits on a signalfd:
  * SIGHUP reloads the manifests, SIGTERM/SIGINT stop everything cleanly.
  * Signals are blocked in every thread, so no work ever runs in a handler.
  * Foreground only; logs go to stderr with a timestamp and a level.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -90,10 +92,24 @@ static void usage(FILE *f)
             "standby endpoint in one process over the in-memory transport and shows\n"
             "the active endpoint's view (unique ids 4 and 7).\n"
             "\n"
+            "Embedded pair (the default):\n"
             "  -a, --active FILE             active image manifest (JSON/XML, YANG issu-manifest)\n"
             "                                default: %s/running.json\n"
             "  -s, --standby FILE            standby image manifest\n"
             "                                default: %s/upgrade-compatible.json\n"
+            "\n"
+            "Peer mode (one endpoint; the peer is another issud over TCP):\n"
+            "  -m, --manifest FILE           this endpoint's image manifest\n"
+            "  -i, --unique-id N             this endpoint's unique id (1..4294967295);\n"
+            "                                the smaller of the two is PRIMARY\n"
+            "  -l, --listen ADDR:PORT        wait for the peer (e.g. 127.0.0.1:7000, [::1]:7000)\n"
+            "  -p, --peer ADDR:PORT          connect to the peer (reconnects with backoff)\n"
+            "  -P, --psk-file FILE           pre-shared key (16..4096 bytes, one trailing newline\n"
+            "                                stripped; refused if group/others can access it)\n"
+            "      --side active|standby     which side this endpoint is; default: active\n"
+            "                                with --listen, standby with --peer\n"
+            "\n"
+            "Faces and the rest:\n"
             "  -u, --netconf-unix PATH       serve NETCONF on a UNIX socket\n"
             "  -S, --netconf-ssh ADDR:PORT   serve NETCONF over SSH (e.g. 127.0.0.1:830)\n"
             "  -k, --ssh-host-key FILE       SSH host key (PEM); generated when missing\n"
@@ -107,13 +123,18 @@ static void usage(FILE *f)
             "  -h, --help                    this text\n"
             "  -V, --version                 print the version\n"
             "\n"
-            "Signals: SIGHUP re-reads both manifests and renegotiates (a manifest that\n"
-            "fails to load leaves the running state as it was); SIGTERM/SIGINT stop.\n",
+            "Signals: SIGHUP re-reads the manifests (both, or --manifest in peer mode) and\n"
+            "renegotiates (a manifest that fails to load leaves the running state as it\n"
+            "was); SIGTERM/SIGINT stop.\n",
             ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR);
 }
 
 struct opts {
     const char *active, *standby;
+    const char *manifest, *listen, *peer, *psk_file, *side_s, *uid_s;
+    uint32_t uid;
+    enum issu_side side;
+    int peer_mode;
     const char *nc_unix, *nc_ssh, *host_key, *auth_keys, *ssh_user;
     const char *agentx;
     int agentx_set;
@@ -130,6 +151,12 @@ static int parse(int argc, char **argv, struct opts *o)
         {"ssh-authorized-keys", required_argument, NULL, 'K'},
         {"ssh-user", required_argument, NULL, 'U'},
         {"agentx", required_argument, NULL, 'x'},
+        {"manifest", required_argument, NULL, 'm'},
+        {"unique-id", required_argument, NULL, 'i'},
+        {"listen", required_argument, NULL, 'l'},
+        {"peer", required_argument, NULL, 'p'},
+        {"psk-file", required_argument, NULL, 'P'},
+        {"side", required_argument, NULL, 1000},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -137,7 +164,7 @@ static int parse(int argc, char **argv, struct opts *o)
     };
     int c;
 
-    while ((c = getopt_long(argc, argv, "a:s:u:S:k:K:U:x:vhV", lopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "a:s:u:S:k:K:U:x:m:i:l:p:P:vhV", lopts, NULL)) != -1) {
         switch (c) {
         case 'a': o->active = optarg; break;
         case 's': o->standby = optarg; break;
@@ -147,6 +174,12 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'K': o->auth_keys = optarg; break;
         case 'U': o->ssh_user = optarg; break;
         case 'x': o->agentx = optarg; o->agentx_set = 1; break;
+        case 'm': o->manifest = optarg; break;
+        case 'i': o->uid_s = optarg; break;
+        case 'l': o->listen = optarg; break;
+        case 'p': o->peer = optarg; break;
+        case 'P': o->psk_file = optarg; break;
+        case 1000: o->side_s = optarg; break;
         case 'v': log_max = LOG_DEBUG; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("issud %s\n", ISSU_VERSION); exit(0);
@@ -165,6 +198,40 @@ static int parse(int argc, char **argv, struct opts *o)
         fprintf(stderr, "issud: --ssh-* options need --netconf-ssh ADDR:PORT\n");
         return ISSU_ERR_INVAL;
     }
+    o->peer_mode = o->manifest || o->uid_s || o->listen || o->peer || o->psk_file || o->side_s;
+    if (o->peer_mode) {
+        char *end;
+        unsigned long long v;
+
+        if (o->active || o->standby) {
+            fprintf(stderr, "issud: --active/--standby (embedded pair) and --manifest/--unique-id/"
+                    "--listen/--peer/--psk-file/--side (peer mode) cannot be mixed\n");
+            return ISSU_ERR_INVAL;
+        }
+        if (!o->manifest || !o->uid_s || !o->psk_file || !o->listen == !o->peer) {
+            fprintf(stderr, "issud: peer mode needs --manifest FILE, --unique-id N, --psk-file FILE and "
+                    "exactly one of --listen ADDR:PORT or --peer ADDR:PORT\n");
+            return ISSU_ERR_INVAL;
+        }
+        errno = 0;
+        v = strtoull(o->uid_s, &end, 10);
+        if (o->uid_s[0] < '0' || o->uid_s[0] > '9' || *end || errno || !v || v > UINT32_MAX) {
+            fprintf(stderr, "issud: --unique-id '%s': a number from 1 to 4294967295 expected\n", o->uid_s);
+            return ISSU_ERR_INVAL;
+        }
+        o->uid = (uint32_t)v;
+        if (!o->side_s)
+            o->side = o->listen ? ISSU_SIDE_ACTIVE : ISSU_SIDE_STANDBY;
+        else if (!strcmp(o->side_s, "active"))
+            o->side = ISSU_SIDE_ACTIVE;
+        else if (!strcmp(o->side_s, "standby"))
+            o->side = ISSU_SIDE_STANDBY;
+        else {
+            fprintf(stderr, "issud: --side '%s': active or standby expected\n", o->side_s);
+            return ISSU_ERR_INVAL;
+        }
+        return ISSU_OK;
+    }
     if (!o->active)
         o->active = ISSU_EXAMPLES_DIR "/running.json";
     if (!o->standby)
@@ -176,6 +243,7 @@ int main(int argc, char **argv)
 {
     struct opts o;
     struct issu_hub_conf hc;
+    struct issu_hub_peer_conf pc;
     struct issu_hub *hub = NULL;
 #ifdef HAVE_ISSU_NETCONF
     struct issu_nc_conf ncc;
@@ -208,11 +276,23 @@ int main(int argc, char **argv)
         goto cleanup;
     }
 
-    memset(&hc, 0, sizeof(hc));
-    hc.active_path = o.active;
-    hc.standby_path = o.standby;
-    hc.log = log_stderr;
-    rc = issu_hub_new(&hc, &hub);
+    if (o.peer_mode) {
+        memset(&pc, 0, sizeof(pc));
+        pc.manifest = o.manifest;
+        pc.unique_id = o.uid;
+        pc.side = o.side;
+        pc.listen = o.listen;
+        pc.connect = o.peer;
+        pc.psk_file = o.psk_file;
+        pc.log = log_stderr;
+        rc = issu_hub_new_peer(&pc, &hub);
+    } else {
+        memset(&hc, 0, sizeof(hc));
+        hc.active_path = o.active;
+        hc.standby_path = o.standby;
+        hc.log = log_stderr;
+        rc = issu_hub_new(&hc, &hub);
+    }
     if (rc != ISSU_OK) {
         logf_(LOG_ERR, "cannot start: %s", issu_strerror(rc));
         goto cleanup;
@@ -267,8 +347,13 @@ int main(int argc, char **argv)
         logf_(LOG_ERR, "cannot start the core thread: %s", issu_strerror(rc));
         goto cleanup;
     }
-    logf_(LOG_INFO, "issud %s running (pid %ld): active %s, standby %s", ISSU_VERSION, (long)getpid(),
-          o.active, o.standby);
+    if (o.peer_mode)
+        logf_(LOG_INFO, "issud %s running (pid %ld): peer mode, %s unique id %" PRIu32 ", %s, %s %s",
+              ISSU_VERSION, (long)getpid(), issu_side_name((int)o.side), o.uid, o.manifest,
+              o.listen ? "listening on" : "peer", o.listen ? o.listen : o.peer);
+    else
+        logf_(LOG_INFO, "issud %s running (pid %ld): active %s, standby %s", ISSU_VERSION, (long)getpid(),
+              o.active, o.standby);
 
     for (;;) {
         n = read(sfd, &si, sizeof(si));
