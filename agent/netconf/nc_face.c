@@ -7,11 +7,14 @@
  * notifications; sends with a short timeout so a dead subscriber cannot
  * block the rest). The hub listener only queues snapshot references.
  *
- * Snapshots are immutable, so the whole issu-state is built and printed once
- * per snapshot (struct state_xml, refcounted: a reply in flight keeps its
+ * Snapshots are immutable, so the whole issu-state tree is built once per
+ * snapshot (struct state_tree, refcounted: a reply in flight keeps its
  * generation alive) and a <get> without a filter, or whose filter selects the
- * whole issu-state, sends that XML as-is. Other filtered gets build their own
- * tree from the snapshot, so readers never share libyang data. Filters: xpath
+ * whole issu-state, prints that tree (read-only, so several workers may print
+ * it at once) from a per-reply envelope freed by the worker after sending.
+ * The reply is printed by libnetconf2 as before (not pre-printed: a single
+ * 10 MB chunk makes ncclient's chunk parser quadratic). Other filtered gets
+ * build their own tree from the snapshot. Filters: xpath
  * via lyd_find_xpath; subtree filters are turned into XPath selections
  * (containment -> steps, content match -> predicates, selection -> the
  * node's whole subtree).
@@ -69,12 +72,20 @@ struct change {
     struct change *next;
 };
 
-/* issu-state of one snapshot, printed as libnetconf2 prints a reply's data */
-struct state_xml {
+/* issu-state of one snapshot, shared read-only by the replies printing it */
+struct state_tree {
     struct issu_snapshot *snap; /* held: the key, compared by address */
-    char *xml;
-    unsigned refs;              /* the cache's own + one per <get> using it */
+    struct lyd_node *tree;
+    unsigned refs;              /* the cache's own + one per reply using it */
 };
+
+/* The whole-state reply this worker thread sent last: its envelope is ours
+ * (NC_PARAMTYPE_CONST), freed once nc_ps_poll has sent it. */
+struct sent_reply {
+    struct lyd_node *op;        /* <get> with anydata <data> pointing at st->tree */
+    struct state_tree *st;
+};
+static __thread struct sent_reply sent;
 
 struct issu_nc {
     struct issu_nc_conf conf;
@@ -90,9 +101,9 @@ struct issu_nc {
     struct sub *sessions;    /* every accepted session */
     struct change *changes, *changes_tail;
 
-    pthread_mutex_t cache_mu;       /* cache pointer and every state_xml's refs */
+    pthread_mutex_t cache_mu;       /* cache pointer and every state_tree's refs */
     pthread_mutex_t build_mu;       /* one builder at a time: others wait for its result */
-    struct state_xml *cache;
+    struct state_tree *cache;
 
     struct authkey *keys;
     size_t n_keys;
@@ -273,7 +284,7 @@ static double ms_since(const struct timespec *a, const struct timespec *b)
     return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
-static void state_xml_put(struct issu_nc *nc, struct state_xml *x)
+static void state_tree_put(struct issu_nc *nc, struct state_tree *x)
 {
     unsigned left;
 
@@ -285,13 +296,13 @@ static void state_xml_put(struct issu_nc *nc, struct state_xml *x)
     if (left)
         return;
     issu_snapshot_unref(x->snap);
-    free(x->xml);
+    lyd_free_tree(x->tree);
     free(x);
 }
 
-static struct state_xml *cache_hit(struct issu_nc *nc, const struct issu_snapshot *s)
+static struct state_tree *cache_hit(struct issu_nc *nc, const struct issu_snapshot *s)
 {
-    struct state_xml *x;
+    struct state_tree *x;
 
     pthread_mutex_lock(&nc->cache_mu);
     x = nc->cache && nc->cache->snap == s ? nc->cache : NULL;
@@ -301,13 +312,13 @@ static struct state_xml *cache_hit(struct issu_nc *nc, const struct issu_snapsho
     return x;
 }
 
-/* The printed issu-state of @p s (one reference: state_xml_put), built on a
+/* The issu-state tree of @p s (one reference: state_tree_put), built on a
  * miss. The cache holds the snapshot, so its address cannot be reused. */
-static int state_xml_get(struct issu_nc *nc, struct issu_snapshot *s, struct state_xml **out)
+static int state_tree_get(struct issu_nc *nc, struct issu_snapshot *s, struct state_tree **out)
 {
-    struct state_xml *x, *old;
+    struct state_tree *x, *old;
     struct lyd_node *tree = NULL;
-    struct timespec t0, t1, t2;
+    struct timespec t0, t1;
     int rc = ISSU_OK;
 
     if ((*out = cache_hit(nc, s)))
@@ -325,18 +336,12 @@ static int state_xml_get(struct issu_nc *nc, struct issu_snapshot *s, struct sta
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = build_issu_state(nc, s, &tree);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    /* the options libnetconf2 prints a data reply with (NC_WD_EXPLICIT) */
-    if (rc == ISSU_OK &&
-        (lyd_print_mem(&x->xml, tree, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT) != LY_SUCCESS || !x->xml))
-        rc = ISSU_ERR_NOMEM;
-    clock_gettime(CLOCK_MONOTONIC, &t2);
-    lyd_free_tree(tree);
     if (rc != ISSU_OK) {
         pthread_mutex_unlock(&nc->build_mu);
-        free(x->xml);
         free(x);
         return rc;
     }
+    x->tree = tree;
     x->snap = issu_snapshot_ref(s);
     x->refs = 2; /* the cache's and the caller's */
     pthread_mutex_lock(&nc->cache_mu);
@@ -344,9 +349,9 @@ static int state_xml_get(struct issu_nc *nc, struct issu_snapshot *s, struct sta
     nc->cache = x;
     pthread_mutex_unlock(&nc->cache_mu);
     pthread_mutex_unlock(&nc->build_mu);
-    state_xml_put(nc, old);
-    nlog(nc, LOG_INFO, "issu-state of generation %" PRIu64 " (%u sessions): tree %.1f ms, print %.1f ms, %zu bytes",
-         s->generation, s->n_sessions, ms_since(&t0, &t1), ms_since(&t1, &t2), strlen(x->xml));
+    state_tree_put(nc, old);
+    nlog(nc, LOG_INFO, "issu-state of generation %" PRIu64 " (%u sessions): tree built in %.1f ms", s->generation,
+         s->n_sessions, ms_since(&t0, &t1));
     *out = x;
     return ISSU_OK;
 }
@@ -628,8 +633,10 @@ static struct nc_server_reply *reply_data_op(struct issu_nc *nc, const struct ly
     return nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
 }
 
-/* Whether <get>'s filter is absent (2) or selects exactly the whole
- * issu-state container (1): those replies are the cached state XML. */
+/* Whether <get>'s filter is absent or selects exactly the whole issu-state
+ * container: those replies print the cached state tree. Without a filter
+ * the reply has always been issu-state alone (the netconf-state sibling was
+ * dropped by the sibling insert): kept so. */
 static int whole_state(struct issu_nc *nc, struct lyd_node *rpc)
 {
     struct lyd_node *filter = NULL;
@@ -641,7 +648,7 @@ static int whole_state(struct issu_nc *nc, struct lyd_node *rpc)
 
     lyd_find_path(rpc, "filter", 0, &filter);
     if (!filter)
-        return 2;
+        return 1;
     type = lyd_find_meta(filter->meta, NULL, "ietf-netconf:type");
     if (type && !strcmp(lyd_get_meta_value(type), "xpath")) {
         sel = lyd_find_meta(filter->meta, NULL, "ietf-netconf:select");
@@ -661,58 +668,46 @@ static int whole_state(struct issu_nc *nc, struct lyd_node *rpc)
     return fnode(nc, any->value.tree, &mod, &name, &value) && mod == nc->mod && !strcmp(name, "issu-state");
 }
 
-/* A <get> reply whose data is @p xml, printed as-is (libyang copies it). */
-static struct nc_server_reply *reply_xml(struct issu_nc *nc, const struct lys_module *m, const char *xml)
+/* Free the envelope of this thread's last whole-state reply (sent by now). */
+static void sent_release(struct issu_nc *nc)
 {
-    struct lyd_node *r = NULL;
+    struct lyd_node_any *any;
 
-    if (lyd_new_inner(NULL, m, "get", 0, &r) != LY_SUCCESS ||
-        lyd_new_any(r, NULL, "data", xml, 0, LYD_ANYDATA_XML, 1, NULL) != LY_SUCCESS) {
-        lyd_free_tree(r);
-        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
-    }
-    return nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+    if (!sent.op)
+        return;
+    any = (struct lyd_node_any *)lyd_child(sent.op);
+    if (any)
+        any->value.tree = NULL; /* the shared tree is the cache's */
+    lyd_free_tree(sent.op);
+    state_tree_put(nc, sent.st);
+    sent.op = NULL;
+    sent.st = NULL;
 }
 
-/* No filter: the cached issu-state followed by a fresh netconf-state. */
-static struct nc_server_reply *get_whole(struct issu_nc *nc, struct lyd_node *rpc, struct issu_snapshot *s,
-                                         int with_mon)
+/* The cached issu-state of @p s as <get>'s data, printed in place. */
+static struct nc_server_reply *get_whole(struct issu_nc *nc, struct lyd_node *rpc, struct issu_snapshot *s)
 {
-    struct state_xml *x = NULL;
-    struct lyd_node *mon = NULL;
-    struct nc_server_reply *r;
-    char *mxml = NULL, *all = NULL;
-    size_t xl, ml;
+    struct state_tree *x = NULL;
+    struct lyd_node *r = NULL;
+    struct nc_server_reply *reply;
     int rc;
 
-    rc = state_xml_get(nc, s, &x);
+    sent_release(nc); /* normally done by worker_main already */
+    rc = state_tree_get(nc, s, &x);
     if (rc != ISSU_OK)
         return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
-    if (!with_mon || build_monitoring(nc, &mon) != ISSU_OK) {
-        r = reply_xml(nc, lyd_owner_module(rpc), x->xml);
-        state_xml_put(nc, x);
-        return r;
-    }
-    rc = lyd_print_mem(&mxml, mon, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT) == LY_SUCCESS && mxml
-             ? ISSU_OK
-             : ISSU_ERR_NOMEM;
-    lyd_free_tree(mon);
-    if (rc == ISSU_OK) {
-        xl = strlen(x->xml);
-        ml = strlen(mxml);
-        all = malloc(xl + ml + 1);
-        if (all) {
-            memcpy(all, x->xml, xl);
-            memcpy(all + xl, mxml, ml + 1);
-        }
-    }
-    state_xml_put(nc, x);
-    free(mxml);
-    if (!all)
+    if (lyd_new_inner(NULL, lyd_owner_module(rpc), "get", 0, &r) != LY_SUCCESS ||
+        lyd_new_any(r, NULL, "data", x->tree, 1, LYD_ANYDATA_DATATREE, 1, NULL) != LY_SUCCESS ||
+        !(reply = nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_CONST))) {
+        if (r && lyd_child(r))
+            ((struct lyd_node_any *)lyd_child(r))->value.tree = NULL;
+        lyd_free_tree(r);
+        state_tree_put(nc, x);
         return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
-    r = reply_xml(nc, lyd_owner_module(rpc), all);
-    free(all);
-    return r;
+    }
+    sent.op = r;
+    sent.st = x;
+    return reply;
 }
 
 static struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *session)
@@ -727,7 +722,7 @@ static struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *
     (void)session;
     whole = whole_state(nc, rpc);
     if (whole) {
-        r = get_whole(nc, rpc, s, whole == 2);
+        r = get_whole(nc, rpc, s);
         issu_snapshot_unref(s);
         return r;
     }
@@ -1103,6 +1098,7 @@ static void *worker_main(void *arg)
     while (!nc->stop) {
         s = NULL;
         r = nc_ps_poll(nc->ps, 200, &s);
+        sent_release(nc); /* any reply of this poll has been written */
         if (r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT | NC_PSPOLL_ERROR)) {
             if (r & NC_PSPOLL_NOSESSIONS)
                 usleep(50000);
@@ -1450,7 +1446,7 @@ void issu_nc_stop(struct issu_nc *nc)
     free(nc->keys);
     free(nc->host_key);
     ly_ctx_destroy(nc->ctx);
-    state_xml_put(nc, nc->cache); /* every worker has stopped: nothing else holds it */
+    state_tree_put(nc, nc->cache); /* every worker has stopped: nothing else holds it */
     pthread_cond_destroy(&nc->cv);
     pthread_mutex_destroy(&nc->build_mu);
     pthread_mutex_destroy(&nc->cache_mu);
