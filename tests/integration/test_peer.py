@@ -13,14 +13,18 @@ view is read with `issuctl --socket S --json show issu ...`.
     sessions down (result unknown) and renegotiates when the other returns;
     the standby returns with upgrade-base-level.json: the results change;
   - kill -9 in the middle of negotiating generated 20,000-session images
-    (either side), and the return;
-  - hostile input, against a listener with no peer (after authenticating
-    with the right key, so the codec itself is attacked: garbage, a
-    truncated frame, an oversized length, a wrong protocol version, a bad
-    frame MAC) and against an established peering (garbage before the
-    handshake, a wrong auth version, a slow-loris peer, a second peer, both
-    a real issud and a scripted one): issud keeps serving, logs the address,
-    the peering stays intact or recovers;
+    (either side; the survivor is frozen with SIGSTOP the moment it logs
+    the handshake done, so the kill lands mid-exchange), and the return;
+  - hostile input against a listener with no peer: before the handshake
+    (garbage, a wrong auth version, a wrong role, a slow-loris peer sending
+    a byte a second) and after authenticating with the right key, so the
+    codec and the secure frames themselves are attacked (garbage, a
+    truncated frame, an oversized codec length, a wrong protocol version, a
+    bad frame MAC, an oversized secure frame), then a real peer negotiates;
+    against an established peering: the same pre-handshake inputs, a
+    slow-loris, a second peer (scripted, and a real issud with another
+    unique id): issud keeps serving, logs what happened with the address,
+    the peering stays intact;
   - the SNMP face (private snmpd, issud --agentx): issuPeerState and the
     session table's result column show the peer's loss and return;
   - two network namespaces joined by a veth pair (10.199.0.1/30 and
@@ -295,8 +299,8 @@ def new_log(d, mark):
 
 
 def warned(d, mark, addr="127.0.0.1"):
-    """A new WARN/ERROR/NOTICE line naming addr since mark."""
-    return any(addr in l and (" WARN:" in l or " ERROR:" in l or " NOTICE:" in l)
+    """A new WARN/ERROR line naming addr since mark."""
+    return any(addr in l and (" WARN:" in l or " ERROR:" in l)
                for l in new_log(d, mark).splitlines())
 
 
@@ -365,12 +369,6 @@ def t_loss_return(a, b, port, key):
     return a, b
 
 
-def established(port):
-    r = subprocess.run(["ss", "-Htn", "state", "established", "( sport = :%d )" % port],
-                       capture_output=True, text=True)
-    return r.returncode == 0 and r.stdout.strip() != ""
-
-
 def t_mid_negotiation(key):
     big_a = os.path.join(tmp, "big-active.json")
     big_s = os.path.join(tmp, "big-standby.json")
@@ -385,14 +383,18 @@ def t_mid_negotiation(key):
             a.kill9()
             b.kill9()
             continue
-        wait_for(lambda: established(port), 20, 0.005)
         v, s = (a, b) if victim == "active" else (b, a)
-        t_kill = time.time()
+        # The survivor is frozen the moment it logs the handshake done, the
+        # victim killed while its requests/answers are in flight, the
+        # survivor thawed: it loses its peer mid-negotiation, for sure.
+        authed = wait_for(lambda: "authenticated" in s.logtext(), 30, 0.001)
+        os.kill(s.p.pid, signal.SIGSTOP)
+        mark = len(s.logtext())
         v.kill9()
-        mid = not negotiated(s, 7 if victim == "active" else 4)
-        print("  killed the %s %.0f ms after the connection was up; survivor %s"
-              % (victim, (time.time() - t_kill) * 1e3,
-                 "had not finished" if mid else "had already finished"))
+        os.kill(s.p.pid, signal.SIGCONT)
+        check(authed, "the survivor was frozen right after authenticating, the %s killed" % victim)
+        check(wait_for(lambda: "dropped" in new_log(s, mark) or "lost" in new_log(s, mark), 20),
+              "the survivor logs the loss: %s" % matching(s, mark))
         check(wait_for(lambda: down(s), 20, 0.3),
               "kill -9 of the %s mid-negotiation: the survivor shows down" % victim)
         check(s.serves(), "the survivor keeps serving")
@@ -408,12 +410,64 @@ def t_mid_negotiation(key):
         b.kill9()
 
 
-def t_hostile_unpeered(key, keyb):
+def slow_loris(port, secs=40):
+    """One byte of an auth hello a second; returns (dropped, seconds)."""
+    r = Raw(port)
+    t0 = time.time()
+    dropped = False
+    hello = b"ISSA\x01\x00\x00\x00" + os.urandom(32)
+    for i in range(secs):
+        try:
+            r.s.sendall(hello[i % len(hello):i % len(hello) + 1])
+        except OSError:
+            dropped = True
+            break
+        time.sleep(1)
+        r.s.settimeout(0.01)
+        try:
+            if r.s.recv(4096) == b"":
+                dropped = True
+                break
+        except socket.timeout:
+            pass
+        except OSError:
+            dropped = True
+            break
+    r.close()
+    return dropped, time.time() - t0
+
+
+def matching(d, mark, addr="127.0.0.1"):
+    return " | ".join(l.split(" ", 2)[-1] for l in new_log(d, mark).splitlines()
+                      if addr in l and (" WARN:" in l or " ERROR:" in l or " NOTICE:" in l))[:300]
+
+
+def t_hostile_unpeered(keyfile, key, keyb):
     port = free_port()
-    h = Issud(4, os.path.join(IMAGES, "running.json"), "active", key,
+    h = Issud(4, os.path.join(IMAGES, "running.json"), "active", keyfile,
               listen="127.0.0.1:%d" % port, tag="hostile")
     if not check(h.up, "listener for hostile input started"):
         return
+    # before the handshake
+    for what, data in (("garbage before the handshake", os.urandom(300)),
+                       ("a wrong auth protocol version", b"ISSA\x09\x00\x00\x00" + os.urandom(32)),
+                       ("an auth hello claiming the listener's role",
+                        b"ISSA\x01\x01\x00\x00" + os.urandom(32))):
+        mark = len(h.logtext())
+        r = Raw(port)
+        r.s.sendall(data)
+        check(r.closed_by_peer(10), "unpeered, %s: issud drops the connection" % what)
+        r.close()
+        check(h.serves(), "unpeered, %s: issud still serves" % what)
+        check(wait_for(lambda: warned(h, mark), 5),
+              "unpeered, %s: logged: %s" % (what, matching(h, mark)))
+    mark = len(h.logtext())
+    dropped, secs = slow_loris(port, 20)
+    check(dropped and secs < 15, "unpeered slow-loris dropped after %.0f s (auth deadline)" % secs)
+    check(h.serves(), "unpeered slow-loris: issud still serves")
+    check(wait_for(lambda: warned(h, mark), 5), "unpeered slow-loris: logged: %s"
+          % matching(h, mark))
+    # after the handshake: the codec and the secure frames themselves
     hello = codec(1, 1, struct.pack(">IBI", 9, 2, 4096) + struct.pack(">H", 3) + b"bad" +
                   struct.pack(">H", 1) + b"1")
     cases = [
@@ -442,8 +496,7 @@ def t_hostile_unpeered(key, keyb):
         check(h.serves(), "%s: issud still serves" % what)
         logged = wait_for(lambda: warned(h, mark) or ("truncated" in what and
                                                      "127.0.0.1" in new_log(h, mark)), 5)
-        check(logged, "%s: logged with the address: %s" % (
-            what, " | ".join(new_log(h, mark).strip().splitlines())[-300:]))
+        check(logged, "%s: logged with the address: %s" % (what, matching(h, mark)))
         check(down(h), "%s: nothing it sent made a session" % what)
     # the wrong key from a scripted peer
     mark = len(h.logtext())
@@ -452,7 +505,7 @@ def t_hostile_unpeered(key, keyb):
     r.close()
     check(wait_for(lambda: warned(h, mark), 5), "wrong key logged with the address")
     # and then a real peer still works
-    b = Issud(7, os.path.join(IMAGES, "upgrade-compatible.json"), "standby", key,
+    b = Issud(7, os.path.join(IMAGES, "upgrade-compatible.json"), "standby", keyfile,
               peer="127.0.0.1:%d" % port, tag="hostile-standby")
     check(wait_for(lambda: negotiated(h, 7) and negotiated(b, 4), 20, 0.3),
           "after the hostile input a real peer negotiates")
@@ -468,8 +521,7 @@ def t_hostile_peered(a, b, port, key):
     def after(what, mark):
         check(a.serves() and b.serves(), "%s: both still serve" % what)
         check(wait_for(intact, 20, 0.3), "%s: the peering is intact or recovered" % what)
-        check(wait_for(lambda: warned(a, mark), 5),
-              "%s: logged: %s" % (what, " | ".join(new_log(a, mark).strip().splitlines())[-300:]))
+        check(wait_for(lambda: warned(a, mark), 5), "%s: logged: %s" % (what, matching(a, mark)))
 
     for what, data in (("garbage before the handshake", os.urandom(300)),
                        ("a wrong auth protocol version", b"ISSA\x09\x00\x00\x00" + os.urandom(32)),
@@ -477,39 +529,15 @@ def t_hostile_peered(a, b, port, key):
         mark = len(a.logtext())
         r = Raw(port)
         r.s.sendall(data)
-        check(r.closed_by_peer(10), "%s: issud drops the connection" % what)
+        check(r.closed_by_peer(10), "while peered, %s: issud drops the connection" % what)
         r.close()
-        after(what, mark)
+        after("while peered, " + what, mark)
 
-    # slow loris: one byte a second; the connection must not hold anything up
+    # slow loris while peered: must not hold anything up
     mark = len(a.logtext())
-    r = Raw(port)
-    t0 = time.time()
-    dropped = False
-    hello = b"ISSA\x01\x00\x00\x00" + os.urandom(32)
-    for i in range(40):
-        try:
-            r.s.sendall(hello[i:i + 1])
-        except OSError:
-            dropped = True
-            break
-        if i == 3:
-            check(a.serves() and intact(), "slow-loris in progress: issud serves, peering intact")
-        time.sleep(1)
-        r.s.settimeout(0.01)
-        try:
-            if r.s.recv(4096) == b"":
-                dropped = True
-                break
-        except socket.timeout:
-            pass
-        except OSError:
-            dropped = True
-            break
-    r.close()
-    print("  slow-loris: %s after %.0f s" % ("dropped by issud" if dropped else "never dropped",
-                                             time.time() - t0))
-    after("slow-loris peer", mark)
+    dropped, secs = slow_loris(port, 20)
+    check(dropped, "while peered, a slow-loris connection is dropped (after %.0f s)" % secs)
+    after("while peered, slow-loris", mark)
 
     # a second peer while one is connected: a scripted one with the right key
     mark = len(a.logtext())
@@ -640,7 +668,7 @@ def main():
     a.kill9()
     b.kill9()
     t_wrong_key(key, bad)
-    t_hostile_unpeered(keyraw, badraw)
+    t_hostile_unpeered(key, keyraw, badraw)
     t_snmp(key)
     t_netns(key)
     t_mid_negotiation(key)
