@@ -463,39 +463,46 @@ static int xadd(struct xbuf *b, const char *fmt, ...)
     }
 }
 
-/* Select the nodes @p xpath names from @p data into *@p result (copies with parents). */
-static int select_xpath(struct issu_nc *nc, const struct lyd_node *data, const char *xpath, struct lyd_node **result,
-                        char *err, size_t errlen)
+/* Trees a filter selects from, in document order (each a top-level node of
+ * its own: the shared state tree cannot be linked to a per-get sibling). */
+#define N_SRC 2
+
+/* Select the nodes @p xpath names from @p src into *@p result (copies with parents). */
+static int select_xpath(struct issu_nc *nc, const struct lyd_node *const *src, const char *xpath,
+                        struct lyd_node **result, char *err, size_t errlen)
 {
     struct ly_set *set = NULL;
     struct lyd_node *dup, *root;
     uint32_t i;
-    int rc = ISSU_OK;
+    int rc = ISSU_OK, k;
 
-    if (!data)
-        return ISSU_OK;
-    if (lyd_find_xpath(data, xpath, &set) != LY_SUCCESS) {
-        const char *m = ly_errmsg(nc->ctx);
-        snprintf(err, errlen, "invalid XPath filter \"%s\": %s", xpath, m ? m : "cannot evaluate");
-        return ISSU_ERR_INVAL;
-    }
-    for (i = 0; i < set->count && rc == ISSU_OK; i++) {
-        const struct lyd_node *n = set->dnodes[i];
-        if (!n->schema) /* opaque: nothing to select */
+    for (k = 0; k < N_SRC && rc == ISSU_OK; k++) {
+        if (!src[k])
             continue;
-        if (lyd_dup_single(n, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS, &dup) !=
-            LY_SUCCESS) {
-            rc = ISSU_ERR_NOMEM;
-            break;
+        if (lyd_find_xpath(src[k], xpath, &set) != LY_SUCCESS) {
+            const char *m = ly_errmsg(nc->ctx);
+            snprintf(err, errlen, "invalid XPath filter \"%s\": %s", xpath, m ? m : "cannot evaluate");
+            return ISSU_ERR_INVAL;
         }
-        for (root = dup; root->parent; root = lyd_parent(root))
-            ;
-        if (lyd_merge_siblings(result, root, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
-            lyd_free_tree(root);
-            rc = ISSU_ERR_NOMEM;
+        for (i = 0; i < set->count && rc == ISSU_OK; i++) {
+            const struct lyd_node *n = set->dnodes[i];
+            if (!n->schema) /* opaque: nothing to select */
+                continue;
+            if (lyd_dup_single(n, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS, &dup) !=
+                LY_SUCCESS) {
+                rc = ISSU_ERR_NOMEM;
+                break;
+            }
+            for (root = dup; root->parent; root = lyd_parent(root))
+                ;
+            if (lyd_merge_siblings(result, root, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
+                lyd_free_tree(root);
+                rc = ISSU_ERR_NOMEM;
+            }
         }
+        ly_set_free(set, NULL);
+        set = NULL;
     }
-    ly_set_free(set, NULL);
     return rc;
 }
 
@@ -529,7 +536,7 @@ static int is_match(const struct lyd_node *c, const char *value)
 
 /* One subtree filter node -> XPath selections (RFC 6241 6.2, simplified to
  * containment, content match and selection nodes). */
-static int subtree_r(struct issu_nc *nc, const struct lyd_node *data, const struct lyd_node *f, const char *base,
+static int subtree_r(struct issu_nc *nc, const struct lyd_node *const *data, const struct lyd_node *f, const char *base,
                      struct lyd_node **result, char *err, size_t errlen)
 {
     const struct lyd_node *c;
@@ -570,9 +577,10 @@ cleanup:
     return rc;
 }
 
-/* Apply <get>'s filter (if any) to @p data; *out gets the selected tree. */
-static int apply_filter(struct issu_nc *nc, struct lyd_node *rpc, struct lyd_node *data, struct lyd_node **out,
-                        char *err, size_t errlen)
+/* Apply <get>'s filter to @p data (read only); *out gets copies of the
+ * selected nodes. A <get> without a filter never gets here (whole_state). */
+static int apply_filter(struct issu_nc *nc, struct lyd_node *rpc, const struct lyd_node *const *data,
+                        struct lyd_node **out, char *err, size_t errlen)
 {
     struct lyd_node *filter = NULL, *f;
     struct lyd_meta *type, *sel;
@@ -580,10 +588,8 @@ static int apply_filter(struct issu_nc *nc, struct lyd_node *rpc, struct lyd_nod
 
     *out = NULL;
     lyd_find_path(rpc, "filter", 0, &filter);
-    if (!filter) {
-        *out = data;
-        return ISSU_OK;
-    }
+    if (!filter)
+        return ISSU_ERR_INVAL;
     type = lyd_find_meta(filter->meta, NULL, "ietf-netconf:type");
     if (type && !strcmp(lyd_get_meta_value(type), "xpath")) {
         sel = lyd_find_meta(filter->meta, NULL, "ietf-netconf:select");
@@ -591,9 +597,7 @@ static int apply_filter(struct issu_nc *nc, struct lyd_node *rpc, struct lyd_nod
             snprintf(err, errlen, "an XPath filter needs a select attribute");
             return ISSU_ERR_INVAL;
         }
-        ISSU_CHECK(select_xpath(nc, data, lyd_get_meta_value(sel), out, err, errlen));
-        lyd_free_all(data);
-        return ISSU_OK;
+        return select_xpath(nc, data, lyd_get_meta_value(sel), out, err, errlen);
     }
     if (type && strcmp(lyd_get_meta_value(type), "subtree")) {
         snprintf(err, errlen, "unknown filter type \"%s\"", lyd_get_meta_value(type));
@@ -603,17 +607,13 @@ static int apply_filter(struct issu_nc *nc, struct lyd_node *rpc, struct lyd_nod
     if (any->value_type == LYD_ANYDATA_DATATREE) {
         LY_LIST_FOR(any->value.tree, f) {
             int rc = subtree_r(nc, data, f, "", out, err, errlen);
-            if (rc != ISSU_OK) {
-                lyd_free_all(*out);
-                *out = NULL;
+            if (rc != ISSU_OK)
                 return rc;
-            }
         }
     } else if (any->value.str && !is_blank(any->value.str)) {
         snprintf(err, errlen, "subtree filter content is not XML elements");
         return ISSU_ERR_INVAL;
     }
-    lyd_free_all(data);
     return ISSU_OK;
 }
 
@@ -684,18 +684,13 @@ static void sent_release(struct issu_nc *nc)
     sent.st = NULL;
 }
 
-/* The cached issu-state of @p s as <get>'s data, printed in place. */
-static struct nc_server_reply *get_whole(struct issu_nc *nc, struct lyd_node *rpc, struct issu_snapshot *s)
+/* The cached issu-state @p x as <get>'s data, printed in place (takes the reference). */
+static struct nc_server_reply *get_whole(struct issu_nc *nc, struct lyd_node *rpc, struct state_tree *x)
 {
-    struct state_tree *x = NULL;
     struct lyd_node *r = NULL;
     struct nc_server_reply *reply;
-    int rc;
 
     sent_release(nc); /* normally done by worker_main already */
-    rc = state_tree_get(nc, s, &x);
-    if (rc != ISSU_OK)
-        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
     if (lyd_new_inner(NULL, lyd_owner_module(rpc), "get", 0, &r) != LY_SUCCESS ||
         lyd_new_any(r, NULL, "data", x->tree, 1, LYD_ANYDATA_DATATREE, 1, NULL) != LY_SUCCESS ||
         !(reply = nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_CONST))) {
@@ -714,29 +709,30 @@ static struct nc_server_reply *rpc_get(struct lyd_node *rpc, struct nc_session *
 {
     struct issu_nc *nc = the_nc;
     struct issu_snapshot *s = issu_hub_snapshot(nc->conf.hub);
-    struct lyd_node *data = NULL, *mon = NULL, *sel = NULL;
-    struct nc_server_reply *r;
+    struct state_tree *x = NULL;
+    struct lyd_node *mon = NULL, *sel = NULL;
+    const struct lyd_node *src[N_SRC];
     char err[1024];
-    int rc, whole;
+    int rc;
 
     (void)session;
-    whole = whole_state(nc, rpc);
-    if (whole) {
-        r = get_whole(nc, rpc, s);
-        issu_snapshot_unref(s);
-        return r;
-    }
-    rc = build_issu_state(nc, s, &data);
+    rc = state_tree_get(nc, s, &x);
     issu_snapshot_unref(s);
-    if (rc == ISSU_OK && build_monitoring(nc, &mon) == ISSU_OK)
-        lyd_insert_sibling(data, mon, NULL);
-    if (rc != ISSU_OK) {
-        lyd_free_all(data);
+    if (rc != ISSU_OK)
         return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
-    }
-    rc = apply_filter(nc, rpc, data, &sel, err, sizeof(err));
+    if (whole_state(nc, rpc))
+        return get_whole(nc, rpc, x);
+    /* other filters select copies from the shared tree and a fresh
+     * netconf-state, in the document order the merged tree had before */
+    if (build_monitoring(nc, &mon) != ISSU_OK)
+        mon = NULL;
+    src[0] = mon;
+    src[1] = x->tree;
+    rc = apply_filter(nc, rpc, src, &sel, err, sizeof(err));
+    lyd_free_all(mon);
+    state_tree_put(nc, x);
     if (rc != ISSU_OK) {
-        lyd_free_all(data);
+        lyd_free_all(sel);
         return err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf:get/filter", "%s", err);
     }
     return reply_data_op(nc, lyd_owner_module(rpc), "get", sel);
