@@ -197,3 +197,7 @@ if [ "$keep" -eq 1 ]; then
 else
     printf '\nstopping issud (PID %s); examples/demo.sh --keep leaves it running\n' "$issud_pid"
 fi
+
+# Two issud over TCP with a private snmpd: the active (uid 4) and the standby
+# (uid 7) as separate processes, both `show issu` views and an snmptable.
+ISSU_BUILD=$build "$top/examples/demo-peer.sh"
