@@ -8,6 +8,7 @@ view is read with `issuctl --socket S --json show issu ...`.
     upgrade-compatible.json): both sides show the same results as the
     in-process `issuctl check` of the same images; each shows the other's
     unique id, the session ids swapped as Peer Sid, PRIMARY/PASSIVE roles;
+  - the same over IPv6 ([::1]);
   - the wrong key: no session, the listener's log names the peer address;
   - kill -9 of the standby, then of the active: the survivor shows its
     sessions down (result unknown) and renegotiates when the other returns;
@@ -57,6 +58,7 @@ DONE = ("compatible", "incompatible")
 passed = failed = 0
 procs = []
 netns = []
+veths = []
 tmp = tempfile.mkdtemp(prefix="issu-peer-")
 env = dict(os.environ)
 env["ISSU_YANG_DIR"] = os.path.join(SRC, "yang")
@@ -319,6 +321,26 @@ def t_pair(key):
     if check(ok, "both sides negotiated over TCP"):
         same_results(a, b, act, stb, "loopback")
     return a, b, port
+
+
+def t_ipv6(key):
+    try:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        s.bind(("::1", 0))
+        port = s.getsockname()[1]
+        s.close()
+    except OSError as e:
+        print("SKIP: IPv6 loopback unavailable: %s" % e)
+        return
+    act = os.path.join(IMAGES, "running.json")
+    stb = os.path.join(IMAGES, "upgrade-compatible.json")
+    a = Issud(4, act, "active", key, listen="[::1]:%d" % port, tag="v6-active")
+    b = Issud(7, stb, "standby", key, peer="[::1]:%d" % port, tag="v6-standby")
+    if check(wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 20, 0.3),
+             "IPv6: [::1]:%d pair negotiated" % port):
+        same_results(a, b, act, stb, "IPv6")
+    a.kill9()
+    b.kill9()
 
 
 def t_wrong_key(key, bad):
@@ -623,6 +645,7 @@ def t_netns(key):
         print("SKIP: network namespaces: second `ip netns add` failed")
         return
     netns.append(nb)
+    veths.append(va)  # deleted in the finally block if it is still in this namespace
     steps = [["ip", "link", "add", va, "type", "veth", "peer", "name", vb],
              ["ip", "link", "set", va, "netns", na], ["ip", "link", "set", vb, "netns", nb],
              ["ip", "-n", na, "addr", "add", "10.199.0.1/30", "dev", va],
@@ -668,6 +691,7 @@ def main():
     a.kill9()
     b.kill9()
     t_wrong_key(key, bad)
+    t_ipv6(key)
     t_hostile_unpeered(key, keyraw, badraw)
     t_snmp(key)
     t_netns(key)
@@ -685,6 +709,9 @@ finally:
         kill(p)
     for ns in netns:  # deleting a namespace deletes its end of the veth, and so the pair
         sh("ip", "netns", "del", ns)
+    for v in veths:  # a veth that never left this namespace (a step failed)
+        if sh("ip", "link", "show", v).returncode == 0:
+            sh("ip", "link", "del", v)
     if failed:
         for f in sorted(os.listdir(tmp)):
             if f.endswith(".log"):
