@@ -7,17 +7,16 @@
  * notifications; sends with a short timeout so a dead subscriber cannot
  * block the rest). The hub listener only queues snapshot references.
  *
- * Snapshots are immutable, so the whole issu-state tree is built once per
- * snapshot (struct state_tree, refcounted: a reply in flight keeps its
- * generation alive) and a <get> without a filter, or whose filter selects the
- * whole issu-state, prints that tree (read-only, so several workers may print
- * it at once) from a per-reply envelope freed by the worker after sending.
- * The reply is printed by libnetconf2 as before (not pre-printed: a single
- * 10 MB chunk makes ncclient's chunk parser quadratic). Other filtered gets
- * build their own tree from the snapshot. Filters: xpath
- * via lyd_find_xpath; subtree filters are turned into XPath selections
- * (containment -> steps, content match -> predicates, selection -> the
- * node's whole subtree).
+ * Snapshots are immutable, so the issu-state tree is built once per snapshot
+ * (struct state_tree, refcounted: a reply in flight keeps its generation
+ * alive) and only read afterwards, by several workers at once. A <get>
+ * without a filter, or whose filter selects the whole issu-state, prints that
+ * tree from a per-reply envelope the worker frees after sending; libnetconf2
+ * prints it as before (not pre-printed: one 10 MB NETCONF chunk makes
+ * ncclient's chunk parser quadratic). Other filters copy what they select
+ * from it and from a fresh netconf-state. Filters: xpath via lyd_find_xpath;
+ * subtree filters are turned into XPath selections (containment -> steps,
+ * content match -> predicates, selection -> the node's whole subtree).
  */
 #include "nc_face.h"
 
@@ -85,7 +84,7 @@ struct sent_reply {
     struct lyd_node *op;        /* <get> with anydata <data> pointing at st->tree */
     struct state_tree *st;
 };
-static __thread struct sent_reply sent;
+static _Thread_local struct sent_reply sent;
 
 struct issu_nc {
     struct issu_nc_conf conf;
@@ -1367,6 +1366,10 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
     nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
 
+    /* SSH first: the host key exists once the UNIX socket does (tests and
+     * scripts wait for the socket) */
+    if (conf->ssh_listen)
+        ISSU_CHECK_GOTO(setup_ssh(nc), rc);
     if (conf->unix_path) {
         unlink(conf->unix_path); /* a stale socket of an earlier run */
         if (nc_server_add_endpt("unix", NC_TI_UNIX) || nc_server_endpt_set_address("unix", conf->unix_path) ||
@@ -1376,8 +1379,6 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
         }
         nlog(nc, LOG_INFO, "NETCONF on UNIX socket %s", conf->unix_path);
     }
-    if (conf->ssh_listen)
-        ISSU_CHECK_GOTO(setup_ssh(nc), rc);
 
     ISSU_CHECK_GOTO(issu_hub_listen(conf->hub, on_change, nc), rc);
     nc->ps = nc_ps_new();
