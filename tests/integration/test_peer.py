@@ -716,6 +716,12 @@ except Exception as e:  # a crash is a failure, with its reason
 finally:
     for p in procs:
         kill(p)
+    # a sanitized or valgrind-wrapped issud reports into its log
+    bad = [f for f in sorted(os.listdir(tmp)) if f.endswith(".log") and any(
+        m in open(os.path.join(tmp, f), errors="replace").read()
+        for m in ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
+                  "Invalid read", "Invalid write"))]
+    check(not bad, "no sanitizer/valgrind report in the issud logs %s" % bad)
     for ns in netns:  # deleting a namespace deletes its end of the veth, and so the pair
         sh("ip", "netns", "del", ns)
     for v in veths:  # a veth that never left this namespace (a step failed)
