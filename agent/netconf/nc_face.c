@@ -1419,6 +1419,9 @@ void issu_nc_stop(struct issu_nc *nc)
         pthread_join(nc->workers[k], NULL);
     if (nc->notif_started)
         pthread_join(nc->notif_thr, NULL);
+    /* every worker has stopped: nothing else holds it; before the context goes */
+    state_tree_put(nc, nc->cache);
+    nc->cache = NULL;
     while (nc->sessions) {
         struct sub *it = nc->sessions;
         nc->sessions = it->next;
@@ -1443,7 +1446,6 @@ void issu_nc_stop(struct issu_nc *nc)
     free(nc->keys);
     free(nc->host_key);
     ly_ctx_destroy(nc->ctx);
-    state_tree_put(nc, nc->cache); /* every worker has stopped: nothing else holds it */
     pthread_cond_destroy(&nc->cv);
     pthread_mutex_destroy(&nc->build_mu);
     pthread_mutex_destroy(&nc->cache_mu);
