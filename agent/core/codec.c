@@ -28,11 +28,13 @@ void issu_scratch_free(struct issu_scratch *s)
     memset(s, 0, sizeof(*s));
 }
 
-static int buf_reserve(struct issu_buf *b, size_t more)
+int issu_buf_reserve(struct issu_buf *b, size_t more)
 {
     size_t need = b->len + more, cap;
     uint8_t *d;
 
+    if (more > SIZE_MAX / 4 - b->len)
+        return ISSU_ERR_NOMEM; /* no buffer of ours grows anywhere near this */
     if (need <= b->cap)
         return ISSU_OK;
     cap = b->cap ? b->cap : 256;
@@ -46,7 +48,16 @@ static int buf_reserve(struct issu_buf *b, size_t more)
     return ISSU_OK;
 }
 
-/* Writers assume buf_reserve() made room: frames are sized before writing. */
+int issu_buf_append(struct issu_buf *b, const void *data, size_t len)
+{
+    ISSU_CHECK(issu_buf_reserve(b, len));
+    if (len && data)
+        memcpy(b->data + b->len, data, len);
+    b->len += len;
+    return ISSU_OK;
+}
+
+/* Writers assume issu_buf_reserve() made room: frames are sized before writing. */
 static inline void put8(struct issu_buf *b, uint8_t v)
 {
     b->data[b->len++] = v;
@@ -97,7 +108,7 @@ static int frame_begin(struct issu_buf *b, uint8_t type, size_t payload, size_t 
 {
     if (payload > ISSU_MAX_FRAME)
         return ISSU_ERR_INVAL;
-    ISSU_CHECK(buf_reserve(b, ISSU_FRAME_HDR + payload));
+    ISSU_CHECK(issu_buf_reserve(b, ISSU_FRAME_HDR + payload));
     *start = b->len;
     put8(b, 'I');
     put8(b, 'S');

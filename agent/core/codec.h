@@ -148,6 +148,10 @@ struct issu_wmsg {
 };
 
 void issu_buf_free(struct issu_buf *b);
+/** Room for @p more bytes after b->len (capacity doubles). */
+int issu_buf_reserve(struct issu_buf *b, size_t more);
+/** Append @p len bytes (@p data may be NULL: reserve and count them). */
+int issu_buf_append(struct issu_buf *b, const void *data, size_t len);
 void issu_scratch_free(struct issu_scratch *s);
 
 /* ---- encoding: each appends one whole frame to @p b ---- */

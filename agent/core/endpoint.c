@@ -860,19 +860,7 @@ static int dispatch(struct issu_endpoint *ep, const struct issu_wmsg *m)
 /* Room for @p need bytes in the receive buffer (its contents kept). */
 static int rx_reserve(struct issu_endpoint *ep, size_t need)
 {
-    size_t cap = ep->rx.cap ? ep->rx.cap : 4096;
-    uint8_t *d;
-
-    if (need <= ep->rx.cap)
-        return ISSU_OK;
-    while (cap < need)
-        cap *= 2;
-    d = realloc(ep->rx.data, cap);
-    if (!d)
-        return ISSU_ERR_NOMEM;
-    ep->rx.data = d;
-    ep->rx.cap = cap;
-    return ISSU_OK;
+    return need <= ep->rx.len ? ISSU_OK : issu_buf_reserve(&ep->rx, need - ep->rx.len);
 }
 
 int issu_endpoint_input(struct issu_endpoint *ep, const uint8_t *data, size_t len)

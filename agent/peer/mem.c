@@ -8,26 +8,9 @@
 
 #include "issu_err.h"
 
-
 static int mem_send(void *ctx, const uint8_t *data, size_t len)
 {
-    struct issu_buf *q = ctx;
-    size_t need = q->len + len;
-
-    if (need > q->cap) {
-        size_t cap = q->cap ? q->cap : 4096;
-        uint8_t *d;
-        while (cap < need)
-            cap *= 2;
-        d = realloc(q->data, cap);
-        if (!d)
-            return ISSU_ERR_NOMEM;
-        q->data = d;
-        q->cap = cap;
-    }
-    memcpy(q->data + q->len, data, len);
-    q->len += len;
-    return ISSU_OK;
+    return issu_buf_append(ctx, data, len);
 }
 
 struct issu_transport issu_mem_transport(struct issu_mem_pair *p, int i)
