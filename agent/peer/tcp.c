@@ -3,7 +3,7 @@
  * secure frame layer (auth.c) and one endpoint.
  *
  * The endpoint never sees an unauthenticated byte: it is told it is
- * connected only once the handshake succeeded, gets only payloads whose MAC
+ * connected only once the handshake succeeded, gets only payloads whose tag
  * verified, and is told the peer is lost whenever a connection it knew about
  * goes away. Endpoint calls never re-enter: a send that overflows the output
  * cap only flags the link, which drops the connection once the endpoint
@@ -31,6 +31,10 @@
 
 enum conn_state { C_NONE = 0, C_CONNECTING, C_AUTH, C_OPEN };
 
+/* Several 64 KiB frames per read: only a frame cut by a read's end is copied
+ * (to be completed), so the bigger the read the fewer bytes copied. */
+#define TCP_RX (256u * 1024u)
+
 struct issu_tcp {
     struct issu_tcp_conf conf;
     uint8_t *psk;
@@ -45,6 +49,7 @@ struct issu_tcp {
     enum conn_state state;
     char peer_s[80];        /* its address, for logs */
     struct issu_sec sec;
+    uint8_t *rx;            /* TCP_RX bytes: the secure layer reads frames in place */
     int ep_connected;       /* issu_endpoint_connected was called */
     int overflow;           /* a send went over ISSU_TCP_OUT_MAX */
     int64_t deadline;       /* C_CONNECTING/C_AUTH: give up at */
@@ -270,14 +275,14 @@ static int tcp_send(void *ctx, const uint8_t *data, size_t len)
 /* Readable: feed the secure layer (bounded per call so timers keep running). */
 static void on_readable(struct issu_tcp *t)
 {
-    uint8_t buf[65536];
+    uint8_t *buf = t->rx;
     uint64_t frames = t->sec.rx_frames;
     size_t total = 0;
     ssize_t n;
     int rc;
 
     while (total < (4u << 20)) {
-        n = recv(t->fd, buf, sizeof(buf), MSG_DONTWAIT);
+        n = recv(t->fd, buf, TCP_RX, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -393,6 +398,8 @@ int issu_tcp_new(const struct issu_tcp_conf *conf, struct issu_tcp **out)
     t->seed = (unsigned)now_ms() ^ (unsigned)getpid();
     t->psk = malloc(conf->psk_len);
     ISSU_CHECK_MEM(t->psk, rc);
+    t->rx = malloc(TCP_RX);
+    ISSU_CHECK_MEM(t->rx, rc);
     memcpy(t->psk, conf->psk, conf->psk_len);
     t->conf.psk = t->psk;
     rc = issu_tcp_parse_addr(conf->listen ? conf->listen : conf->connect, &t->addr, &len);
@@ -560,5 +567,6 @@ void issu_tcp_free(struct issu_tcp *t)
         close(t->listen_fd);
     issu_sec_clear(&t->sec);
     issu_psk_free(t->psk, t->conf.psk_len);
+    free(t->rx);
     free(t);
 }

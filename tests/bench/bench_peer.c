@@ -12,7 +12,7 @@
  *        pipelined requests never deadlock); the clock stops when both
  *        endpoints published the round's results for every session.
  *   link: (when issu_peer has tcp.c) the same through issud's own TCP link
- *        (tcp.h: PSK handshake, MAC'd secure frames, keepalive timers), each
+ *        (tcp.h: PSK handshake, AES-256-GCM secure frames, keepalive timers), each
  *        link polled by its own thread; the clock starts before the
  *        connecting link's first poll and stops when both endpoints published.
  *   mem: the same two images joined by issu_mem_pair (the anchor).
@@ -518,7 +518,7 @@ int main(int argc, char **argv)
 #ifdef HAVE_ISSU_TCP
     {
         double ml = median(tl, runs);
-        printf("issud tcp link (PSK auth, MAC'd frames) connect -> all negotiated: median %.2f ms, best %.2f ms "
+        printf("issud tcp link (PSK auth, AEAD frames) connect -> all negotiated: median %.2f ms, best %.2f ms "
                "(%.0f sessions/s)\n", ml * 1e3, tl[0] * 1e3, n_sess / ml);
         printf("ratio issud tcp link / in-memory (medians): %.2f\n", ml / mm);
     }

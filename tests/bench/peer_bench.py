@@ -3,7 +3,7 @@
 
 Runs bench_peer (C, one process, one thread per endpoint): 10,000 sessions
 over a plain loopback TCP pair carrying the codec, over issud's own TCP links
-(tcp.h: PSK handshake, MAC'd secure frames) and over the in-memory transport
+(tcp.h: PSK handshake, AES-256-GCM secure frames) and over the in-memory transport
 (issu_mem_pair, one thread: the anchor), interleaved, medians of RUNS, the
 TCP/in-memory ratios. Three times:
   default     glibc malloc as is, every CPU (the two endpoints of a TCP run

@@ -6,7 +6,7 @@
  * (1..256: sockets split anywhere), the rest is the stream.
  *   mode 0: raw bytes into a fresh responder (the listening side)
  *   mode 1: raw bytes into a fresh initiator
- *   mode 2: raw bytes into an authenticated receiver (frame lengths, MACs)
+ *   mode 2: raw bytes into an authenticated receiver (frame lengths, GCM tags)
  *   mode 3: a script of sends, each sealed by a real sender and then passed
  *           on intact, with one bit flipped, dropped, replayed or cut short;
  *           the receiver must deliver exactly the intact prefix of what was
@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 2:
         open_pair(&a, &b);
-        /* raw bytes cannot carry a valid MAC: nothing may be delivered */
+        /* raw bytes cannot carry a valid tag: nothing may be delivered */
         {
             struct sink none = {0};
             (void)feed(&b, data + 2, size - 2, chunk, &none);

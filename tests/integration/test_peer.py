@@ -49,6 +49,8 @@ import sys
 import tempfile
 import time
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 SRC, BIN = sys.argv[1], sys.argv[2]
 IMAGES = os.path.join(SRC, "examples", "images")
 MIBOPTS = ["-M", "+" + os.path.join(SRC, "mibs"), "-m", "+ISSU-NEGOTIATION-MIB"]
@@ -242,27 +244,30 @@ class Raw:
         self.seq = 0
         self.key = None
 
-    def auth(self, key, version=1):
+    def auth(self, key, version=2):
         ni = os.urandom(32)
         self.s.sendall(b"ISSA" + bytes([version, 0, 0, 0]) + ni)
         h = self.recvn(40)
         if not h or h[:4] != b"ISSA":
             return False
         nr = h[8:40]
-        self.s.sendall(hmac.new(key, b"issu-auth v1" + b"initiator" + ni + nr,
+        self.s.sendall(hmac.new(key, b"issu-auth v2" + b"initiator" + ni + nr,
                                 hashlib.sha256).digest())
         pr = self.recvn(32)
-        if pr != hmac.new(key, b"issu-auth v1" + b"responder" + ni + nr, hashlib.sha256).digest():
+        if pr != hmac.new(key, b"issu-auth v2" + b"responder" + ni + nr, hashlib.sha256).digest():
             return False
-        self.key = hmac.new(key, b"issu-key v1" + ni + nr, hashlib.sha256).digest()
+        # we are the initiator: we seal with K_i2r
+        self.key = AESGCM(hmac.new(key, b"issu-key v2" + b"i2r" + ni + nr, hashlib.sha256).digest())
         return True
 
     def frame(self, payload, length=None, good_mac=True):
+        """One AES-256-GCM frame i2r: iv = 0 | 0 0 0 | u64 seq, aad = the length."""
         ln = struct.pack(">I", len(payload) if length is None else length)
-        mac = hmac.new(self.key, b"i2r" + struct.pack(">Q", self.seq) + ln + payload,
-                       hashlib.sha256).digest()
+        ct = self.key.encrypt(b"\x00\x00\x00\x00" + struct.pack(">Q", self.seq), payload, ln)
         self.seq += 1
-        self.s.sendall(ln + payload + (mac if good_mac else bytes(32)))
+        if not good_mac:
+            ct = ct[:-16] + bytes(16)
+        self.s.sendall(ln + ct)
 
     def recvn(self, n):
         b = b""
@@ -446,7 +451,7 @@ def slow_loris(port, secs=40):
     r = Raw(port)
     t0 = time.time()
     dropped = False
-    hello = b"ISSA\x01\x00\x00\x00" + os.urandom(32)
+    hello = b"ISSA\x02\x00\x00\x00" + os.urandom(32)
     for i in range(secs):
         try:
             r.s.sendall(hello[i % len(hello):i % len(hello) + 1])
@@ -482,8 +487,9 @@ def t_hostile_unpeered(keyfile, key, keyb):
     # before the handshake
     for what, data in (("garbage before the handshake", os.urandom(300)),
                        ("a wrong auth protocol version", b"ISSA\x09\x00\x00\x00" + os.urandom(32)),
+                       ("a version 1 peer (HMAC'd frames)", b"ISSA\x01\x00\x00\x00" + os.urandom(32)),
                        ("an auth hello claiming the listener's role",
-                        b"ISSA\x01\x01\x00\x00" + os.urandom(32))):
+                        b"ISSA\x02\x01\x00\x00" + os.urandom(32))):
         mark = len(h.logtext())
         r = Raw(port)
         r.s.sendall(data)
@@ -506,7 +512,7 @@ def t_hostile_unpeered(keyfile, key, keyb):
         ("a truncated codec frame, then close", lambda r: r.frame(codec(1, 1, b"x" * 100)[:20])),
         ("an oversized codec length", lambda r: r.frame(b"IS\x01\x02" + b"\xff\xff\xff\xff")),
         ("a wrong protocol version", lambda r: r.frame(b"IS\x63" + hello[3:])),
-        ("a secure frame with a bad MAC (injection)", lambda r: r.frame(hello, good_mac=False)),
+        ("a secure frame with a bad tag (injection)", lambda r: r.frame(hello, good_mac=False)),
         ("an oversized secure frame length", lambda r: r.frame(b"", length=0x7fffffff)),
     ]
     for what, send in cases:
@@ -528,6 +534,10 @@ def t_hostile_unpeered(keyfile, key, keyb):
         logged = wait_for(lambda: warned(h, mark) or ("truncated" in what and
                                                      "127.0.0.1" in new_log(h, mark)), 5)
         check(logged, "%s: logged with the address: %s" % (what, matching(h, mark)))
+        # our AES-256-GCM frames open in issud (so the codec refused them), except the forged one
+        forged = "bad tag" in what
+        check(("integrity check failed" in new_log(h, mark)) == forged,
+              "%s: %s" % (what, "refused by its tag" if forged else "the frame itself was authentic"))
         check(down(h), "%s: nothing it sent made a session" % what)
     # the wrong key from a scripted peer
     mark = len(h.logtext())

@@ -1,7 +1,8 @@
 /*
  * test_auth.c - the PSK handshake and secure frames (agent/peer/auth.c):
  * success, wrong keys either way, reflection, tampering, replay, reordering,
- * truncation, oversized lengths, every split of the stream, PSK files.
+ * truncation, oversized lengths, every split of the stream, the frame format
+ * recomputed by hand (HMAC key derivation, AES-256-GCM), PSK files.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -67,9 +68,8 @@ static void handshake(struct issu_sec *i, struct issu_sec *r, const uint8_t *ki,
     assert_int_equal(issu_sec_init(r, ISSU_SEC_RESPONDER, kr, KLEN), ISSU_OK);
 }
 
-static void open_pair(struct issu_sec *i, struct issu_sec *r)
+static void open_handshaken(struct issu_sec *i, struct issu_sec *r)
 {
-    handshake(i, r, KEY, KEY);
     assert_int_equal(pass(i, r, 0, NULL), ISSU_OK);
     assert_int_equal(pass(r, i, 0, NULL), ISSU_OK); /* hello_R: I proves */
     assert_int_equal(issu_sec_pending(r), 0);        /* R says nothing keyed before I proved */
@@ -77,7 +77,24 @@ static void open_pair(struct issu_sec *i, struct issu_sec *r)
     assert_int_equal(r->state, ISSU_SEC_OPEN);
     assert_int_equal(pass(r, i, 0, NULL), ISSU_OK);
     assert_int_equal(i->state, ISSU_SEC_OPEN);
-    assert_memory_equal(i->key, r->key, ISSU_AUTH_MAC);
+    assert_memory_equal(i->key, r->key, sizeof(i->key));
+    /* one key per direction */
+    assert_memory_not_equal(i->key[0], i->key[1], ISSU_AUTH_MAC);
+}
+
+static void open_pair(struct issu_sec *i, struct issu_sec *r)
+{
+    handshake(i, r, KEY, KEY);
+    open_handshaken(i, r);
+}
+
+/* The same with fixed nonces: the same keys every time. */
+static const uint8_t FIX_I[ISSU_AUTH_NONCE] = {'I'}, FIX_R[ISSU_AUTH_NONCE] = {'R'};
+static void open_fixed(struct issu_sec *i, struct issu_sec *r, const uint8_t *n_r)
+{
+    assert_int_equal(issu_sec_init_nonce(i, ISSU_SEC_INITIATOR, KEY, KLEN, FIX_I), ISSU_OK);
+    assert_int_equal(issu_sec_init_nonce(r, ISSU_SEC_RESPONDER, KEY, KLEN, n_r), ISSU_OK);
+    open_handshaken(i, r);
 }
 
 static void test_success(void **state)
@@ -146,7 +163,7 @@ static void test_wrong_key_responder(void **state)
         handshake(&i2, &r2, KEY, KEY2);
         assert_int_equal(pass(&i2, &r2, 0, NULL), ISSU_OK);
         assert_int_equal(pass(&r2, &i2, 0, NULL), ISSU_OK);
-        memcpy(msg, "issu-auth v1responder", 21);
+        memcpy(msg, "issu-auth v2responder", 21);
         memcpy(msg + 21, i2.nonce[0], ISSU_AUTH_NONCE);
         memcpy(msg + 21 + ISSU_AUTH_NONCE, i2.nonce[1], ISSU_AUTH_NONCE);
         assert_non_null(HMAC(EVP_sha256(), KEY2, (int)KLEN, msg, sizeof(msg), pr, &plen));
@@ -223,12 +240,19 @@ static void test_bad_hello(void **state)
     assert_int_equal(issu_sec_input(&a, (const uint8_t *)"IS\x01\x01\0\0\0\0", 8, NULL, NULL),
                      ISSU_ERR_DECODE);
     issu_sec_clear(&a);
-    /* another auth version */
+    /* another auth version: 1 (HMAC'd frames) and a future one */
     assert_int_equal(issu_sec_init(&p, ISSU_SEC_INITIATOR, KEY, KLEN), ISSU_OK);
     memcpy(h, p.out.data, sizeof(h));
-    h[4] = 2;
+    assert_int_equal(h[4], 2);
+    h[4] = 3;
     assert_int_equal(issu_sec_init(&a, ISSU_SEC_RESPONDER, KEY, KLEN), ISSU_OK);
     assert_int_equal(issu_sec_input(&a, h, sizeof(h), NULL, NULL), ISSU_ERR_VERSION);
+    issu_sec_clear(&a);
+    h[4] = 1;
+    assert_int_equal(issu_sec_init(&a, ISSU_SEC_RESPONDER, KEY, KLEN), ISSU_OK);
+    assert_int_equal(issu_sec_input(&a, h, sizeof(h), NULL, NULL), ISSU_ERR_VERSION);
+    assert_non_null(strstr(a.why, "version 1, we speak 2"));
+    assert_int_equal(issu_sec_pending(&a), ISSU_AUTH_HELLO); /* only our own hello, nothing keyed */
     /* after a failure nothing more is taken */
     assert_int_equal(issu_sec_input(&a, p.out.data, sizeof(h), NULL, NULL), ISSU_ERR_PROTO);
     issu_sec_clear(&a);
@@ -266,24 +290,40 @@ static void test_tamper_replay_reorder(void **state)
     (void)state;
 
     /* every single flipped bit of a frame is refused */
-    open_pair(&i, &r);
+    open_fixed(&i, &r, FIX_R);
     seal3(&i, &t);
     for (b = 0; b < t.n[0] * 8; b++) {
-        struct issu_sec r2;
+        struct issu_sec i2, r2;
         uint8_t f[64];
         memcpy(f, t.f[0], t.n[0]);
         f[b / 8] ^= (uint8_t)(1u << (b % 8));
-        /* a copy of r's state (the key): a fresh receiver per try */
-        assert_int_equal(issu_sec_init(&r2, ISSU_SEC_RESPONDER, KEY, KLEN), ISSU_OK);
-        memcpy(r2.key, r.key, sizeof(r2.key));
-        r2.state = ISSU_SEC_OPEN;
-        r2.rx_seq = r.rx_seq;
+        /* the same nonces give the same keys: a fresh receiver per try */
+        open_fixed(&i2, &r2, FIX_R);
         memset(&k, 0, sizeof(k));
         /* refused, or (a longer length) still waiting: never delivered */
         if (issu_sec_input(&r2, f, t.n[0], to_sink, &k) == ISSU_OK)
             assert_int_equal(r2.in.len, t.n[0]);
         assert_int_equal(k.len, 0);
         assert_int_equal(r2.rx_frames, 0);
+        issu_sec_clear(&i2);
+        issu_sec_clear(&r2);
+    }
+    /* the intact frame opens in such a receiver (so the flips above were the cause) */
+    {
+        struct issu_sec i2, r2;
+        open_fixed(&i2, &r2, FIX_R);
+        memset(&k, 0, sizeof(k));
+        assert_int_equal(issu_sec_input(&r2, t.f[0], t.n[0], to_sink, &k), ISSU_OK);
+        assert_int_equal(k.len, 5);
+        issu_sec_clear(&i2);
+        issu_sec_clear(&r2);
+        /* but not in a link with other nonces (same key): no replay across connections */
+        static const uint8_t other[ISSU_AUTH_NONCE] = {'S'};
+        open_fixed(&i2, &r2, other);
+        memset(&k, 0, sizeof(k));
+        assert_int_equal(issu_sec_input(&r2, t.f[0], t.n[0], to_sink, &k), ISSU_ERR_DECODE);
+        assert_int_equal(k.len, 0);
+        issu_sec_clear(&i2);
         issu_sec_clear(&r2);
     }
     /* in order: fine */
@@ -428,6 +468,76 @@ static void test_every_split(void **state)
     }
 }
 
+/* K_dir = HMAC-SHA-256(psk, "issu-key v2" | dir | N_I | N_R), by hand. */
+static void derive(const char *dir, const uint8_t *n_i, const uint8_t *n_r, uint8_t key[32])
+{
+    uint8_t msg[11 + 3 + 2 * ISSU_AUTH_NONCE];
+    unsigned klen = 0;
+
+    memcpy(msg, "issu-key v2", 11);
+    memcpy(msg + 11, dir, 3);
+    memcpy(msg + 14, n_i, ISSU_AUTH_NONCE);
+    memcpy(msg + 14 + ISSU_AUTH_NONCE, n_r, ISSU_AUTH_NONCE);
+    assert_non_null(HMAC(EVP_sha256(), KEY, (int)KLEN, msg, sizeof(msg), key, &klen));
+    assert_int_equal(klen, 32);
+}
+
+/* Open frame @p f (seq @p seq, dirbyte @p dirb) with EVP directly: 1 if authentic. */
+static int open_by_hand(const uint8_t key[32], int dirb, uint64_t seq, const uint8_t *f, size_t n,
+                        uint8_t *plain)
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    uint8_t iv[12] = {(uint8_t)dirb};
+    size_t plen = n - 4 - ISSU_SEC_TAG;
+    int l = 0, ok, j;
+
+    assert_non_null(c);
+    for (j = 0; j < 8; j++)
+        iv[4 + j] = (uint8_t)(seq >> (56 - 8 * j));
+    assert_int_equal((size_t)((uint32_t)f[0] << 24 | (uint32_t)f[1] << 16 | f[2] << 8 | f[3]), plen);
+    ok = EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, iv) && EVP_DecryptUpdate(c, NULL, &l, f, 4) &&
+         EVP_DecryptUpdate(c, plain, &l, f + 4, (int)plen) &&
+         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, ISSU_SEC_TAG, (void *)(f + 4 + plen)) &&
+         EVP_DecryptFinal_ex(c, plain + plen, &l) == 1;
+    EVP_CIPHER_CTX_free(c);
+    return ok;
+}
+
+static void test_frame_format(void **state)
+{
+    static const char secret[] = "a secret codec payload";
+    uint8_t ki2r[32], kr2i[32], plain[64];
+    struct issu_sec i, r;
+    struct three t;
+    (void)state;
+
+    open_fixed(&i, &r, FIX_R);
+    derive("i2r", FIX_I, FIX_R, ki2r);
+    derive("r2i", FIX_I, FIX_R, kr2i);
+    assert_memory_equal(i.key[0], ki2r, 32);
+    assert_memory_equal(i.key[1], kr2i, 32);
+    /* i -> r: frames 0, 1, 2 of direction 0 under K_i2r */
+    seal3(&i, &t);
+    assert_int_equal(t.n[0], 4 + 5 + ISSU_SEC_TAG);
+    assert_true(open_by_hand(ki2r, 0, 0, t.f[0], t.n[0], plain));
+    assert_memory_equal(plain, "first", 5);
+    assert_true(open_by_hand(ki2r, 0, 2, t.f[2], t.n[2], plain));
+    assert_memory_equal(plain, "third..", 7);
+    /* the wrong seq, direction or key does not open it */
+    assert_false(open_by_hand(ki2r, 0, 1, t.f[0], t.n[0], plain));
+    assert_false(open_by_hand(ki2r, 1, 0, t.f[0], t.n[0], plain));
+    assert_false(open_by_hand(kr2i, 0, 0, t.f[0], t.n[0], plain));
+    /* r -> i under K_r2i, and the payload does not travel in the clear */
+    assert_int_equal(issu_sec_seal(&r, (const uint8_t *)secret, sizeof(secret) - 1), ISSU_OK);
+    assert_int_equal(issu_sec_pending(&r), 4 + sizeof(secret) - 1 + ISSU_SEC_TAG);
+    assert_memory_not_equal(r.out.data + r.out_off + 4, secret, sizeof(secret) - 1);
+    assert_null(memmem(r.out.data + r.out_off, issu_sec_pending(&r), "secret", 6));
+    assert_true(open_by_hand(kr2i, 1, 0, r.out.data + r.out_off, issu_sec_pending(&r), plain));
+    assert_memory_equal(plain, secret, sizeof(secret) - 1);
+    issu_sec_clear(&i);
+    issu_sec_clear(&r);
+}
+
 /* ---- PSK files ---- */
 
 static char *write_key(const char *content, size_t len, mode_t mode)
@@ -498,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_tamper_replay_reorder),
         cmocka_unit_test(test_truncated_oversized),
         cmocka_unit_test(test_every_split),
+        cmocka_unit_test(test_frame_format),
         cmocka_unit_test(test_psk_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
