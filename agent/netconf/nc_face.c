@@ -919,9 +919,6 @@ static void on_change(void *arg, const struct issu_snapshot *old, const struct i
     struct change *c;
 
     (void)old;
-    /* only completed rounds: intermediate states would report UNKNOWN flaps */
-    if (cur->peer_state != ISSU_PEER_UP)
-        return;
     c = calloc(1, sizeof(*c));
     if (!c)
         return;
@@ -965,7 +962,10 @@ static void diff_and_notify(struct issu_nc *nc, const struct issu_snapshot *old,
     struct lyd_node *ev;
     uint32_t i;
 
-    for (i = 0; i < cur->n_sessions; i++) {
+    /* per-session events only between two negotiated states: the peer's loss
+     * or return is one verdict change, not an event per session */
+    for (i = 0; old->peer_state == ISSU_PEER_UP && cur->peer_state == ISSU_PEER_UP && i < cur->n_sessions;
+         i++) {
         const struct issu_session *ss = &cur->sessions[i];
         const struct issu_session *os = issu_snapshot_session_ce(old, ss->client_id, ss->entity_id);
         int prev = os ? os->result : ISSU_RES_UNKNOWN;
@@ -1018,10 +1018,11 @@ static void *notif_main(void *arg)
         pthread_mutex_unlock(&nc->mu);
         if (!c)
             break; /* stopping and drained */
-        /* a round completed since the last one we compared against */
-        if (last && c->cur->negotiations != last->negotiations)
+        /* a round completed, or the peer was lost or came back, since the
+         * last snapshot we compared against */
+        if (last && (c->cur->negotiations != last->negotiations || c->cur->peer_state != last->peer_state))
             diff_and_notify(nc, last, c->cur);
-        if (!last || c->cur->negotiations != last->negotiations) {
+        if (!last || c->cur->negotiations != last->negotiations || c->cur->peer_state != last->peer_state) {
             issu_snapshot_unref(last);
             last = issu_snapshot_ref(c->cur);
         }
