@@ -45,10 +45,10 @@
 #include "mem.h"
 #ifdef HAVE_ISSU_TCP
 #include "tcp.h"
+
+#include "bench_images.h"
 #endif
 
-#define N_TYPES 8
-#define N_CAPS 4
 
 static double now(void)
 {
@@ -68,60 +68,6 @@ static void die_errno(const char *what)
 {
     fprintf(stderr, "bench_peer: %s: %s\n", what, strerror(errno));
     exit(1);
-}
-
-/* Same images as bench_negotiate: active versions 1~3 and entries {1,2},
- * standby 2~4 and {1,2,3}: every session negotiates version 3, entry 2. */
-static struct issu_image *build(int standby, uint32_t n_clients, uint32_t n_ent)
-{
-    struct issu_image *img = issu_image_new(standby ? "bench-candidate" : "bench-running", "1.0");
-    char name[64], err[256];
-    uint32_t i, e, t, v;
-
-    if (!img)
-        die("image", ISSU_ERR_NOMEM);
-    for (i = 1; i <= n_clients; i++) {
-        struct issu_client *c;
-        struct issu_msg_group *g;
-        struct issu_cap_group *cg;
-
-        snprintf(name, sizeof name, "bench client %u", i);
-        c = issu_image_add_client(img, 10000 + i, name);
-        if (!c || !(g = issu_client_add_msg_group(c, 1)))
-            die("client", ISSU_ERR_NOMEM);
-        c->base = i <= 4;
-        if (i > 4 && issu_client_add_prereq(c, 10001 + (i % 4)))
-            die("prereq", ISSU_ERR_NOMEM);
-        for (t = 1; t <= N_TYPES; t++) {
-            struct issu_msg_type *mt = issu_msg_group_add_type(g, t);
-            if (!mt)
-                die("type", ISSU_ERR_NOMEM);
-            for (v = standby ? 2 : 1; v <= (standby ? 4u : 3u); v++)
-                if (issu_msg_type_add_version(mt, v, 64 * v + t))
-                    die("version", ISSU_ERR_NOMEM);
-        }
-        if (!(cg = issu_client_add_cap_group(c, 1)))
-            die("cap group", ISSU_ERR_NOMEM);
-        for (t = 0; t < N_CAPS; t++) {
-            struct issu_cap_type *ct = issu_cap_group_add_type(cg, t, t == 0);
-            if (!ct || issu_cap_type_add_entry(ct, 1) || issu_cap_type_add_entry(ct, 2) ||
-                (standby && issu_cap_type_add_entry(ct, 3)))
-                die("cap type", ISSU_ERR_NOMEM);
-        }
-        for (e = 1; e <= n_ent; e++) {
-            struct issu_entity *en;
-            snprintf(name, sizeof name, "bench session %u/%u", i, e);
-            if (!(en = issu_client_add_entity(c, e, name)))
-                die("entity", ISSU_ERR_NOMEM);
-            en->msg_group = 1;
-            en->cap_group = 1;
-        }
-    }
-    if (issu_image_validate(img, err, sizeof err)) {
-        fprintf(stderr, "bench_peer: invalid image: %s\n", err);
-        exit(1);
-    }
-    return img;
 }
 
 /* Check the outcome so a broken negotiation cannot look fast. */
@@ -491,8 +437,8 @@ int main(int argc, char **argv)
     if (!(tt = calloc((size_t)runs, sizeof(double))) || !(tm = calloc((size_t)runs, sizeof(double))) ||
         !(tl = calloc((size_t)runs, sizeof(double))))
         die("alloc", ISSU_ERR_NOMEM);
-    a = build(0, n_clients, n_ent);
-    s = build(1, n_clients, n_ent);
+    a = bench_image("bench_peer", 0, n_clients, n_ent);
+    s = bench_image("bench_peer", 1, n_clients, n_ent);
     run_tcp(a, s, n_sess, &btcp); /* warm: page in, first allocations */
     run_mem(a, s, n_sess, &bmem);
 #ifdef HAVE_ISSU_TCP
