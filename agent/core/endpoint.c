@@ -86,15 +86,11 @@ static void logf_(struct issu_endpoint *ep, int level, const char *fmt, ...)
 
 static void logf_(struct issu_endpoint *ep, int level, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
 
-    if (!ep->conf.log)
-        return;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    issu_vlogf(ep->conf.log, ep->conf.arg, level, fmt, ap);
     va_end(ap);
-    ep->conf.log(ep->conf.arg, level, msg);
 }
 
 /* ------------------------------------------------------------ session ids */

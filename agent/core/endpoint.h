@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "image.h"
+#include "log.h"
 #include "snapshot.h"
 
 /** How an endpoint sends bytes to its peer. send returns an issu_err. */
@@ -31,8 +32,6 @@ struct issu_transport {
 typedef void (*issu_change_cb)(void *arg, const struct issu_snapshot *old,
                                const struct issu_snapshot *cur);
 
-/** Log hook: level is a syslog priority (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG). */
-typedef void (*issu_log_cb)(void *arg, int level, const char *msg);
 
 struct issu_endpoint_conf {
     uint32_t unique_id;       /**< nonzero; the smaller of two is PRIMARY */

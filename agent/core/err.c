@@ -1,7 +1,11 @@
 /*
- * err.c - short English names of the error codes of issu_err.h.
+ * err.c - short English names of the error codes of issu_err.h, and the
+ * shared log formatting of log.h.
  */
+#include <stdio.h>
+
 #include "issu_err.h"
+#include "log.h"
 
 const char *
 issu_strerror(int err)
@@ -27,4 +31,23 @@ issu_strerror(int err)
         return "input/output error";
     }
     return "unknown error";
+}
+
+void issu_vlogf(issu_log_cb cb, void *arg, int level, const char *fmt, va_list ap)
+{
+    char msg[1024];
+
+    if (!cb)
+        return;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    cb(arg, level, msg);
+}
+
+void issu_logf(issu_log_cb cb, void *arg, int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    issu_vlogf(cb, arg, level, fmt, ap);
+    va_end(ap);
 }

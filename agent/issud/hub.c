@@ -100,15 +100,11 @@ static void hlog(struct issu_hub *hub, int level, const char *fmt, ...)
 
 static void hlog(struct issu_hub *hub, int level, const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
 
-    if (!hub->conf.log)
-        return;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    issu_vlogf(hub->conf.log, hub->conf.log_arg, level, fmt, ap);
     va_end(ap);
-    hub->conf.log(hub->conf.log_arg, level, buf);
 }
 
 static void ep_log(void *arg, int level, const char *msg)

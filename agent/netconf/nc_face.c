@@ -115,15 +115,11 @@ static struct issu_nc *the_nc;
 static void nlog(struct issu_nc *nc, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void nlog(struct issu_nc *nc, int level, const char *fmt, ...)
 {
-    char buf[1024];
     va_list ap;
 
-    if (!nc->conf.log)
-        return;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    issu_vlogf(nc->conf.log, nc->conf.log_arg, level, fmt, ap);
     va_end(ap);
-    nc->conf.log(nc->conf.log_arg, level, buf);
 }
 
 static void nc_print(const struct nc_session *s, NC_VERB_LEVEL lvl, const char *msg)

@@ -71,15 +71,11 @@ static int64_t now_ms(void)
 static void tlog(struct issu_tcp *t, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void tlog(struct issu_tcp *t, int level, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
 
-    if (!t->conf.log)
-        return;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    issu_vlogf(t->conf.log, t->conf.log_arg, level, fmt, ap);
     va_end(ap);
-    t->conf.log(t->conf.log_arg, level, buf);
 }
 
 static void fmt_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)

@@ -64,15 +64,13 @@ static struct {
 
 static void flog(struct issu_snmp *f, int level, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
 
-    if (!f || !f->log)
+    if (!f)
         return;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    issu_vlogf(f->log, f->log_arg, level, fmt, ap);
     va_end(ap);
-    f->log(f->log_arg, level, buf);
 }
 
 /* Core thread: reference both snapshots and queue them; never block. */
