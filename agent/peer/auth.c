@@ -192,39 +192,6 @@ static int frame_open(struct issu_sec *s, const uint8_t *len4, const uint8_t *ct
     return EVP_DecryptFinal_ex(c, s->plain + plen, &n) == 1 ? 0 : 1;
 }
 
-/* ---------------------------------------------------------------- buffers */
-
-static int buf_append(struct issu_buf *b, const void *data, size_t len)
-{
-    size_t need = b->len + len;
-
-    if (need > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        uint8_t *d;
-        while (cap < need)
-            cap *= 2;
-        d = realloc(b->data, cap);
-        if (!d)
-            return ISSU_ERR_NOMEM;
-        b->data = d;
-        b->cap = cap;
-    }
-    if (len && data)
-        memcpy(b->data + b->len, data, len);
-    b->len = need;
-    return ISSU_OK;
-}
-
-/* Room for @p len more bytes at b->data + b->len (len not yet counted). */
-static int buf_reserve(struct issu_buf *b, size_t len)
-{
-    size_t len0 = b->len;
-    int rc = buf_append(b, NULL, len);
-
-    b->len = len0;
-    return rc;
-}
-
 size_t issu_sec_pending(const struct issu_sec *s)
 {
     return s->out.len - s->out_off;
@@ -275,7 +242,7 @@ int issu_sec_init_nonce(struct issu_sec *s, enum issu_sec_role role, const uint8
     hello[5] = (uint8_t)role;
     hello[6] = hello[7] = 0;
     memcpy(hello + 8, nonce, ISSU_AUTH_NONCE);
-    ISSU_CHECK_GOTO(buf_append(&s->out, hello, sizeof(hello)), rc);
+    ISSU_CHECK_GOTO(issu_buf_append(&s->out, hello, sizeof(hello)), rc);
     return ISSU_OK;
 cleanup:
     issu_sec_clear(s);
@@ -337,7 +304,7 @@ static int on_hello(struct issu_sec *s, const uint8_t *m)
     s->state = ISSU_SEC_PROOF;
     if (s->role == ISSU_SEC_INITIATOR) {
         ISSU_CHECK(proof(s, ISSU_SEC_INITIATOR, pr));
-        rc = buf_append(&s->out, pr, sizeof(pr));
+        rc = issu_buf_append(&s->out, pr, sizeof(pr));
         OPENSSL_cleanse(pr, sizeof(pr));
         return rc;
     }
@@ -361,7 +328,7 @@ static int on_proof(struct issu_sec *s, const uint8_t *m)
         return fail(s, ISSU_ERR_PROTO, "authentication failed: wrong pre-shared key");
     if (s->role == ISSU_SEC_RESPONDER) {
         ISSU_CHECK(proof(s, ISSU_SEC_RESPONDER, want));
-        rc = buf_append(&s->out, want, sizeof(want));
+        rc = issu_buf_append(&s->out, want, sizeof(want));
         OPENSSL_cleanse(want, sizeof(want));
         ISSU_CHECK(rc);
     }
@@ -475,7 +442,7 @@ int issu_sec_input(struct issu_sec *s, const uint8_t *data, size_t len, issu_sec
         take = want > s->in.len ? want - s->in.len : 0;
         if (take > len - off)
             take = len - off;
-        ISSU_CHECK_GOTO(buf_append(&s->in, data + off, take), rc);
+        ISSU_CHECK_GOTO(issu_buf_append(&s->in, data + off, take), rc);
         off += take;
         ISSU_CHECK_GOTO(step(s, s->in.data, s->in.len, &used, cb, arg), rc);
         if (!used && !take) { /* cannot happen: unit_size and step agree */
@@ -494,7 +461,7 @@ int issu_sec_input(struct issu_sec *s, const uint8_t *data, size_t len, issu_sec
         off += used;
     }
     if (off < len)
-        ISSU_CHECK_GOTO(buf_append(&s->in, data + off, len - off), rc);
+        ISSU_CHECK_GOTO(issu_buf_append(&s->in, data + off, len - off), rc);
     return ISSU_OK;
 cleanup:
     if (s->state != ISSU_SEC_FAILED)
@@ -512,7 +479,7 @@ int issu_sec_seal(struct issu_sec *s, const uint8_t *data, size_t len)
         return ISSU_ERR_PROTO;
     if (s->tx_seq > UINT64_MAX - frames)
         return ISSU_ERR_PROTO; /* never reuse an iv */
-    ISSU_CHECK(buf_reserve(&s->out, len + frames * ISSU_SEC_OVERHEAD));
+    ISSU_CHECK(issu_buf_reserve(&s->out, len + frames * ISSU_SEC_OVERHEAD));
     do {
         n = len - off > ISSU_SEC_MAX_PAYLOAD ? ISSU_SEC_MAX_PAYLOAD : len - off;
         f = s->out.data + s->out.len;
