@@ -539,6 +539,10 @@ static int publish(struct issu_endpoint *ep, int round_done)
     s->last_change = ep->last_change;
     s->last_change_mono = ep->last_change_mono;
     s->generation = ++ep->generation;
+    if (round_done)
+        logf_(ep, LOG_INFO, "negotiation %llu with peer %u done: %u session(s), %d changed, verdict %s",
+              (unsigned long long)ep->negotiations, ep->peer_uid, s->n_sessions, changed,
+              issu_verdict_name(s->verdict));
 
     ep->snap = s;
     if (ep->conf.on_change)
