@@ -28,6 +28,12 @@ view is read with `issuctl --socket S --json show issu ...`.
     the peering stays intact;
   - the SNMP face (private snmpd, issud --agentx): issuPeerState and the
     session table's result column show the peer's loss and return;
+  - the faces' notifications: the pair's active also serves NETCONF over SSH
+    (ncclient, generated keys) and is a subagent of a private snmpd whose
+    trap2sink is a private snmptrapd; subscribed before the standby's kill
+    -9, it raises verdict-changed (-> unknown) and issuImageVerdictChanged
+    (unknown), and on the return (another image) both again with the new
+    verdict;
   - two network namespaces joined by a veth pair (10.199.0.1/30 and
     10.199.0.2/30, only inside them), skipped with a message when the
     machine does not allow `ip netns add`.
@@ -47,6 +53,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import re
 import time
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -124,7 +131,7 @@ class Issud:
     n = 0
 
     def __init__(self, uid, image, side, psk_file, listen=None, peer=None, agentx=None, ns=None,
-                 tag=None):
+                 tag=None, extra=()):
         Issud.n += 1
         self.tag = tag or "issud%d-uid%d" % (Issud.n, uid)
         self.sock = os.path.join(tmp, self.tag + ".sock")
@@ -134,6 +141,7 @@ class Issud:
         args += ["--listen", listen] if listen else ["--peer", peer]
         if agentx:
             args += ["--agentx", agentx]
+        args += list(extra)
         args = os.environ.get("ISSUD_WRAPPER", "").split() + args  # e.g. valgrind -q
         if ns:
             args = ["ip", "netns", "exec", ns] + args  # ip execs: the PID is issud's
@@ -313,13 +321,97 @@ def warned(d, mark, addr="127.0.0.1"):
                for l in new_log(d, mark).splitlines())
 
 
+# ---- the faces' notifications: NETCONF over SSH and snmpd -> snmptrapd ----
+
+IA = "urn:issu-agent:yang:issu-agent"
+VERDICT = {"compatible": 1, "base-level-compatible": 2, "incompatible": 3, "unknown": 4}
+
+
+class Faces:
+    """A private snmptrapd, a private snmpd sending it traps (own config and
+    persistent dir under tmp/faces) and SSH keys for issud --netconf-ssh."""
+
+    def __init__(self):
+        d = self.dir = os.path.join(tmp, "faces")
+        os.makedirs(os.path.join(d, "persist"))
+        self.env = dict(env, SNMPCONFPATH=d, SNMP_PERSISTENT_DIR=os.path.join(d, "persist"))
+        subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C",
+                        "tester@test", "-f", os.path.join(d, "client")], check=True)
+        shutil.copy(os.path.join(d, "client.pub"), os.path.join(d, "authorized_keys"))
+        self.ssh_port = free_port()
+        tport, aport = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+        self.agent = "udp:127.0.0.1:%d" % aport
+        self.sock = os.path.join(d, "agentx")
+        self.trapf = os.path.join(tmp, "faces-snmptrapd.log")
+        with open(os.path.join(d, "snmptrapd.conf"), "w") as f:
+            f.write("disableAuthorization yes\n")
+        with open(os.path.join(d, "snmpd.conf"), "w") as f:
+            f.write("agentAddress %s\nmaster agentx\nagentXSocket %s\nagentXPerms 0600 0700\n"
+                    "rocommunity issupublic 127.0.0.1 %s\ntrap2sink 127.0.0.1:%d issupublic\n"
+                    % (self.agent, self.sock, ROOT, tport))
+        for args, log in (
+                (["snmptrapd", "-f", "-Lo", "-C", "-c", os.path.join(d, "snmptrapd.conf"), "-p",
+                  os.path.join(d, "snmptrapd.pid")] + MIBOPTS + ["udp:127.0.0.1:%d" % tport],
+                 self.trapf),
+                (["snmpd", "-f", "-Lo", "-C", "-c", os.path.join(d, "snmpd.conf"), "-p",
+                  os.path.join(d, "snmpd.pid")], os.path.join(tmp, "faces-snmpd.log"))):
+            procs.append(subprocess.Popen(args, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                                          env=self.env, cwd=d))
+        self.up = wait_for(lambda: os.path.exists(self.sock), 15)
+
+    def issud_args(self):
+        return ["--netconf-ssh", "127.0.0.1:%d" % self.ssh_port,
+                "--ssh-host-key", os.path.join(self.dir, "host.pem"),
+                "--ssh-authorized-keys", os.path.join(self.dir, "authorized_keys"),
+                "--agentx", self.sock]
+
+    def subscribe(self):
+        from ncclient import manager
+        m = manager.connect(host="127.0.0.1", port=self.ssh_port, username="tester",
+                            key_filename=os.path.join(self.dir, "client"), hostkey_verify=False,
+                            allow_agent=False, look_for_keys=False, timeout=30)
+        m.create_subscription()
+        return m
+
+    @staticmethod
+    def take_verdict(m, want, secs):
+        """The (old-verdict, verdict) of the first verdict-changed to want
+        within secs, and every verdict-changed seen."""
+        from lxml import etree
+        seen = []
+        end = time.time() + secs
+        while time.time() < end:
+            n = m.take_notification(timeout=max(0.1, end - time.time()))
+            if n is None:
+                continue
+            ev = etree.fromstring(n.notification_xml.encode()).find(".//{%s}verdict-changed" % IA)
+            if ev is None:
+                continue
+            got = (ev.findtext("{%s}old-verdict" % IA), ev.findtext("{%s}verdict" % IA))
+            seen.append(got)
+            if got[1] == want:
+                return got, seen
+        return None, seen
+
+    def trap_verdicts(self):
+        """issuImageVerdict.0 of every issuImageVerdictChanged snmptrapd logged, in order
+        (one trap's varbinds are one tab-separated line; snmpTrapOID.0 itself
+        shows numerically: only ISSU-NEGOTIATION-MIB is loaded)."""
+        with open(self.trapf, errors="replace") as f:
+            text = f.read()
+        return [int(v) for v in re.findall(
+            r"OID: ISSU-NEGOTIATION-MIB::issuImageVerdictChanged\t[^\n]*?"
+            r"issuImageVerdict\.0 = INTEGER: (?:[\w-]+\()?(\d+)", text)]
+
+
 # ---------------------------------------------------------------- scenarios
 
-def t_pair(key):
+def t_pair(key, faces=None):
     act = os.path.join(IMAGES, "running.json")
     stb = os.path.join(IMAGES, "upgrade-compatible.json")
     port = free_port()
-    a = Issud(4, act, "active", key, listen="127.0.0.1:%d" % port, tag="active")
+    a = Issud(4, act, "active", key, listen="127.0.0.1:%d" % port, tag="active",
+              extra=faces.issud_args() if faces else ())
     if not check(a.up, "active issud --listen 127.0.0.1:%d serves NETCONF" % port):
         return None, None, port
     b = Issud(7, stb, "standby", key, peer="127.0.0.1:%d" % port, tag="standby")
@@ -370,14 +462,51 @@ def t_wrong_key(key, bad):
     b.kill9()
 
 
-def t_loss_return(a, b, port, key):
+def t_loss_return(a, b, port, key, faces=None):
     act = os.path.join(IMAGES, "running.json")
+    base = os.path.join(IMAGES, "upgrade-base-level.json")
+    m = None
+    if faces:  # subscribed on the active before the loss; the traps so far
+        try:
+            m = faces.subscribe()
+        except Exception as e:
+            check(False, "ncclient over SSH to the active: create-subscription: %r" % e)
+        ntraps = len(faces.trap_verdicts())
     # standby killed: the active shows its sessions down, then the return
     b.kill9()
+    t0 = time.time()
+    if m:
+        got, seen = faces.take_verdict(m, "unknown", 20)
+        check(got and got[0] == "compatible",
+              "NETCONF: verdict-changed compatible -> unknown %.1f s after kill -9 of the "
+              "standby (seen %s)" % (time.time() - t0, seen))
+    if faces:
+        tv = lambda: faces.trap_verdicts()[ntraps:]
+        check(wait_for(lambda: VERDICT["unknown"] in tv(), 20, 0.3),
+              "SNMP: snmptrapd logged issuImageVerdictChanged with issuImageVerdict unknown(4) "
+              "(new traps' verdicts %s)" % tv())
     check(wait_for(lambda: down(a), 20, 0.3), "kill -9 standby: the active shows sessions down")
     check(a.serves(), "the active keeps serving without a peer")
-    base = os.path.join(IMAGES, "upgrade-base-level.json")
     b = Issud(7, base, "standby", key, peer="127.0.0.1:%d" % port, tag="standby-base")
+    if faces:
+        want = report_of(act, base)["verdict"]
+        t0 = time.time()
+        if m:
+            got, seen = faces.take_verdict(m, want, 30)
+            check(got and got[0] == "unknown",
+                  "NETCONF: verdict-changed unknown -> %s %.1f s after the standby's return "
+                  "(seen %s)" % (want, time.time() - t0, seen))
+        def back():  # the new verdict after the unknown
+            t = tv()
+            return VERDICT["unknown"] in t and VERDICT[want] in t[t.index(VERDICT["unknown"]) + 1:]
+        check(wait_for(back, 30, 0.3),
+              "SNMP: a second issuImageVerdictChanged, issuImageVerdict %s(%d) (new traps' "
+              "verdicts %s)" % (want, VERDICT[want], tv()))
+        if m:
+            try:
+                m.close_session()
+            except Exception:
+                pass
     ok = wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 20, 0.3)
     if check(ok, "the standby returns with upgrade-base-level.json: renegotiated"):
         rep = same_results(a, b, act, base, "after return with another image")
@@ -702,11 +831,14 @@ def main():
     bad = psk("psk-wrong", os.urandom(32).hex().encode() + b"\n")
     keyraw = open(key, "rb").read().rstrip(b"\n")
     badraw = open(bad, "rb").read().rstrip(b"\n")
-    a, b, port = t_pair(key)
+    faces = Faces()
+    if not check(faces.up, "private snmpd (trap2sink: a private snmptrapd) for the pair's active"):
+        faces = None
+    a, b, port = t_pair(key, faces)
     if a is None or not negotiated(a, 7):
         return
     t_hostile_peered(a, b, port, key)
-    a, b = t_loss_return(a, b, port, key)
+    a, b = t_loss_return(a, b, port, key, faces)
     a.kill9()
     b.kill9()
     t_wrong_key(key, bad)
