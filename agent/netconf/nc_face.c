@@ -20,6 +20,7 @@
  */
 #include "nc_face.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -131,6 +132,86 @@ static void nc_print(const struct nc_session *s, NC_VERB_LEVEL lvl, const char *
 }
 
 /* ------------------------------------------------------------ errors */
+
+/* libnetconf2 2.0.24 parses each received message with lyd_parse_op() and,
+ * on success, reads the <rpc> envelope without checking that there is one:
+ * a message of only whitespace (or starting with a NUL byte) parses to
+ * nothing and crashes the server (NULL dereference in nc_ps_poll). issud
+ * defines lyd_parse_op itself, which the dynamic linker binds libnetconf2's
+ * call to, and turns "nothing parsed" into a parse failure: libnetconf2
+ * then answers malformed-message (NETCONF 1.1) or ignores the message (1.0),
+ * as for any other unparsable one. Every other call goes to libyang as is. */
+typedef LY_ERR (*parse_op_fn)(const struct ly_ctx *, struct lyd_node *, struct ly_in *, LYD_FORMAT, enum lyd_type,
+                              struct lyd_node **, struct lyd_node **);
+
+LY_ERR lyd_parse_op(const struct ly_ctx *ctx, struct lyd_node *parent, struct ly_in *in, LYD_FORMAT format,
+                    enum lyd_type data_type, struct lyd_node **tree, struct lyd_node **op)
+{
+    static parse_op_fn real;
+    LY_ERR r;
+
+    if (!real) {
+        void *f = dlsym(RTLD_NEXT, "lyd_parse_op");
+        memcpy(&real, &f, sizeof(real)); /* object to function pointer, without the ISO C warning */
+        if (!real)
+            return LY_EINT;
+    }
+    r = real(ctx, parent, in, format, data_type, tree, op);
+    if (r == LY_SUCCESS && data_type == LYD_TYPE_RPC_NETCONF && tree && !*tree) {
+        if (op) {
+            lyd_free_all(*op);
+            *op = NULL;
+        }
+        return LY_EVALID;
+    }
+    return r;
+}
+
+/* The libyang error logged before the current one, per thread; whether
+ * this thread is a worker (parses RPCs in nc_ps_poll). */
+static _Thread_local char ly_prev[512];
+static _Thread_local int in_worker;
+
+/* libyang's log, to ours. libnetconf2 answers an RPC it cannot parse with
+ * ly_errmsg() alone, and for a value a type plugin rejects without detail
+ * (an XPath select attribute that does not parse) that is the bare
+ * "Storing value failed.": put the detail logged just before into that
+ * error record, so that the client reads why. */
+static void ly_log_print(LY_LOG_LEVEL level, const char *msg, const char *path)
+{
+    struct ly_err_item *e;
+    char buf[1024], *m;
+
+    if (!the_nc)
+        return;
+    nlog(the_nc, level == LY_LLERR ? LOG_ERR : level == LY_LLWRN ? LOG_WARNING : LOG_DEBUG, "libyang: %s%s%s%s",
+         msg, path ? " (" : "", path ? path : "", path ? ")" : "");
+    if (level != LY_LLERR || !in_worker)
+        return;
+    /* in <get>/<get-config> the only value a type plugin checks is the
+     * filter's select attribute (yang:xpath1.0) */
+    int in_get = path && (strstr(path, "\"/ietf-netconf:get\"") || strstr(path, "\"/ietf-netconf:get-config\""));
+    int stored = !strcmp(msg, "Storing value failed.") && ly_prev[0];
+    if ((stored || (in_get && !strncmp(msg, "Failed to resolve prefix", 24))) && (e = ly_err_last(the_nc->ctx)) &&
+        e->msg && !strcmp(e->msg, msg)) {
+        if (in_get)
+            snprintf(buf, sizeof(buf), "invalid XPath filter (select attribute of <filter>): %s",
+                     stored ? ly_prev : msg);
+        else
+            snprintf(buf, sizeof(buf), "invalid value (%s): %s", path ? path : "?", ly_prev);
+    } else if (!strncmp(msg, "No module with namespace", 24) && (e = ly_err_last(the_nc->ctx)) && e->msg &&
+               !strcmp(e->msg, msg)) {
+        /* an operation whose namespace no module of ours has */
+        snprintf(buf, sizeof(buf), "unknown RPC: %s", msg);
+    } else {
+        e = NULL;
+    }
+    if (e && (m = strdup(buf))) { /* libyang frees the record's msg with free() */
+        free(e->msg);
+        e->msg = m;
+    }
+    snprintf(ly_prev, sizeof(ly_prev), "%s", msg);
+}
 
 static struct nc_server_reply *err_reply(struct issu_nc *nc, NC_ERR tag, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -406,7 +487,9 @@ static int build_monitoring(struct issu_nc *nc, struct lyd_node **out)
             break;
         }
         datetime(&ts, dt, sizeof(dt));
-        rc = term(n, m, "transport", "ietf-netconf-monitoring:netconf-ssh");
+        /* RFC 6022 has no UNIX transport identity: issu-agent defines one */
+        rc = term(n, m, "transport", nc_session_get_ti(it->s) == NC_TI_UNIX ? STATE_MOD ":unix-socket"
+                                                                             : "ietf-netconf-monitoring:netconf-ssh");
         if (rc == ISSU_OK)
             rc = term(n, m, "username", nc_session_get_username(it->s));
         if (rc == ISSU_OK && host)
@@ -531,11 +614,13 @@ static int is_match(const struct lyd_node *c, const char *value)
 
 /* One subtree filter node -> XPath selections (RFC 6241 6.2, simplified to
  * containment, content match and selection nodes). */
-static int subtree_r(struct issu_nc *nc, const struct lyd_node *const *data, const struct lyd_node *f, const char *base,
-                     struct lyd_node **result, char *err, size_t errlen)
+static int subtree_r(struct issu_nc *nc, const struct lyd_node *const *data, const struct lyd_node *f,
+                     const struct lysc_node *parent, const char *base, struct lyd_node **result, char *err,
+                     size_t errlen)
 {
     const struct lyd_node *c;
     const struct lys_module *mod, *cmod;
+    const struct lysc_node *sn;
     const char *name, *value, *cname, *cvalue;
     struct xbuf x = {0};
     int rc = ISSU_OK, has_sel = 0;
@@ -544,12 +629,28 @@ static int subtree_r(struct issu_nc *nc, const struct lyd_node *const *data, con
         snprintf(err, errlen, "subtree filter element \"%s\" has no namespace", name);
         return ISSU_ERR_INVAL;
     }
-    if (!mod)
-        return ISSU_OK; /* a namespace we do not serve selects nothing (RFC 6241: no error) */
+    /* an element we do not know is a client's mistake: say so rather than
+     * answer with empty data */
+    if (!mod) {
+        snprintf(err, errlen, "subtree filter element \"%s\": no module with namespace \"%s\" in issud",
+                 name, ((const struct lyd_node_opaq *)f)->name.module_ns);
+        return ISSU_ERR_INVAL;
+    }
+    sn = lys_find_child(parent, mod, name, 0, 0, 0);
+    if (!sn || !(sn->nodetype & (LYS_CONTAINER | LYS_LIST | LYS_LEAF | LYS_LEAFLIST | LYS_ANYDATA))) {
+        snprintf(err, errlen, "subtree filter element \"%s\" (module %s) is not a data node%s%s", name,
+                 mod->name, parent ? " of " : " at the top level", parent ? parent->name : "");
+        return ISSU_ERR_INVAL;
+    }
     ISSU_CHECK_GOTO(xadd(&x, "%s/%s:%s", base, mod->name, name), rc);
     /* content match nodes become predicates */
     LY_LIST_FOR(lyd_child(f), c) {
         fnode(nc, c, &cmod, &cname, &cvalue);
+        if (!cmod || !lys_find_child(sn, cmod, cname, 0, 0, 0)) {
+            snprintf(err, errlen, "subtree filter element \"%s\" is not a data node of %s", cname, name);
+            rc = ISSU_ERR_INVAL;
+            goto cleanup;
+        }
         if (is_match(c, cvalue)) {
             const char *q = strchr(cvalue, '\'') ? "\"" : "'";
             ISSU_CHECK_GOTO(xadd(&x, "[%s=%s%s%s]", cname, q, cvalue, q), rc);
@@ -565,7 +666,7 @@ static int subtree_r(struct issu_nc *nc, const struct lyd_node *const *data, con
         fnode(nc, c, &cmod, &cname, &cvalue);
         if (is_match(c, cvalue))
             continue;
-        ISSU_CHECK_GOTO(subtree_r(nc, data, c, x.s, result, err, errlen), rc);
+        ISSU_CHECK_GOTO(subtree_r(nc, data, c, sn, x.s, result, err, errlen), rc);
     }
 cleanup:
     free(x.s);
@@ -601,7 +702,7 @@ static int apply_filter(struct issu_nc *nc, struct lyd_node *rpc, const struct l
     any = (struct lyd_node_any *)filter;
     if (any->value_type == LYD_ANYDATA_DATATREE) {
         LY_LIST_FOR(any->value.tree, f) {
-            int rc = subtree_r(nc, data, f, "", out, err, errlen);
+            int rc = subtree_r(nc, data, f, NULL, "", out, err, errlen);
             if (rc != ISSU_OK)
                 return rc;
         }
@@ -1087,6 +1188,7 @@ static void *worker_main(void *arg)
     struct nc_session *s, *ns;
     int r;
 
+    in_worker = 1;
     while (!nc->stop) {
         s = NULL;
         r = nc_ps_poll(nc->ps, 200, &s);
@@ -1344,6 +1446,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     the_nc = nc;
     nc_set_print_clb_session(nc_print);
     nc_verbosity(conf->verbose ? NC_VERB_VERBOSE : NC_VERB_WARNING);
+    ly_set_log_clb(ly_log_print, 1); /* after libnetconf2's own */
 
     ISSU_CHECK_GOTO(make_ctx(nc), rc);
     if (nc_server_init(nc->ctx)) {

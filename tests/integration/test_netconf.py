@@ -5,9 +5,11 @@ Starts issud on copies of the example images with SSH on 127.0.0.1 (free
 port, host key and client keys generated here) and a UNIX socket, then
 checks: subtree and xpath filtered <get>, both RPCs, a subscription that
 receives notifications after a SIGHUP reload changes results, bad inputs
-(malformed XML, unknown RPC, bad filter, invalid candidate manifest) each
-answered with <rpc-error> while the server keeps serving, two clients at
-once, and an unauthorised key refused. issud is killed by PID, also on
+(malformed XML, unknown RPC or element, bad xpath and subtree filters,
+invalid candidate manifest) each answered with <rpc-error> and its message
+while the server keeps serving and no state changes, kill-session,
+ietf-netconf-monitoring's transports, two clients at once, and an
+unauthorised key refused. issud is killed by PID, also on
 failure.
 
 usage: test_netconf.py SOURCE_DIR BIN_DIR
@@ -55,27 +57,72 @@ def rpc(m, xml):
     return m.dispatch(etree.fromstring(xml))
 
 
-def raw_unix(path, payload):
-    """NETCONF 1.0 framing over the UNIX socket; returns the reply to payload."""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(10)
-    s.connect(path)
-    buf = b""
-    while b"]]>]]>" not in buf:
-        buf += s.recv(65536)
-    s.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
-              b'<capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>')
-    s.sendall(payload + b"]]>]]>")
-    buf = b""
-    try:
+class RawUnix:
+    """A NETCONF session over the UNIX socket, framed by hand (1.0 or 1.1),
+    to send what ncclient would refuse to: broken XML, an <rpc> without
+    message-id, a message that is no <rpc>."""
+
+    def __init__(self, path, v11=True):
+        self.v11 = v11
+        self.s = socket.socket(socket.AF_UNIX)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        buf = b""
         while b"]]>]]>" not in buf:
-            d = s.recv(65536)
+            buf += self.s.recv(65536)
+        self.hello = buf.decode()
+        cap = b"urn:ietf:params:netconf:base:1.1" if v11 else b"urn:ietf:params:netconf:base:1.0"
+        self.s.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>' + cap +
+                       b'</capability></capabilities></hello>]]>]]>')
+        self.buf = b""
+
+    def send(self, payload):
+        if self.v11:
+            self.s.sendall(b"\n#%d\n" % len(payload) + payload + b"\n##\n")
+        else:
+            self.s.sendall(payload + b"]]>]]>")
+
+    def recv(self, timeout=10):
+        """One reply (chunks joined), None on timeout, "" when the server closed."""
+        end = b"\n##\n" if self.v11 else b"]]>]]>"
+        self.s.settimeout(timeout)
+        while end not in self.buf:
+            try:
+                d = self.s.recv(65536)
+            except socket.timeout:
+                return None
             if not d:
-                break
-            buf += d
-    finally:
-        s.close()
-    return buf.decode(errors="replace")
+                return ""
+            self.buf += d
+        msg, self.buf = self.buf.split(end, 1)
+        if self.v11:
+            msg = b"".join(msg.split(b"\n")[2::2]) if msg.startswith(b"\n#") else msg
+        return msg.decode(errors="replace")
+
+    def close(self):
+        self.s.close()
+
+
+RPC_HEAD = b'<rpc message-id="%d" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
+NEG_PATH = "/ia:issu-state/ia:endpoint/ia:negotiations"
+
+
+def raw_rpc(r, mid, body):
+    r.send(RPC_HEAD % mid + body + b"</rpc>")
+    return r.recv()
+
+
+def err_msg(reply):
+    """(error-tag, error-message) of an rpc-reply, or None if it is no rpc-error."""
+    x = etree.fromstring(reply.encode())
+    nc = {"nc": "urn:ietf:params:xml:ns:netconf:base:1.0"}
+    tag = x.xpath("//nc:rpc-error/nc:error-tag/text()", namespaces=nc)
+    msg = x.xpath("//nc:rpc-error/nc:error-message/text()", namespaces=nc)
+    return (tag[0], msg[0] if msg else "") if tag else None
+
+
+def negotiations(m):
+    return m.get(filter=("xpath", (NS, NEG_PATH))).data.xpath("//ia:negotiations/text()", namespaces=NS)
 
 
 def main():
@@ -144,26 +191,167 @@ def main():
         except RPCError as e:
             check("version" in str(e), "invalid candidate -> rpc-error naming the missing node (%s)" % e)
 
-        # bad inputs; the session keeps serving after each
+        # bad inputs; the session keeps serving after each, and none changes state
+        neg0 = negotiations(m)
+        check(len(neg0) == 1 and int(neg0[0]) >= 1, "negotiations counter readable (%s)" % neg0)
         try:
             rpc(m, '<frobnicate xmlns="urn:example:nothing"/>')
             check(False, "unknown RPC refused")
         except RPCError as e:
-            check(True, "unknown RPC -> rpc-error (%s)" % e)
+            check("unknown RPC" in e.message and "urn:example:nothing" in e.message,
+                  "unknown RPC -> rpc-error naming its namespace (%s)" % e.message)
+        try:
+            rpc(m, '<get xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><bogus/></get>')
+            check(False, "unknown element in <get> refused")
+        except RPCError as e:
+            check('"bogus"' in e.message and '"get"' in e.message,
+                  "unknown element in <get> -> rpc-error naming it (%s)" % e.message)
+        # xpath that does not parse: libnetconf2 refuses it while parsing the
+        # <rpc> (operation-failed, no error-path); issud puts libyang's reason in
         try:
             m.get(filter=("xpath", (NS, "/ia:issu-state/ia:session[")))
             check(False, "bad xpath refused")
         except RPCError as e:
-            check(True, "bad xpath filter -> rpc-error (%s)" % e)
+            check(e.message.startswith("invalid XPath filter") and "Unexpected XPath expression end" in e.message,
+                  "bad xpath filter -> rpc-error with libyang's reason (%s)" % e.message)
+        try:
+            m.get(filter=("xpath", ({"zz": "urn:nothing"}, "/zz:issu-state")))
+            check(False, "xpath with an unknown prefix refused")
+        except RPCError as e:
+            check(e.message.startswith("invalid XPath filter") and '"zz"' in e.message,
+                  "xpath filter with an unknown prefix -> rpc-error naming it (%s)" % e.message)
         try:
             m.get(filter=("subtree", '<issu-state/>'))
             check(False, "subtree filter without namespace refused")
         except RPCError as e:
-            check("namespace" in str(e), "subtree filter without namespace -> rpc-error (%s)" % e)
-        reply = raw_unix(sock, b'<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get></rpc>')
-        check("rpc-error" in reply or reply == "", "malformed XML -> rpc-error or session dropped")
+            check("namespace" in e.message, "subtree filter without namespace -> rpc-error (%s)" % e.message)
+        try:
+            m.get(filter=("subtree", '<issu-state xmlns="urn:example:nothing"/>'))
+            check(False, "subtree filter in an unknown namespace refused")
+        except RPCError as e:
+            check(e.tag == "invalid-value" and e.path == "/ietf-netconf:get/filter" and
+                  'no module with namespace "urn:example:nothing"' in e.message,
+                  "subtree filter in an unknown namespace -> invalid-value at the filter (%s)" % e.message)
+        try:
+            m.get(filter=("subtree", '<issu-state xmlns="%s"><frobnicate/></issu-state>' % IA))
+            check(False, "subtree filter with an unknown element refused")
+        except RPCError as e:
+            check(e.tag == "invalid-value" and e.path == "/ietf-netconf:get/filter" and
+                  '"frobnicate" is not a data node of issu-state' in e.message,
+                  "subtree filter with an unknown element -> invalid-value naming it (%s)" % e.message)
+        try:
+            m.get(filter=("subtree", '<issu-state xmlns="%s"><client><nosuch>1</nosuch></client></issu-state>' % IA))
+            check(False, "subtree content match on an unknown leaf refused")
+        except RPCError as e:
+            check('"nosuch" is not a data node of client' in e.message,
+                  "subtree content match on an unknown leaf -> rpc-error naming it (%s)" % e.message)
+
+        # by hand over the UNIX socket, NETCONF 1.1 framing (as ncclient speaks)
+        r = RawUnix(sock)
+        rep = raw_rpc(r, 1, b"<get>")  # unclosed tag: libnetconf2 answers, keeps the session
+        e = err_msg(rep) if rep else None
+        check(e is not None and "tag mismatch" in e[1], "unclosed tag -> rpc-error (%s)" % (e,))
+        rep = raw_rpc(r, 2, b"<bogus/>")
+        e = err_msg(rep) if rep else None
+        check(e is not None and '"bogus"' in e[1], "unknown element inside <rpc> -> rpc-error (%s)" % (e,))
+        rep = raw_rpc(r, 3, b'<frob xmlns="urn:example:nothing"/>')
+        e = err_msg(rep) if rep else None
+        check(e is not None and e[1].startswith("unknown RPC"), "unknown RPC inside <rpc> -> rpc-error (%s)" % (e,))
+        r.send(b'<nonrpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>')
+        rep = r.recv()
+        e = err_msg(rep) if rep else None
+        check(e is not None and e[0] == "malformed-message", "a message that is no <rpc> -> malformed-message (%s)" % (e,))
+        # libnetconf2 2.0.24 does not check message-id (RFC 6241 4.1 wants
+        # missing-attribute): it runs the RPC and replies without one
+        r.send(b'<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source><running/></source>'
+               b'</get-config></rpc>')
+        rep = r.recv()
+        check(rep is not None and rep.startswith("<rpc-reply") and "message-id" not in rep and "<data" in rep,
+              "an <rpc> without message-id is run (libnetconf2 2.0.24) (%s)" % (rep or "")[:80])
+        rep = raw_rpc(r, 4, b"<get-config><source><running/></source></get-config>")
+        check(rep is not None and 'message-id="4"' in rep and "<data" in rep,
+              "the hand-framed session still serves after all of them")
+        r.close()
+        # NETCONF 1.0 framing: libnetconf2 ignores a message that is no <rpc>
+        # (1.0 defines no error for it) and keeps the session
+        r = RawUnix(sock, v11=False)
+        r.send(b'<nonrpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"/>')
+        check(r.recv(timeout=2) is None, "NETCONF 1.0: a message that is no <rpc> gets no reply")
+        rep = raw_rpc(r, 5, b"<get>")
+        e = err_msg(rep) if rep else None
+        check(e is not None and "tag mismatch" in e[1], "NETCONF 1.0: unclosed tag -> rpc-error (%s)" % (e,))
+        rep = raw_rpc(r, 6, b"<get-config><source><running/></source></get-config>")
+        check(rep is not None and 'message-id="6"' in rep, "NETCONF 1.0 session still serves")
+        r.close()
+        # messages that parse to nothing (whitespace, a NUL byte first) crashed
+        # libnetconf2 2.0.24's nc_ps_poll; issud's lyd_parse_op makes them
+        # malformed-message (1.1) or ignored (1.0)
+        r = RawUnix(sock)
+        for payload in (b"<<<>>>", b"   \n ", b"\x00\xff<rpc/>"):
+            r.send(payload)
+            rep = r.recv(timeout=3)
+            e = err_msg(rep) if rep else None
+            check(e is not None and e[0] == "malformed-message", "%r -> malformed-message (%s)" % (payload, e))
+        r.close()
+        r = RawUnix(sock, v11=False)
+        r.send(b"  ")
+        check(r.recv(timeout=2) is None, "NETCONF 1.0: a blank message gets no reply")
+        rep = raw_rpc(r, 8, b"<get-config><source><running/></source></get-config>")
+        check(rep is not None and 'message-id="8"' in rep, "NETCONF 1.0 session still serves after a blank message")
+        r.close()
+        check(proc.poll() is None, "issud survived the malformed messages")
+        r = RawUnix(sock)
+        rep = raw_rpc(r, 7, b"<get-config><source><running/></source></get-config>")
+        check(rep is not None and 'message-id="7"' in rep, "a new session works after the bad inputs")
+        r.close()
         r = m.get(filter=("xpath", (NS, "/ia:issu-state/ia:verdict")))
         check(bool(r.data.xpath("//ia:verdict", namespaces=NS)), "server still serves after bad inputs")
+        check(negotiations(m) == neg0, "bad inputs changed no state (negotiations %s)" % neg0)
+
+        # kill-session (RFC 6241 7.9)
+        victim = connect(port, key)
+        vid = victim.session_id
+        raw = RawUnix(sock)  # and a UNIX-socket session, for ietf-netconf-monitoring's transport
+        r = m.get(filter=("subtree", '<netconf-state xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring">'
+                                     '<sessions/></netconf-state>'))
+        ncm = {"m": "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring"}
+        tr = [t.split(":")[-1] for t in r.data.xpath("//m:session/m:transport/text()", namespaces=ncm)]
+        check(tr.count("unix-socket") == 1 and tr.count("netconf-ssh") == 2,
+              "monitoring: transports unix-socket once, netconf-ssh twice (%s)" % tr)
+        check(any("issu-agent" in v for t in r.data.xpath("//m:session/m:transport", namespaces=ncm)
+                  for v in t.nsmap.values() if t.text.endswith("unix-socket")),
+              "monitoring: unix-socket is issu-agent's identity")
+        raw.close()
+        kill = '<kill-session xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><session-id>%s</session-id></kill-session>'
+        r = rpc(m, kill % vid)
+        check(r.ok and "<ok/>" in r.xml, "kill-session of another session -> <ok/>")
+        closed = None
+        for _ in range(30):
+            try:
+                victim.get_config(source="running")
+            except Exception as e:  # ncclient: SessionCloseError or TransportError
+                closed = type(e).__name__
+                break
+            time.sleep(0.1)
+        for _ in range(30):  # ncclient's transport thread notices the EOF on its own
+            if not victim.connected:
+                break
+            time.sleep(0.1)
+        check(closed in ("SessionCloseError", "TransportError") and not victim.connected,
+              "the killed session is closed (%s, connected %s)" % (closed, victim.connected))
+        try:
+            rpc(m, kill % 99999)
+            check(False, "kill-session of an unknown id refused")
+        except RPCError as e:
+            check(e.tag == "invalid-value" and "no session 99999" in e.message,
+                  "kill-session of an unknown id -> rpc-error (%s)" % e.message)
+        try:
+            rpc(m, kill % m.session_id)
+            check(False, "kill-session of itself refused")
+        except RPCError as e:
+            check(e.tag == "invalid-value" and "cannot kill itself" in e.message,
+                  "kill-session of itself -> rpc-error (%s)" % e.message)
+        check(m.connected and bool(negotiations(m)), "the killer still serves")
 
         # two clients at once: both get while the other is connected
         m2 = connect(port, key)
