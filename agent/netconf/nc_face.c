@@ -206,11 +206,12 @@ static void ly_log_print(LY_LOG_LEVEL level, const char *msg, const char *path)
     } else {
         e = NULL;
     }
-    if (e && (m = strdup(buf))) { /* libyang frees the record's msg with free() */
+    snprintf(ly_prev, sizeof(ly_prev), "%s", msg);
+    /* last: @p msg may be the record's own msg, freed here (libyang frees it with free()) */
+    if (e && (m = strdup(buf))) {
         free(e->msg);
         e->msg = m;
     }
-    snprintf(ly_prev, sizeof(ly_prev), "%s", msg);
 }
 
 static struct nc_server_reply *err_reply(struct issu_nc *nc, NC_ERR tag, const char *path, const char *fmt, ...)
