@@ -147,15 +147,18 @@ typedef LY_ERR (*parse_op_fn)(const struct ly_ctx *, struct lyd_node *, struct l
 LY_ERR lyd_parse_op(const struct ly_ctx *ctx, struct lyd_node *parent, struct ly_in *in, LYD_FORMAT format,
                     enum lyd_type data_type, struct lyd_node **tree, struct lyd_node **op)
 {
-    static parse_op_fn real;
+    static void *real_sym; /* workers race to set it: atomic, and they all store the same */
+    void *f = __atomic_load_n(&real_sym, __ATOMIC_ACQUIRE);
+    parse_op_fn real;
     LY_ERR r;
 
-    if (!real) {
-        void *f = dlsym(RTLD_NEXT, "lyd_parse_op");
-        memcpy(&real, &f, sizeof(real)); /* object to function pointer, without the ISO C warning */
-        if (!real)
+    if (!f) {
+        f = dlsym(RTLD_NEXT, "lyd_parse_op");
+        if (!f)
             return LY_EINT;
+        __atomic_store_n(&real_sym, f, __ATOMIC_RELEASE);
     }
+    memcpy(&real, &f, sizeof(real)); /* object to function pointer, without the ISO C warning */
     r = real(ctx, parent, in, format, data_type, tree, op);
     if (r == LY_SUCCESS && data_type == LYD_TYPE_RPC_NETCONF && tree && !*tree) {
         if (op) {
