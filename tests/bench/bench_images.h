@@ -9,6 +9,7 @@
 #ifndef ISSU_BENCH_IMAGES_H
 #define ISSU_BENCH_IMAGES_H
 
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,34 @@ static struct issu_image *bench_image(const char *prog, int standby, uint32_t n_
         exit(1);
     }
     return img;
+}
+
+/* --clients N --entities M --runs R over the caller's defaults; 0, or 2 after a usage message. */
+static int bench_args(int argc, char **argv, const char *prog, uint32_t *n_clients, uint32_t *n_ent, int *runs)
+{
+    static const struct option opts[] = {
+        {"clients", required_argument, NULL, 'c'},
+        {"entities", required_argument, NULL, 'e'},
+        {"runs", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "c:e:r:", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': *n_clients = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'e': *n_ent = (uint32_t)strtoul(optarg, NULL, 10); break;
+        case 'r': *runs = atoi(optarg); break;
+        default:
+            fprintf(stderr, "usage: %s [--clients N] [--entities M] [--runs R]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (!*n_clients || !*n_ent || *runs < 1 || *n_clients > 100000 || *n_ent > 1000) {
+        fprintf(stderr, "%s: clients (1..100000), entities (1..1000) and runs (>0) please\n", prog);
+        return 2;
+    }
+    return 0;
 }
 
 #endif

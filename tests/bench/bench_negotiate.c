@@ -169,14 +169,8 @@ static double anchor_memcpy(const struct issu_buf *b, uint8_t *dst)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"clients", required_argument, NULL, 'c'},
-        {"entities", required_argument, NULL, 'e'},
-        {"runs", required_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
-    };
     uint32_t n_clients = 1000, n_ent = 10, n_sess;
-    int runs = 9, opt, k, rc;
+    int runs = 9, k, rc;
     struct issu_image *a, *s;
     struct run r;
     long rss_base, rss_images, rss_nego;
@@ -185,20 +179,8 @@ int main(int argc, char **argv)
     uint8_t *dst;
     uint64_t bytes_conn = 0, bytes_reneg = 0;
 
-    while ((opt = getopt_long(argc, argv, "c:e:r:", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': n_clients = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'e': n_ent = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'r': runs = atoi(optarg); break;
-        default:
-            fprintf(stderr, "usage: %s [--clients N] [--entities M] [--runs R]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (!n_clients || !n_ent || runs < 1) {
-        fprintf(stderr, "bench_negotiate: clients, entities and runs must be positive\n");
+    if (bench_args(argc, argv, "bench_negotiate", &n_clients, &n_ent, &runs))
         return 2;
-    }
     n_sess = n_clients * n_ent;
     t_conn = calloc((size_t)runs, sizeof(double));
     t_reneg = calloc((size_t)runs, sizeof(double));

@@ -407,32 +407,14 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"clients", required_argument, NULL, 'c'},
-        {"entities", required_argument, NULL, 'e'},
-        {"runs", required_argument, NULL, 'r'},
-        {NULL, 0, NULL, 0},
-    };
     uint32_t n_clients = 1000, n_ent = 10, n_sess;
-    int runs = 11, opt, k;
+    int runs = 11, k;
     struct issu_image *a, *s;
     double *tt, *tm, *tl, mt, mm;
     uint64_t btcp = 0, bmem = 0;
 
-    while ((opt = getopt_long(argc, argv, "c:e:r:", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': n_clients = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'e': n_ent = (uint32_t)strtoul(optarg, NULL, 10); break;
-        case 'r': runs = atoi(optarg); break;
-        default:
-            fprintf(stderr, "usage: %s [--clients N] [--entities M] [--runs R]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (!n_clients || !n_ent || runs < 1 || n_clients > 100000 || n_ent > 1000) {
-        fprintf(stderr, "bench_peer: clients (1..100000), entities (1..1000) and runs (>0) please\n");
+    if (bench_args(argc, argv, "bench_peer", &n_clients, &n_ent, &runs))
         return 2;
-    }
     n_sess = n_clients * n_ent;
     if (!(tt = calloc((size_t)runs, sizeof(double))) || !(tm = calloc((size_t)runs, sizeof(double))) ||
         !(tl = calloc((size_t)runs, sizeof(double))))
