@@ -9,12 +9,12 @@
  *
  * Snapshots are immutable, so the issu-state tree is built once per snapshot
  * (struct state_tree, refcounted: a reply in flight keeps its generation
- * alive) and only read afterwards, by several workers at once. A <get>
- * without a filter, or whose filter selects the whole issu-state, prints that
- * tree from a per-reply envelope the worker frees after sending; libnetconf2
- * prints it as before (not pre-printed: one 10 MB NETCONF chunk makes
- * ncclient's chunk parser quadratic). Other filters copy what they select
- * from it and from a fresh netconf-state. Filters: xpath via lyd_find_xpath;
+ * alive) and printed once, then only read, by several workers at once. A
+ * <get> without a filter, or whose filter selects the whole issu-state,
+ * sends that printed text (get_whole, print_whole_state) from a per-reply
+ * envelope the worker frees after sending; lyd_print_clb is interposed so
+ * every message leaves in NETCONF chunks of 32 KiB. Other filters copy what
+ * they select from the tree and from a fresh netconf-state. Filters: xpath via lyd_find_xpath;
  * subtree filters are turned into XPath selections (containment -> steps,
  * content match -> predicates, selection -> the node's whole subtree).
  */
@@ -76,13 +76,16 @@ struct change {
 struct state_tree {
     struct issu_snapshot *snap; /* held: the key, compared by address */
     struct lyd_node *tree;
+    char *xml;                  /* the tree as a whole-state <get> prints it */
+    size_t xml_len;
     unsigned refs;              /* the cache's own + one per reply using it */
 };
 
 /* The whole-state reply this worker thread sent last: its envelope is ours
  * (NC_PARAMTYPE_CONST), freed once nc_ps_poll has sent it. */
 struct sent_reply {
-    struct lyd_node *op;        /* <get> with anydata <data> pointing at st->tree */
+    struct lyd_node *op;        /* <get> whose anydata <data> has st->xml as its XML value */
+    struct lyd_node *data;      /* that <data>, which libnetconf2 moves into its <rpc-reply> */
     struct state_tree *st;
 };
 static _Thread_local struct sent_reply sent;
@@ -143,21 +146,32 @@ static void nc_print(const struct nc_session *s, NC_VERB_LEVEL lvl, const char *
  * as for any other unparsable one. Every other call goes to libyang as is. */
 typedef LY_ERR (*parse_op_fn)(const struct ly_ctx *, struct lyd_node *, struct ly_in *, LYD_FORMAT, enum lyd_type,
                               struct lyd_node **, struct lyd_node **);
+typedef LY_ERR (*print_clb_fn)(ly_write_clb, void *, const struct lyd_node *, LYD_FORMAT, uint32_t);
+
+/* libyang's own definition of a function issud interposes. Workers race to
+ * resolve it: atomic, and they all store the same address. */
+static void *real_sym(void **slot, const char *name)
+{
+    void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+    if (!f) {
+        f = dlsym(RTLD_NEXT, name);
+        if (f)
+            __atomic_store_n(slot, f, __ATOMIC_RELEASE);
+    }
+    return f;
+}
 
 LY_ERR lyd_parse_op(const struct ly_ctx *ctx, struct lyd_node *parent, struct ly_in *in, LYD_FORMAT format,
                     enum lyd_type data_type, struct lyd_node **tree, struct lyd_node **op)
 {
-    static void *real_sym; /* workers race to set it: atomic, and they all store the same */
-    void *f = __atomic_load_n(&real_sym, __ATOMIC_ACQUIRE);
+    static void *slot;
+    void *f = real_sym(&slot, "lyd_parse_op");
     parse_op_fn real;
     LY_ERR r;
 
-    if (!f) {
-        f = dlsym(RTLD_NEXT, "lyd_parse_op");
-        if (!f)
-            return LY_EINT;
-        __atomic_store_n(&real_sym, f, __ATOMIC_RELEASE);
-    }
+    if (!f)
+        return LY_EINT;
     memcpy(&real, &f, sizeof(real)); /* object to function pointer, without the ISO C warning */
     r = real(ctx, parent, in, format, data_type, tree, op);
     if (r == LY_SUCCESS && data_type == LYD_TYPE_RPC_NETCONF && tree && !*tree) {
@@ -167,6 +181,116 @@ LY_ERR lyd_parse_op(const struct ly_ctx *ctx, struct lyd_node *parent, struct ly
         }
         return LY_EVALID;
     }
+    return r;
+}
+
+/* libnetconf2 2.0.24 prints every message it sends with lyd_print_clb()
+ * into a callback that makes each write of more than 1 KiB one NETCONF 1.1
+ * chunk and gathers smaller writes into chunks of at most 1 KiB. libyang
+ * writes element by element, so a 10 MB reply went out as ~10,700 chunks of
+ * 1 KiB, each two SSH packets; a pre-printed reply is one write, so one
+ * 10 MB chunk, which ncclient's chunk parser re-reads on every 4 KiB it
+ * receives (quadratic). issud's lyd_print_clb gives libnetconf2's callback
+ * writes of exactly PRINT_CHUNK bytes (the last one shorter): same bytes,
+ * chunks of PRINT_CHUNK. Every caller gets this; only the framing differs. */
+#define PRINT_CHUNK (32 * 1024)
+
+struct coalesce {
+    ly_write_clb clb;
+    void *arg;
+    size_t len;
+    int failed;
+    char buf[PRINT_CHUNK];
+};
+
+static int coalesce_flush(struct coalesce *c)
+{
+    if (c->len && !c->failed && c->clb(c->arg, c->buf, c->len) < 0)
+        c->failed = 1;
+    c->len = 0;
+    return c->failed ? -1 : 0;
+}
+
+static ssize_t coalesce_write(void *arg, const void *buf, size_t count)
+{
+    struct coalesce *c = arg;
+    const char *p = buf;
+    size_t left = count, n;
+
+    while (left && !c->failed) {
+        if (!c->len && left >= PRINT_CHUNK) { /* a whole chunk: no copy */
+            if (c->clb(c->arg, p, PRINT_CHUNK) < 0)
+                c->failed = 1;
+            p += PRINT_CHUNK;
+            left -= PRINT_CHUNK;
+            continue;
+        }
+        n = PRINT_CHUNK - c->len < left ? PRINT_CHUNK - c->len : left;
+        memcpy(c->buf + c->len, p, n);
+        c->len += n;
+        p += n;
+        left -= n;
+        if (c->len == PRINT_CHUNK)
+            coalesce_flush(c);
+    }
+    return c->failed ? -1 : (ssize_t)count;
+}
+
+/* This worker's whole-state reply (get_whole): libyang would copy its 10 MB
+ * value with vasprintf into a fresh buffer before writing a byte (~50 ms of
+ * page faults per <get>). Print the small <rpc-reply> envelope around a
+ * marker instead and write the cached text in its place: the bytes are the
+ * same. 0: not that reply, or the marker did not come out once as it went
+ * in; the caller prints it the ordinary way. */
+#define STATE_MARK "\x01issud-state\x01"
+
+static int print_whole_state(const struct lyd_node *root, LYD_FORMAT format, uint32_t options, struct coalesce *c)
+{
+    struct lyd_node_any *any = (struct lyd_node_any *)sent.data;
+    const size_t ml = strlen(STATE_MARK);
+    char *env = NULL, *m;
+    LY_ERR r;
+
+    if (!any || !root || root->schema || format != LYD_XML || lyd_child(root) != sent.data ||
+        any->value_type != LYD_ANYDATA_XML || any->value.str != sent.st->xml)
+        return 0;
+    any->value.str = STATE_MARK;
+    r = lyd_print_mem(&env, root, format, options);
+    any->value.str = sent.st->xml;
+    if (r != LY_SUCCESS || !env || !(m = strstr(env, STATE_MARK)) || strstr(m + ml, STATE_MARK)) {
+        free(env);
+        return 0;
+    }
+    coalesce_write(c, env, (size_t)(m - env));
+    coalesce_write(c, sent.st->xml, sent.st->xml_len);
+    coalesce_write(c, m + ml, strlen(m + ml));
+    free(env);
+    return 1;
+}
+
+LY_ERR lyd_print_clb(ly_write_clb writeclb, void *user_data, const struct lyd_node *root, LYD_FORMAT format,
+                     uint32_t options)
+{
+    static void *slot;
+    void *f = real_sym(&slot, "lyd_print_clb");
+    print_clb_fn real;
+    struct coalesce *c;
+    LY_ERR r;
+
+    if (!f)
+        return LY_EINT;
+    memcpy(&real, &f, sizeof(real));
+    c = malloc(sizeof(*c));
+    if (!c) /* print unbuffered rather than not at all */
+        return real(writeclb, user_data, root, format, options);
+    c->clb = writeclb;
+    c->arg = user_data;
+    c->len = 0;
+    c->failed = 0;
+    r = print_whole_state(root, format, options, c) ? LY_SUCCESS : real(coalesce_write, c, root, format, options);
+    if (coalesce_flush(c) < 0 && r == LY_SUCCESS)
+        r = LY_ESYS;
+    free(c);
     return r;
 }
 
@@ -377,6 +501,7 @@ static void state_tree_put(struct issu_nc *nc, struct state_tree *x)
         return;
     issu_snapshot_unref(x->snap);
     lyd_free_tree(x->tree);
+    free(x->xml);
     free(x);
 }
 
@@ -398,7 +523,7 @@ static int state_tree_get(struct issu_nc *nc, struct issu_snapshot *s, struct st
 {
     struct state_tree *x, *old;
     struct lyd_node *tree = NULL;
-    struct timespec t0, t1;
+    struct timespec t0, t1, t2;
     int rc = ISSU_OK;
 
     if ((*out = cache_hit(nc, s)))
@@ -422,6 +547,16 @@ static int state_tree_get(struct issu_nc *nc, struct issu_snapshot *s, struct st
         return rc;
     }
     x->tree = tree;
+    /* printed as libnetconf2 prints a reply (shrunk, with-defaults explicit) */
+    if (lyd_print_mem(&x->xml, tree, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT) != LY_SUCCESS || !x->xml) {
+        pthread_mutex_unlock(&nc->build_mu);
+        lyd_free_tree(tree);
+        free(x->xml);
+        free(x);
+        return ISSU_ERR_NOMEM;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    x->xml_len = strlen(x->xml);
     x->snap = issu_snapshot_ref(s);
     x->refs = 2; /* the cache's and the caller's */
     pthread_mutex_lock(&nc->cache_mu);
@@ -430,8 +565,9 @@ static int state_tree_get(struct issu_nc *nc, struct issu_snapshot *s, struct st
     pthread_mutex_unlock(&nc->cache_mu);
     pthread_mutex_unlock(&nc->build_mu);
     state_tree_put(nc, old);
-    nlog(nc, LOG_INFO, "issu-state of generation %" PRIu64 " (%u sessions): tree built in %.1f ms", s->generation,
-         s->n_sessions, ms_since(&t0, &t1));
+    nlog(nc, LOG_INFO,
+         "issu-state of generation %" PRIu64 " (%u sessions): tree built in %.1f ms, printed (%zu bytes) in %.1f ms",
+         s->generation, s->n_sessions, ms_since(&t0, &t1), x->xml_len, ms_since(&t1, &t2));
     *out = x;
     return ISSU_OK;
 }
@@ -776,31 +912,47 @@ static void sent_release(struct issu_nc *nc)
     if (!sent.op)
         return;
     any = (struct lyd_node_any *)lyd_child(sent.op);
-    if (any)
-        any->value.tree = NULL; /* the shared tree is the cache's */
+    if (any) { /* the printed state is the cache's */
+        any->value_type = LYD_ANYDATA_DATATREE;
+        any->value.tree = NULL;
+    }
     lyd_free_tree(sent.op);
     state_tree_put(nc, sent.st);
     sent.op = NULL;
+    sent.data = NULL;
     sent.st = NULL;
 }
 
-/* The cached issu-state @p x as <get>'s data, printed in place (takes the reference). */
+/* The cached issu-state @p x as <get>'s data (takes the reference): the
+ * envelope's <data> carries the text printed once per snapshot as its XML
+ * value, which libyang writes as it is, instead of printing 10,000 sessions
+ * element by element for every <get>. */
 static struct nc_server_reply *get_whole(struct issu_nc *nc, struct lyd_node *rpc, struct state_tree *x)
 {
-    struct lyd_node *r = NULL;
+    struct lyd_node *r = NULL, *d = NULL;
+    struct lyd_node_any *any;
     struct nc_server_reply *reply;
 
     sent_release(nc); /* normally done by worker_main already */
     if (lyd_new_inner(NULL, lyd_owner_module(rpc), "get", 0, &r) != LY_SUCCESS ||
-        lyd_new_any(r, NULL, "data", x->tree, 1, LYD_ANYDATA_DATATREE, 1, NULL) != LY_SUCCESS ||
-        !(reply = nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_CONST))) {
-        if (r && lyd_child(r))
-            ((struct lyd_node_any *)lyd_child(r))->value.tree = NULL;
+        lyd_new_any(r, NULL, "data", NULL, 1, LYD_ANYDATA_DATATREE, 1, &d) != LY_SUCCESS) {
+        lyd_free_tree(r);
+        state_tree_put(nc, x);
+        return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+    }
+    /* not through lyd_new_any: that would copy 10 MB into the dictionary */
+    any = (struct lyd_node_any *)d;
+    any->value_type = LYD_ANYDATA_XML;
+    any->value.str = x->xml;
+    if (!(reply = nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_CONST))) {
+        any->value_type = LYD_ANYDATA_DATATREE;
+        any->value.tree = NULL;
         lyd_free_tree(r);
         state_tree_put(nc, x);
         return err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
     }
     sent.op = r;
+    sent.data = d;
     sent.st = x;
     return reply;
 }

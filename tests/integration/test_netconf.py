@@ -31,6 +31,7 @@ from ncclient.operations.rpc import RPCError
 SRC, BIN = sys.argv[1], sys.argv[2]
 IA = "urn:issu-agent:yang:issu-agent"
 NS = {"ia": IA}
+NC = "{urn:ietf:params:xml:ns:netconf:base:1.0}"
 failures = []
 
 
@@ -98,6 +99,37 @@ class RawUnix:
         if self.v11:
             msg = b"".join(msg.split(b"\n")[2::2]) if msg.startswith(b"\n#") else msg
         return msg.decode(errors="replace")
+
+    def recv_chunks(self, timeout=10):
+        """One NETCONF 1.1 reply: (chunk sizes, message bytes), parsed strictly."""
+        self.s.settimeout(timeout)
+        sizes, parts, pos = [], [], 0
+
+        def need(n):
+            while len(self.buf) < pos + n:
+                d = self.s.recv(1 << 20)
+                if not d:
+                    raise RuntimeError("session closed inside a chunked message")
+                self.buf += d
+        while True:
+            need(4)
+            if self.buf[pos:pos + 4] == b"\n##\n":
+                pos += 4
+                break
+            if self.buf[pos:pos + 2] != b"\n#":
+                raise RuntimeError("bad chunk header at %d: %r" % (pos, self.buf[pos:pos + 20]))
+            end = self.buf.find(b"\n", pos + 2)
+            while end < 0:
+                need(len(self.buf) - pos + 1)
+                end = self.buf.find(b"\n", pos + 2)
+            n = int(self.buf[pos + 2:end])
+            pos = end + 1
+            need(n)
+            sizes.append(n)
+            parts.append(self.buf[pos:pos + n])
+            pos += n
+        self.buf = self.buf[pos:]
+        return sizes, b"".join(parts)
 
     def close(self):
         self.s.close()
@@ -307,6 +339,40 @@ def main():
         r = m.get(filter=("xpath", (NS, "/ia:issu-state/ia:verdict")))
         check(bool(r.data.xpath("//ia:verdict", namespaces=NS)), "server still serves after bad inputs")
         check(negotiations(m) == neg0, "bad inputs changed no state (negotiations %s)" % neg0)
+
+        # the whole state: sent from the text printed once per snapshot, in
+        # NETCONF 1.1 chunks of at most 32 KiB; the same data as the tree
+        # printed the ordinary way, and the <rpc>'s attributes come back
+        # whatever its prefix (RFC 6241 4.2)
+        r = RawUnix(sock)
+        r.send(b'<nc:rpc xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0" message-id="41" '
+               b'xmlns:ex="urn:example:trace" ex:trace="a&amp;b&lt;c"><nc:get/></nc:rpc>')
+        chunks, whole = r.recv_chunks()
+        check(chunks and max(chunks) <= 32768 and len(chunks) <= len(whole) // 32768 + 2,
+              "whole-state <get>: %d bytes in %d chunks, largest %d" % (len(whole), len(chunks), max(chunks or [0])))
+        x = etree.fromstring(whole)
+        check(x.get("message-id") == "41" and x.get("{urn:example:trace}trace") == "a&b<c",
+              "whole-state <get>: rpc-reply keeps message-id and the client's own attribute")
+        r.send(RPC_HEAD % 42 + b'<get><filter type="xpath" xmlns:ia="' + IA.encode() +
+               b'" select="/ia:issu-state/*"/></get></rpc>')
+        chunks2, parts = r.recv_chunks()
+        y = etree.fromstring(parts)
+        data_x, data_y = x.find(NC + "data"), y.find(NC + "data")
+        st = data_x.find("{%s}issu-state" % IA) if data_x is not None else None
+        c14n_x = etree.tostring(data_x, method="c14n", exclusive=True) if data_x is not None else b""
+        nsess = len(st.findall("{%s}session" % IA)) if st is not None else 0
+        check(nsess == 57 and len(data_x) == 1 and c14n_x == etree.tostring(data_y, method="c14n", exclusive=True),
+              "whole-state <get> = every child of issu-state selected and printed by libyang "
+              "(%d sessions, %d bytes of data)" % (nsess, len(c14n_x)))
+        check(max(chunks2) <= 32768 and len(chunks2) <= len(parts) // 32768 + 2,
+              "a filtered reply is chunked at 32 KiB as well (%s)" % chunks2[:8])
+        r.close()
+        r = RawUnix(sock, v11=False)
+        rep = raw_rpc(r, 43, b'<get><filter type="subtree"><issu-state xmlns="' + IA.encode() + b'"/></filter></get>')
+        y = etree.fromstring(rep.encode()) if rep else None
+        c14n_y = etree.tostring(y.find(NC + "data"), method="c14n", exclusive=True) if y is not None else b""
+        check(c14n_y == c14n_x, "whole-state <get> over NETCONF 1.0 framing: the same data (%d bytes)" % len(c14n_y))
+        r.close()
 
         # kill-session (RFC 6241 7.9)
         victim = connect(port, key)
