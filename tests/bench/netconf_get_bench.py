@@ -165,6 +165,12 @@ def raw_unix_gets(path, n):
     return times, size
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of process pid (all threads)."""
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def say(*a):
     print(*a, file=sys.stderr, flush=True)
 
@@ -203,7 +209,9 @@ def main():
         print("state: %d clients, %d sessions, verdict %s" % (CLIENTS, nsess, verdict))
 
         say("timing %d gets over SSH" % N)
+        c0, s0 = time.process_time(), cpu_s(big.proc.pid)
         tb = timed_gets(mb, N)
+        cpu_client, cpu_server = (time.process_time() - c0) / N, (cpu_s(big.proc.pid) - s0) / N
         say("  median %s; anchor, one-leaf floor" % ms(statistics.median(tb)))
         tt = timed_gets(mt, N)
         tl = timed_gets(mb, N, LEAF)
@@ -243,6 +251,8 @@ def main():
               % (nsess, ms(med_b), ms(min(tb)), ms(max(tb)), N))
         print("ssh+ncclient <get> example images (anchor): median %s, best %s" % (ms(med_t), ms(min(tt))))
         print("ratio big/anchor (medians): %.1f" % (med_b / med_t))
+        print("CPU per <get> of %d sessions over SSH: ncclient process %s, issud %s"
+              % (nsess, ms(cpu_client), ms(cpu_server)))
         print("ssh+ncclient <get> of one leaf (ncclient's floor): median %s, best %s"
               % (ms(statistics.median(tl)), ms(min(tl))))
         print("unix raw <get> %d sessions (server + I/O, no parsing): first byte median %s, whole reply median %s, "
