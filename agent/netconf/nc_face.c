@@ -53,7 +53,9 @@
 #define ISSU_YUMA_DIR "/usr/share/yuma/modules"
 #endif
 
-#define NC_WORKERS 4
+/* libnetconf2 2.0.24 queues at most 6 threads on one pollsession
+ * (NC_PS_QUEUE_SIZE): the workers, and the accept thread adding a session */
+#define NC_WORKERS 5
 #define NOTIF_SEND_TIMEOUT_MS 500
 #define STATE_MOD "issu-agent"
 
@@ -291,6 +293,82 @@ LY_ERR lyd_print_clb(ly_write_clb writeclb, void *user_data, const struct lyd_no
     if (coalesce_flush(c) < 0 && r == LY_SUCCESS)
         r = LY_ESYS;
     free(c);
+    return r;
+}
+
+/* libnetconf2 2.0.24's nc_write() retries a full socket (write() says
+ * EAGAIN) or a full SSH window (ssh_channel_write() writes 0) every 100 us
+ * with no deadline: a client that stops reading held a worker for ever (and
+ * the notify thread, under nc->mu), so a few such clients stalled everyone.
+ * On worker and notify threads (stall_armed), issud's write() and
+ * ssh_channel_write() give up once a run of writes made no progress for
+ * WRITE_STALL_MS: the write fails, libnetconf2 abandons the message, and the
+ * thread drops the session (stalled). Elsewhere they only pass through. */
+#define WRITE_STALL_MS 5000
+
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef int (*ssh_write_fn)(ssh_channel, const void *, uint32_t);
+
+static _Thread_local int stall_armed;
+static _Thread_local int stalled;                 /* a write gave up since the thread cleared it */
+static _Thread_local struct timespec stall_since; /* start of the current run without progress */
+
+/* 1: give up now. @p progressed: the write moved bytes (or failed for real). */
+static int stall_give_up(int progressed)
+{
+    struct timespec now;
+
+    if (progressed) {
+        stall_since.tv_sec = 0;
+        stall_since.tv_nsec = 0;
+        return 0;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!stall_since.tv_sec && !stall_since.tv_nsec) {
+        stall_since = now;
+        return 0;
+    }
+    if ((now.tv_sec - stall_since.tv_sec) * 1000 + (now.tv_nsec - stall_since.tv_nsec) / 1000000 < WRITE_STALL_MS)
+        return 0;
+    stall_since.tv_sec = 0;
+    stall_since.tv_nsec = 0;
+    stalled = 1;
+    return 1;
+}
+
+ssize_t write(int fd, const void *buf, size_t count)
+{
+    static void *slot;
+    void *f = real_sym(&slot, "write");
+    write_fn real;
+    ssize_t r;
+
+    if (!f) {
+        errno = ENOSYS;
+        return -1;
+    }
+    memcpy(&real, &f, sizeof(real));
+    r = real(fd, buf, count);
+    if (stall_armed && stall_give_up(!(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    return r;
+}
+
+int ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
+{
+    static void *slot;
+    void *f = real_sym(&slot, "ssh_channel_write");
+    ssh_write_fn real;
+    int r;
+
+    if (!f)
+        return SSH_ERROR;
+    memcpy(&real, &f, sizeof(real));
+    r = real(channel, data, len);
+    if (stall_armed && stall_give_up(r != 0 || !len))
+        return SSH_ERROR;
     return r;
 }
 
@@ -1203,8 +1281,17 @@ static void send_all(struct issu_nc *nc, struct lyd_node *ev)
     for (it = nc->sessions; it; it = it->next) {
         if (nc_session_get_status(it->s) != NC_STATUS_RUNNING || !nc_session_get_notif_status(it->s))
             continue;
-        if (nc_server_notif_send(it->s, notif, NOTIF_SEND_TIMEOUT_MS) != NC_MSG_NOTIF)
+        stalled = 0;
+        if (nc_server_notif_send(it->s, notif, NOTIF_SEND_TIMEOUT_MS) == NC_MSG_NOTIF)
+            continue;
+        if (stalled) { /* half a notification went out: end the session; its worker drops it */
+            nlog(nc, LOG_WARNING, "session %u: subscriber read nothing for %d s; session dropped",
+                 nc_session_get_id(it->s), WRITE_STALL_MS / 1000);
+            nc_session_set_term_reason(it->s, NC_SESSION_TERM_OTHER);
+            nc_session_set_status(it->s, NC_STATUS_INVALID);
+        } else {
             nlog(nc, LOG_WARNING, "session %u: notification not delivered", nc_session_get_id(it->s));
+        }
     }
     pthread_mutex_unlock(&nc->mu);
     nc_server_notif_free(notif);
@@ -1279,6 +1366,7 @@ static void *notif_main(void *arg)
     struct issu_snapshot *last = NULL;
     struct change *c;
 
+    stall_armed = 1;
     for (;;) {
         pthread_mutex_lock(&nc->mu);
         while (!nc->changes && !nc->stop)
@@ -1367,11 +1455,20 @@ static void *worker_main(void *arg)
     int r;
 
     in_worker = 1;
+    stall_armed = 1;
     while (!nc->stop) {
         s = NULL;
+        stalled = 0;
         r = nc_ps_poll(nc->ps, 200, &s);
         sent_release(nc); /* any reply of this poll has been written */
-        if (r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT | NC_PSPOLL_ERROR)) {
+        if (stalled && s) { /* half a reply went out: the session cannot go on */
+            nlog(nc, LOG_WARNING, "session %u: client read nothing for %d s; reply abandoned, session dropped",
+                 nc_session_get_id(s), WRITE_STALL_MS / 1000);
+            nc_session_set_term_reason(s, NC_SESSION_TERM_OTHER);
+            nc_session_set_status(s, NC_STATUS_INVALID);
+            r |= NC_PSPOLL_SESSION_TERM;
+        }
+        if ((r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT | NC_PSPOLL_ERROR)) && !(r & NC_PSPOLL_SESSION_TERM)) {
             if (r & NC_PSPOLL_NOSESSIONS)
                 usleep(50000);
             continue;

@@ -160,6 +160,7 @@ def negotiations(m):
 def main():
     tmp = tempfile.mkdtemp(prefix="issu-nc-")
     proc = None
+    completed = False
     try:
         for f in ("running.json", "upgrade-compatible.json"):
             shutil.copy(os.path.join(SRC, "examples/images", f), tmp)
@@ -374,6 +375,46 @@ def main():
         check(c14n_y == c14n_x, "whole-state <get> over NETCONF 1.0 framing: the same data (%d bytes)" % len(c14n_y))
         r.close()
 
+        # clients that stop reading: more of them than issud has workers (5), each
+        # with whole-state <get>s queued (more than the socket buffers hold).
+        # issud gives up on a client after 5 s without progress and drops it;
+        # meanwhile and afterwards the others are served.
+        dead = []
+        for _ in range(10):
+            d = RawUnix(sock)
+            for i in range(12):
+                d.send(RPC_HEAD % (100 + i) + b"<get/></rpc>")
+            dead.append(d)
+        time.sleep(1)
+        t0 = time.time()
+        r = m.get(filter=("xpath", (NS, "/ia:issu-state/ia:verdict")))
+        waited = time.time() - t0
+        check(bool(r.data.xpath("//ia:verdict", namespaces=NS)) and waited < 12,
+              "a <get> while 10 clients read nothing is answered in %.1f s (< 12)" % waited)
+        deadline = time.time() + 30
+        while time.time() < deadline and open(os.path.join(tmp, "issud.log")).read().count(
+                "read nothing for 5 s; reply abandoned, session dropped") < 10:
+            time.sleep(0.5)
+        dropped = open(os.path.join(tmp, "issud.log")).read().count("read nothing for 5 s; reply abandoned")
+        check(dropped == 10, "every client that read nothing was dropped, with a log line (%d of 10)" % dropped)
+        closed, how = 0, []
+        for d in dead:  # what was written, then the end of the connection
+            d.s.settimeout(5)
+            try:
+                while d.s.recv(1 << 20):
+                    pass
+                closed += 1
+            except ConnectionResetError:  # closed with our requests unread
+                closed += 1
+            except OSError as e:
+                how.append(repr(e))
+            d.close()
+        check(closed == 10, "their connections were closed (%d of 10) %s" % (closed, how[:2]))
+        t0 = time.time()
+        r = m.get(filter=("xpath", (NS, "/ia:issu-state/ia:verdict")))
+        check(bool(r.data.xpath("//ia:verdict", namespaces=NS)) and time.time() - t0 < 2,
+              "and issud serves at once afterwards")
+
         # kill-session (RFC 6241 7.9)
         victim = connect(port, key)
         vid = victim.session_id
@@ -475,11 +516,12 @@ def main():
         proc.send_signal(signal.SIGTERM)
         check(proc.wait(10) == 0, "clean exit on SIGTERM")
         proc = None
+        completed = True
     finally:
         if proc is not None:
             proc.kill()
             proc.wait()
-        if failures:
+        if failures or not completed:
             print(open(os.path.join(tmp, "issud.log")).read()[-4000:])
         shutil.rmtree(tmp, ignore_errors=True)
     print("%d failure(s)" % len(failures))
