@@ -26,6 +26,7 @@ import time
 
 from lxml import etree
 from ncclient import manager
+import paramiko
 from ncclient.operations.rpc import RPCError
 
 SRC, BIN = sys.argv[1], sys.argv[2]
@@ -414,6 +415,25 @@ def main():
         r = m.get(filter=("xpath", (NS, "/ia:issu-state/ia:verdict")))
         check(bool(r.data.xpath("//ia:verdict", namespaces=NS)) and time.time() - t0 < 2,
               "and issud serves at once afterwards")
+        # the same over SSH: the client's channel window (2 MB) fills, then
+        # nothing moves for 5 s
+        ssh = paramiko.SSHClient()
+        ssh.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        ssh.connect("127.0.0.1", port=port, username="tester", key_filename=key, allow_agent=False,
+                    look_for_keys=False)
+        ch = ssh.get_transport().open_session()
+        ch.invoke_subsystem("netconf")
+        ch.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>'
+                   b'urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>')
+        for i in range(40):  # 40 x 90 KB
+            ch.sendall(RPC_HEAD % (200 + i) + b"<get/></rpc>]]>]]>")
+        deadline = time.time() + 30
+        while time.time() < deadline and open(os.path.join(tmp, "issud.log")).read().count(
+                "read nothing for 5 s; reply abandoned") < 11:
+            time.sleep(0.5)
+        dropped = open(os.path.join(tmp, "issud.log")).read().count("read nothing for 5 s; reply abandoned")
+        check(dropped == 11, "an SSH client that reads nothing is dropped too (%d log lines, 11 expected)" % dropped)
+        ssh.close()
 
         # kill-session (RFC 6241 7.9)
         victim = connect(port, key)
