@@ -1282,9 +1282,11 @@ static void send_all(struct issu_nc *nc, struct lyd_node *ev)
         if (nc_session_get_status(it->s) != NC_STATUS_RUNNING || !nc_session_get_notif_status(it->s))
             continue;
         stalled = 0;
-        if (nc_server_notif_send(it->s, notif, NOTIF_SEND_TIMEOUT_MS) == NC_MSG_NOTIF)
+        /* libnetconf2 ignores a failure in the last write of a message (its
+         * final flush) and reports success: look at stalled either way */
+        if (nc_server_notif_send(it->s, notif, NOTIF_SEND_TIMEOUT_MS) == NC_MSG_NOTIF && !stalled)
             continue;
-        if (stalled) { /* half a notification went out: end the session; its worker drops it */
+        if (stalled) { /* part of a notification went out: end the session; its worker drops it */
             nlog(nc, LOG_WARNING, "session %u: subscriber read nothing for %d s; session dropped",
                  nc_session_get_id(it->s), WRITE_STALL_MS / 1000);
             nc_session_set_term_reason(it->s, NC_SESSION_TERM_OTHER);

@@ -14,6 +14,7 @@ failure.
 
 usage: test_netconf.py SOURCE_DIR BIN_DIR
 """
+import json
 import os
 import shutil
 import signal
@@ -156,6 +157,75 @@ def err_msg(reply):
 
 def negotiations(m):
     return m.get(filter=("xpath", (NS, NEG_PATH))).data.xpath("//ia:negotiations/text()", namespaces=NS)
+
+
+def stall_image(name, version, clients=100, entities=10):
+    """clients x entities sessions; images of different versions share none."""
+    return {"issu-manifest:image": {"name": name, "version": "1", "client": [
+        {"id": 10000 + c, "name": "client %d" % c,
+         "message-group": [{"id": 1, "message-type": [{"id": 1, "version": [{"number": version, "mtu": 100}]}]}],
+         "capability-group": [{"id": 1, "capability-type": [{"id": 0, "entry": [1]}]}],
+         "entity": [{"id": e + 1, "session-name": "s %d/%d" % (c, e + 1), "message-group": 1, "capability-group": 1}
+                    for e in range(entities)]} for c in range(clients)]}}
+
+
+def stalled_subscriber(tmp):
+    """A subscriber that reads nothing while thousands of notifications go
+    out is dropped after 5 s; one that reads gets every verdict change."""
+    d = os.path.join(tmp, "stall")
+    os.mkdir(d)
+    act, sb, sock = os.path.join(d, "a.json"), os.path.join(d, "s.json"), os.path.join(d, "sock")
+    json.dump(stall_image("a", 1), open(act, "w"))
+    json.dump(stall_image("s", 1), open(sb, "w"))
+    logf = os.path.join(d, "issud.log")
+    p = subprocess.Popen([os.path.join(BIN, "issud"), "--active", act, "--standby", sb, "--netconf-unix", sock],
+                         stderr=open(logf, "w"))
+    sub = RPC_HEAD % 1 + b'<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"/></rpc>'
+    try:
+        for _ in range(100):
+            if os.path.exists(sock):
+                break
+            time.sleep(0.1)
+        dead, live = RawUnix(sock), RawUnix(sock)
+        for r in (dead, live):
+            r.send(sub)
+            rep = r.recv()
+            check(rep is not None and "<ok/>" in rep, "subscribed (%s)" % (rep or "")[:80])
+        seen = {"verdict": 0, "session": 0}
+
+        def reader():
+            live.s.settimeout(60)
+            try:
+                while True:
+                    _, msg = live.recv_chunks(timeout=60)
+                    seen["verdict"] += msg.count(b"<verdict-changed")
+                    seen["session"] += msg.count(b"<session-result-changed")
+            except (OSError, RuntimeError):
+                pass
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        flips = 4
+        for i in range(flips):  # every flip changes all 1,000 sessions' results
+            json.dump(stall_image("s", 2 if i % 2 == 0 else 1), open(sb, "w"))
+            p.send_signal(signal.SIGHUP)
+            deadline = time.time() + 20
+            while seen["verdict"] < i + 1 and time.time() < deadline:
+                time.sleep(0.1)
+        log = open(logf).read()
+        check("subscriber read nothing for 5 s; session dropped" in log,
+              "a subscriber that reads nothing is dropped after 5 s")
+        check(seen["verdict"] == flips and seen["session"] == flips * 1000,
+              "the reading subscriber got every notification (%d verdict, %d session; %d, %d expected)"
+              % (seen["verdict"], seen["session"], flips, flips * 1000))
+        r = RawUnix(sock)
+        rep = raw_rpc(r, 2, b"<get-config><source><running/></source></get-config>")
+        check(rep is not None and 'message-id="2"' in rep and p.poll() is None, "issud still serves")
+        r.close()
+        dead.close()
+        live.close()
+    finally:
+        p.terminate()
+        p.wait(10)
 
 
 def main():
@@ -521,6 +591,8 @@ def main():
               "failed reload keeps the running state")
         m2.close_session()
         m.close_session()
+
+        stalled_subscriber(tmp)
 
         # unauthorised key refused
         try:
