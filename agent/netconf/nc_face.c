@@ -1461,7 +1461,11 @@ static void *worker_main(void *arg)
     while (!nc->stop) {
         s = NULL;
         stalled = 0;
-        r = nc_ps_poll(nc->ps, 200, &s);
+        /* short: a session being added waits for each worker's poll in
+         * libnetconf2's pollsession queue (200 ms made connecting take
+         * ~0.8 s); an idle poll costs the same either way (libnetconf2
+         * re-polls every 100 us until the timeout) */
+        r = nc_ps_poll(nc->ps, 20, &s);
         sent_release(nc); /* any reply of this poll has been written */
         if (stalled && s) { /* half a reply went out: the session cannot go on */
             nlog(nc, LOG_WARNING, "session %u: client read nothing for %d s; reply abandoned, session dropped",
