@@ -311,6 +311,7 @@ typedef int (*ssh_write_fn)(ssh_channel, const void *, uint32_t);
 
 static _Thread_local int stall_armed;
 static _Thread_local int stalled;                 /* a write gave up since the thread cleared it */
+static _Thread_local int write_waiting;           /* the last write made no progress (usleep) */
 static _Thread_local struct timespec stall_since; /* start of the current run without progress */
 
 /* 1: give up now. @p progressed: the write moved bytes (or failed for real). */
@@ -318,6 +319,7 @@ static int stall_give_up(int progressed)
 {
     struct timespec now;
 
+    write_waiting = !progressed;
     if (progressed) {
         stall_since.tv_sec = 0;
         stall_since.tv_nsec = 0;
@@ -333,6 +335,7 @@ static int stall_give_up(int progressed)
     stall_since.tv_sec = 0;
     stall_since.tv_nsec = 0;
     stalled = 1;
+    write_waiting = 0;
     return 1;
 }
 
@@ -354,6 +357,27 @@ ssize_t write(int fd, const void *buf, size_t count)
         return -1;
     }
     return r;
+}
+
+/* libnetconf2 2.0.24 waits in steps of usleep(100): nc_ps_poll re-polls its
+ * sessions every 100 us until its timeout, so one idle connected client kept
+ * a worker at ~11% of a CPU. On worker and notify threads such a step is
+ * 1 ms (~10x fewer wake-ups; a new RPC waits 1 ms at most), except when it
+ * retries a write that found the socket or SSH window full. */
+#define POLL_STEP_US 1000
+
+typedef int (*usleep_fn)(useconds_t);
+
+int usleep(useconds_t usec)
+{
+    static void *slot;
+    void *f = real_sym(&slot, "usleep");
+    usleep_fn real;
+
+    if (!f)
+        return -1;
+    memcpy(&real, &f, sizeof(real));
+    return real(stall_armed && !write_waiting && usec < POLL_STEP_US ? POLL_STEP_US : usec);
 }
 
 int ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
@@ -1461,6 +1485,7 @@ static void *worker_main(void *arg)
     while (!nc->stop) {
         s = NULL;
         stalled = 0;
+        write_waiting = 0;
         /* short: a session being added waits for each worker's poll in
          * libnetconf2's pollsession queue (200 ms made connecting take
          * ~0.8 s); an idle poll costs the same either way (libnetconf2

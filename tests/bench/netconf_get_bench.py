@@ -228,6 +228,10 @@ def main():
         raw_unix_gets(big.sock, rest - rest // 10)
         timed_gets(mb, rest // 10)
         rss_long = rss_kib(big.proc.pid)
+        say("idle: issud CPU for 5 s with the SSH session connected and idle")
+        c0 = cpu_s(big.proc.pid)
+        time.sleep(5)
+        idle_cpu = (cpu_s(big.proc.pid) - c0) / 5
         say("diagnostic: ncclient with a 1 ms poll interval")
         ncssh.TICK = 0.001
         timed_gets(mb, 1)  # the transport thread picks the new TICK up at its next select()
@@ -260,6 +264,7 @@ def main():
             print("issud: %s" % l.split("INFO: ", 1)[-1])
         print("diagnostic, ncclient TICK=1 ms: <get> %d sessions median %s, best %s; one leaf median %s"
               % (nsess, ms(statistics.median(tx)), ms(min(tx)), ms(statistics.median(tl_x))))
+        print("issud CPU while one connected session is idle: %.1f%% of a CPU" % (idle_cpu * 100))
         print("issud VmRSS: after 10 gets %d KiB, after %d gets %d KiB (growth %+d KiB)"
               % (rss_10, LONG, rss_long, rss_long - rss_10))
         print("target <= 150 ms end to end: %s" % ("met" if med_b <= 0.150 else "MISSED"))
