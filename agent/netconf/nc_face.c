@@ -150,31 +150,32 @@ typedef LY_ERR (*parse_op_fn)(const struct ly_ctx *, struct lyd_node *, struct l
                               struct lyd_node **, struct lyd_node **);
 typedef LY_ERR (*print_clb_fn)(ly_write_clb, void *, const struct lyd_node *, LYD_FORMAT, uint32_t);
 
-/* libyang's own definition of a function issud interposes. Workers race to
- * resolve it: atomic, and they all store the same address. */
-static void *real_sym(void **slot, const char *name)
+/* The library's own definition of a function issud interposes, into the
+ * function pointer @p fn (of @p size bytes); -1 if there is none. Threads
+ * race to resolve it: atomic, and they all store the same address. */
+static int real_sym(void **slot, const char *name, void *fn, size_t size)
 {
     void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
     if (!f) {
         f = dlsym(RTLD_NEXT, name);
-        if (f)
-            __atomic_store_n(slot, f, __ATOMIC_RELEASE);
+        if (!f)
+            return -1;
+        __atomic_store_n(slot, f, __ATOMIC_RELEASE);
     }
-    return f;
+    memcpy(fn, &f, size); /* object to function pointer, without the ISO C warning */
+    return 0;
 }
 
 LY_ERR lyd_parse_op(const struct ly_ctx *ctx, struct lyd_node *parent, struct ly_in *in, LYD_FORMAT format,
                     enum lyd_type data_type, struct lyd_node **tree, struct lyd_node **op)
 {
     static void *slot;
-    void *f = real_sym(&slot, "lyd_parse_op");
     parse_op_fn real;
     LY_ERR r;
 
-    if (!f)
+    if (real_sym(&slot, "lyd_parse_op", &real, sizeof(real)))
         return LY_EINT;
-    memcpy(&real, &f, sizeof(real)); /* object to function pointer, without the ISO C warning */
     r = real(ctx, parent, in, format, data_type, tree, op);
     if (r == LY_SUCCESS && data_type == LYD_TYPE_RPC_NETCONF && tree && !*tree) {
         if (op) {
@@ -274,14 +275,12 @@ LY_ERR lyd_print_clb(ly_write_clb writeclb, void *user_data, const struct lyd_no
                      uint32_t options)
 {
     static void *slot;
-    void *f = real_sym(&slot, "lyd_print_clb");
     print_clb_fn real;
     struct coalesce *c;
     LY_ERR r;
 
-    if (!f)
+    if (real_sym(&slot, "lyd_print_clb", &real, sizeof(real)))
         return LY_EINT;
-    memcpy(&real, &f, sizeof(real));
     c = malloc(sizeof(*c));
     if (!c) /* print unbuffered rather than not at all */
         return real(writeclb, user_data, root, format, options);
@@ -312,45 +311,51 @@ typedef int (*ssh_write_fn)(ssh_channel, const void *, uint32_t);
 static _Thread_local int stall_armed;
 static _Thread_local int stalled;                 /* a write gave up since the thread cleared it */
 static _Thread_local int write_waiting;           /* the last write made no progress (usleep) */
-static _Thread_local struct timespec stall_since; /* start of the current run without progress */
+static _Thread_local int64_t stall_since_ms;     /* start of the current run without progress; 0: none */
 
 /* 1: give up now. @p progressed: the write moved bytes (or failed for real). */
 static int stall_give_up(int progressed)
 {
-    struct timespec now;
+    struct timespec t;
+    int64_t now;
 
     write_waiting = !progressed;
     if (progressed) {
-        stall_since.tv_sec = 0;
-        stall_since.tv_nsec = 0;
+        stall_since_ms = 0;
         return 0;
     }
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!stall_since.tv_sec && !stall_since.tv_nsec) {
-        stall_since = now;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 + 1; /* never 0 */
+    if (!stall_since_ms)
+        stall_since_ms = now;
+    if (now - stall_since_ms < WRITE_STALL_MS)
         return 0;
-    }
-    if ((now.tv_sec - stall_since.tv_sec) * 1000 + (now.tv_nsec - stall_since.tv_nsec) / 1000000 < WRITE_STALL_MS)
-        return 0;
-    stall_since.tv_sec = 0;
-    stall_since.tv_nsec = 0;
+    stall_since_ms = 0;
     stalled = 1;
     write_waiting = 0;
     return 1;
 }
 
+/* The session this thread was writing to when a write gave up: part of a
+ * message went out, so it cannot go on. Its worker drops it (SESSION_TERM). */
+static void drop_stalled(struct issu_nc *nc, struct nc_session *s, const char *who, const char *what)
+{
+    nlog(nc, LOG_WARNING, "session %u: %s read nothing for %d s; %s", nc_session_get_id(s), who,
+         WRITE_STALL_MS / 1000, what);
+    nc_session_set_term_reason(s, NC_SESSION_TERM_OTHER);
+    nc_session_set_status(s, NC_STATUS_INVALID);
+}
+
 ssize_t write(int fd, const void *buf, size_t count)
 {
     static void *slot;
-    void *f = real_sym(&slot, "write");
     write_fn real;
     ssize_t r;
 
-    if (!f) {
+    if (real_sym(&slot, "write", &real, sizeof(real))) {
         errno = ENOSYS;
         return -1;
     }
-    memcpy(&real, &f, sizeof(real));
     r = real(fd, buf, count);
     if (stall_armed && stall_give_up(!(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))) {
         errno = ETIMEDOUT;
@@ -371,25 +376,21 @@ typedef int (*usleep_fn)(useconds_t);
 int usleep(useconds_t usec)
 {
     static void *slot;
-    void *f = real_sym(&slot, "usleep");
     usleep_fn real;
 
-    if (!f)
+    if (real_sym(&slot, "usleep", &real, sizeof(real)))
         return -1;
-    memcpy(&real, &f, sizeof(real));
     return real(stall_armed && !write_waiting && usec < POLL_STEP_US ? POLL_STEP_US : usec);
 }
 
 int ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
 {
     static void *slot;
-    void *f = real_sym(&slot, "ssh_channel_write");
     ssh_write_fn real;
     int r;
 
-    if (!f)
+    if (real_sym(&slot, "ssh_channel_write", &real, sizeof(real)))
         return SSH_ERROR;
-    memcpy(&real, &f, sizeof(real));
     r = real(channel, data, len);
     if (stall_armed && stall_give_up(r != 0 || !len))
         return SSH_ERROR;
@@ -1310,11 +1311,8 @@ static void send_all(struct issu_nc *nc, struct lyd_node *ev)
          * final flush) and reports success: look at stalled either way */
         if (nc_server_notif_send(it->s, notif, NOTIF_SEND_TIMEOUT_MS) == NC_MSG_NOTIF && !stalled)
             continue;
-        if (stalled) { /* part of a notification went out: end the session; its worker drops it */
-            nlog(nc, LOG_WARNING, "session %u: subscriber read nothing for %d s; session dropped",
-                 nc_session_get_id(it->s), WRITE_STALL_MS / 1000);
-            nc_session_set_term_reason(it->s, NC_SESSION_TERM_OTHER);
-            nc_session_set_status(it->s, NC_STATUS_INVALID);
+        if (stalled) {
+            drop_stalled(nc, it->s, "subscriber", "session dropped");
         } else {
             nlog(nc, LOG_WARNING, "session %u: notification not delivered", nc_session_get_id(it->s));
         }
@@ -1492,11 +1490,8 @@ static void *worker_main(void *arg)
          * re-polls every 100 us until the timeout) */
         r = nc_ps_poll(nc->ps, 20, &s);
         sent_release(nc); /* any reply of this poll has been written */
-        if (stalled && s) { /* half a reply went out: the session cannot go on */
-            nlog(nc, LOG_WARNING, "session %u: client read nothing for %d s; reply abandoned, session dropped",
-                 nc_session_get_id(s), WRITE_STALL_MS / 1000);
-            nc_session_set_term_reason(s, NC_SESSION_TERM_OTHER);
-            nc_session_set_status(s, NC_STATUS_INVALID);
+        if (stalled && s) {
+            drop_stalled(nc, s, "client", "reply abandoned, session dropped");
             r |= NC_PSPOLL_SESSION_TERM;
         }
         if ((r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT | NC_PSPOLL_ERROR)) && !(r & NC_PSPOLL_SESSION_TERM)) {

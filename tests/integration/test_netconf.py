@@ -60,6 +60,21 @@ def rpc(m, xml):
     return m.dispatch(etree.fromstring(xml))
 
 
+HELLO = (b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>%s'
+         b'</capability></capabilities></hello>]]>]]>')
+DROPPED = "read nothing for 5 s; reply abandoned, session dropped"
+
+
+def wait_count(path, text, n, timeout=30):
+    """How often @text is in the file at @path, once it is n or the timeout passed."""
+    deadline = time.time() + timeout
+    while True:
+        c = open(path).read().count(text)
+        if c >= n or time.time() > deadline:
+            return c
+        time.sleep(0.5)
+
+
 class RawUnix:
     """A NETCONF session over the UNIX socket, framed by hand (1.0 or 1.1),
     to send what ncclient would refuse to: broken XML, an <rpc> without
@@ -74,9 +89,7 @@ class RawUnix:
         while b"]]>]]>" not in buf:
             buf += self.s.recv(65536)
         self.hello = buf.decode()
-        cap = b"urn:ietf:params:netconf:base:1.1" if v11 else b"urn:ietf:params:netconf:base:1.0"
-        self.s.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>' + cap +
-                       b'</capability></capabilities></hello>]]>]]>')
+        self.s.sendall(HELLO % (b"urn:ietf:params:netconf:base:1.1" if v11 else b"urn:ietf:params:netconf:base:1.0"))
         self.buf = b""
 
     def send(self, payload):
@@ -462,11 +475,7 @@ def main():
         waited = time.time() - t0
         check(bool(r.data.xpath("//ia:verdict", namespaces=NS)) and waited < 16,
               "a <get> while 10 clients read nothing is answered in %.1f s (< 16: two 5 s stall rounds at most)" % waited)
-        deadline = time.time() + 30
-        while time.time() < deadline and open(os.path.join(tmp, "issud.log")).read().count(
-                "read nothing for 5 s; reply abandoned, session dropped") < 10:
-            time.sleep(0.5)
-        dropped = open(os.path.join(tmp, "issud.log")).read().count("read nothing for 5 s; reply abandoned")
+        dropped = wait_count(os.path.join(tmp, "issud.log"), DROPPED, 10)
         check(dropped == 10, "every client that read nothing was dropped, with a log line (%d of 10)" % dropped)
         closed, how = 0, []
         for d in dead:  # what was written, then the end of the connection
@@ -493,15 +502,10 @@ def main():
                     look_for_keys=False)
         ch = ssh.get_transport().open_session()
         ch.invoke_subsystem("netconf")
-        ch.sendall(b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities><capability>'
-                   b'urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>')
+        ch.sendall(HELLO % b"urn:ietf:params:netconf:base:1.0")
         for i in range(40):  # 40 x 90 KB
             ch.sendall(RPC_HEAD % (200 + i) + b"<get/></rpc>]]>]]>")
-        deadline = time.time() + 30
-        while time.time() < deadline and open(os.path.join(tmp, "issud.log")).read().count(
-                "read nothing for 5 s; reply abandoned") < 11:
-            time.sleep(0.5)
-        dropped = open(os.path.join(tmp, "issud.log")).read().count("read nothing for 5 s; reply abandoned")
+        dropped = wait_count(os.path.join(tmp, "issud.log"), DROPPED, 11)
         check(dropped == 11, "an SSH client that reads nothing is dropped too (%d log lines, 11 expected)" % dropped)
         ssh.close()
 
