@@ -1,5 +1,6 @@
 /*
- * nc_face.h - issud's NETCONF face (libnetconf2 2.0 server).
+ * nc_face.h - issud's NETCONF face (libnetconf2 2.0 server): its public side;
+ * the rooms behind it are listed in nc_internal.h.
  *
  * Serves module issu-agent (state from the hub's snapshots, the renegotiate
  * and check-upgrade RPCs, RFC 5277 notifications from hub changes) plus

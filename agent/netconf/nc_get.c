@@ -1,0 +1,132 @@
+/*
+ * nc_get.c - <get> and <get-config>.
+ *
+ * A <get> without a filter, or whose filter selects exactly the whole
+ * issu-state, sends the state printed once per snapshot (nc_state.c): the
+ * reply's <data> is an anydata whose XML value is that text, and
+ * nc_libnetconf2.c splices it into the printed envelope. The envelope is
+ * this worker's (NC_PARAMTYPE_CONST) until nc_ps_poll has sent it, then
+ * issu_nc_get_release frees it. Other filters select copies from the shared
+ * tree and a fresh netconf-state (nc_filter.c). issud has no configuration:
+ * <get-config> answers empty data.
+ */
+#include "nc_internal.h"
+
+#include <stdlib.h>
+
+#include "issu_err.h"
+
+/* The whole-state reply this worker thread sent last. */
+struct sent_reply {
+    struct lyd_node *op;   /**< <get> whose anydata <data> has st->xml as its XML value */
+    struct lyd_node *data; /**< that <data>, which libnetconf2 moves into its <rpc-reply> */
+    struct issu_nc_state *st;
+};
+static _Thread_local struct sent_reply sent;
+
+static struct nc_server_reply *reply_data_op(struct issu_nc *nc, const struct lys_module *m, const char *op,
+                                             struct lyd_node *data)
+{
+    struct lyd_node *r = NULL;
+
+    if (lyd_new_inner(NULL, m, op, 0, &r) != LY_SUCCESS ||
+        lyd_new_any(r, NULL, "data", data, 1, LYD_ANYDATA_DATATREE, 1, NULL) != LY_SUCCESS) {
+        lyd_free_all(data);
+        lyd_free_tree(r);
+        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+    }
+    return nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
+}
+
+void issu_nc_get_release(struct issu_nc *nc)
+{
+    struct lyd_node_any *any;
+
+    issu_nc_lnc2_splice(NULL, NULL, 0);
+    if (!sent.op)
+        return;
+    any = (struct lyd_node_any *)lyd_child(sent.op);
+    if (any) { /* the printed state is the cache's */
+        any->value_type = LYD_ANYDATA_DATATREE;
+        any->value.tree = NULL;
+    }
+    lyd_free_tree(sent.op);
+    issu_nc_state_put(nc, sent.st);
+    sent.op = NULL;
+    sent.data = NULL;
+    sent.st = NULL;
+}
+
+/* The cached issu-state @p x as <get>'s data (takes the reference): the
+ * envelope's <data> carries the text printed once per snapshot as its XML
+ * value, which is written as it is, instead of printing 10,000 sessions
+ * element by element for every <get>. */
+static struct nc_server_reply *get_whole(struct issu_nc *nc, struct lyd_node *rpc, struct issu_nc_state *x)
+{
+    struct lyd_node *r = NULL, *d = NULL;
+    struct lyd_node_any *any;
+    struct nc_server_reply *reply;
+
+    issu_nc_get_release(nc); /* normally done by the worker already */
+    if (lyd_new_inner(NULL, lyd_owner_module(rpc), "get", 0, &r) != LY_SUCCESS ||
+        lyd_new_any(r, NULL, "data", NULL, 1, LYD_ANYDATA_DATATREE, 1, &d) != LY_SUCCESS)
+        goto cleanup;
+    /* not through lyd_new_any: that would copy 10 MB into the dictionary */
+    any = (struct lyd_node_any *)d;
+    any->value_type = LYD_ANYDATA_XML;
+    any->value.str = x->xml;
+    if (!(reply = nc_server_reply_data(r, NC_WD_EXPLICIT, NC_PARAMTYPE_CONST))) {
+        any->value_type = LYD_ANYDATA_DATATREE;
+        any->value.tree = NULL;
+        goto cleanup;
+    }
+    sent.op = r;
+    sent.data = d;
+    sent.st = x;
+    issu_nc_lnc2_splice(d, x->xml, x->xml_len);
+    return reply;
+cleanup:
+    lyd_free_tree(r);
+    issu_nc_state_put(nc, x);
+    return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+}
+
+struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct issu_nc *nc = issu_nc_the;
+    struct issu_snapshot *s = issu_hub_snapshot(nc->conf.hub);
+    struct issu_nc_state *x = NULL;
+    struct lyd_node *mon = NULL, *sel = NULL;
+    const struct lyd_node *src[ISSU_NC_N_SRC];
+    char err[1024];
+    int rc;
+
+    (void)session;
+    rc = issu_nc_state_get(nc, s, &x);
+    issu_snapshot_unref(s);
+    if (rc != ISSU_OK)
+        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
+    if (issu_nc_filter_whole_state(nc, rpc))
+        return get_whole(nc, rpc, x);
+    /* other filters select copies from the shared tree and a fresh
+     * netconf-state, in the document order the merged tree had before */
+    if (issu_nc_monitoring_build(nc, &mon) != ISSU_OK)
+        mon = NULL;
+    src[0] = mon;
+    src[1] = x->tree;
+    rc = issu_nc_filter_apply(nc, rpc, src, &sel, err, sizeof(err));
+    lyd_free_all(mon);
+    issu_nc_state_put(nc, x);
+    if (rc != ISSU_OK) {
+        lyd_free_all(sel);
+        return issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf:get/filter", "%s", err);
+    }
+    return reply_data_op(nc, lyd_owner_module(rpc), "get", sel);
+}
+
+struct nc_server_reply *issu_nc_rpc_get_config(struct lyd_node *rpc, struct nc_session *session)
+{
+    (void)session;
+    /* issud has no configuration datastore content: every node is state */
+    return reply_data_op(issu_nc_the, lyd_owner_module(rpc), "get-config", NULL);
+}

@@ -1,0 +1,175 @@
+/*
+ * nc_internal.h - what the files of the NETCONF face share (nc_face.h is
+ * the face's public side; nothing outside agent/netconf includes this).
+ *
+ * The face is one room per protocol feature, all with the prefix issu_nc_
+ * and the project's error codes (issu_err.h; RPC callbacks return what
+ * libnetconf2 expects, an nc_server_reply):
+ *   nc_server.c       lifecycle, the libyang context, accept/worker threads, session list
+ *   nc_ssh.c          SSH endpoint: host key, authorized keys, public-key authentication
+ *   nc_state.c        issu-state and netconf-state trees; the per-snapshot cache
+ *   nc_get.c          <get> and <get-config> (the whole-state reply from the cache)
+ *   nc_filter.c       subtree and XPath filters -> selected copies
+ *   nc_rpc.c          every other RPC, rpc-error replies, the callback table
+ *   nc_notif.c        RFC 5277 subscription and notifications from hub changes
+ *   nc_libnetconf2.c  every workaround for libnetconf2 2.0.24 (the only interposer)
+ */
+#ifndef ISSU_NC_INTERNAL_H
+#define ISSU_NC_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <libnetconf2/netconf.h>
+#include <libnetconf2/messages_server.h>
+#include <libnetconf2/session_server.h>
+#include <libssh/libssh.h>
+#include <libyang/libyang.h>
+
+#include "hub.h"
+#include "nc_face.h"
+
+#define ISSU_NC_STATE_MOD "issu-agent"
+
+/** Worker threads polling the sessions; bounded by libnetconf2 (nc_libnetconf2.c). */
+#define ISSU_NC_WORKERS 5
+/** One worker's nc_ps_poll() timeout (why so short: nc_libnetconf2.c). */
+#define ISSU_NC_POLL_MS 20
+/** A notification's send timeout: a dead subscriber cannot hold the others. */
+#define ISSU_NC_NOTIF_SEND_TIMEOUT_MS 500
+/** A run of writes without progress after which the session is dropped. */
+#define ISSU_NC_WRITE_STALL_MS 5000
+
+/** One accepted session (the face's list: monitoring, kill-session, notify). */
+struct issu_nc_sess {
+    struct nc_session *s;
+    struct issu_nc_sess *next;
+};
+
+/** A hub change waiting for the notify thread (a snapshot reference). */
+struct issu_nc_change {
+    struct issu_snapshot *cur;
+    struct issu_nc_change *next;
+};
+
+/** An authorized SSH public key and the user it logs in as. */
+struct issu_nc_authkey {
+    ssh_key key;
+    char *user;
+};
+
+/** issu-state of one snapshot, shared read-only by the replies printing it. */
+struct issu_nc_state {
+    struct issu_snapshot *snap; /**< held: the key, compared by address */
+    struct lyd_node *tree;
+    char *xml;                  /**< the tree as a whole-state <get> prints it */
+    size_t xml_len;
+    unsigned refs;              /**< the cache's own + one per reply using it */
+};
+
+/** The running face: libnetconf2 keeps its callbacks global, so one per process. */
+struct issu_nc {
+    struct issu_nc_conf conf;
+    struct ly_ctx *ctx;
+    const struct lys_module *mod; /**< issu-agent */
+    struct nc_pollsession *ps;
+    pthread_t accept_thr, workers[ISSU_NC_WORKERS], notif_thr;
+    int n_workers, accept_started, notif_started;
+    volatile int stop;
+
+    pthread_mutex_t mu; /**< sessions, changes */
+    pthread_cond_t cv;
+    struct issu_nc_sess *sessions; /**< every accepted session */
+    struct issu_nc_change *changes, *changes_tail;
+
+    pthread_mutex_t cache_mu;      /**< cache pointer and every state's refs */
+    pthread_mutex_t build_mu;      /**< one builder at a time: others wait for its result */
+    struct issu_nc_state *cache;
+
+    struct issu_nc_authkey *keys;
+    size_t n_keys;
+    char *host_key;
+};
+
+/** The face libnetconf2's global callbacks reach (set by issu_nc_start). */
+extern struct issu_nc *issu_nc_the;
+
+/* ---- nc_server.c */
+void issu_nc_log(struct issu_nc *nc, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- nc_ssh.c */
+/** Host key (generated when missing), authorized keys, the "ssh" endpoint. */
+int issu_nc_ssh_setup(struct issu_nc *nc);
+/** Free the keys loaded by issu_nc_ssh_setup. */
+void issu_nc_ssh_free(struct issu_nc *nc);
+/**
+ * Parse an OpenSSH authorized_keys file: one key per line (no options),
+ * the user from @p user or else the key's comment up to '@'. Appends to
+ * *keys / *n (the caller frees them on any result); reasons go to the log.
+ */
+int issu_nc_authkeys_load(struct issu_nc *nc, const char *path, const char *user, struct issu_nc_authkey **keys,
+                          size_t *n);
+
+/* ---- nc_state.c: tree helpers and the per-snapshot cache */
+int issu_nc_term(struct lyd_node *p, const struct lys_module *m, const char *name, const char *v);
+int issu_nc_term_u(struct lyd_node *p, const struct lys_module *m, const char *name, uint64_t v);
+void issu_nc_datetime(const struct timespec *ts, char *buf, size_t len);
+/** The issu-state of @p s with one reference (built on a miss). */
+int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out);
+/** Drop a reference; NULL is a no-op. */
+void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x);
+/** A fresh ietf-netconf-monitoring netconf-state tree. */
+int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out);
+
+/* ---- nc_filter.c */
+/** Trees a filter selects from, in document order (each a top-level node). */
+#define ISSU_NC_N_SRC 2
+/** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
+int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
+/** Apply <get>'s filter to @p data (read only): *out gets copies of what it selects. */
+int issu_nc_filter_apply(struct issu_nc *nc, const struct lyd_node *rpc, const struct lyd_node *const *data,
+                         struct lyd_node **out, char *err, size_t errlen);
+
+/* ---- nc_get.c */
+struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session *session);
+struct nc_server_reply *issu_nc_rpc_get_config(struct lyd_node *rpc, struct nc_session *session);
+/** Free this worker's last whole-state reply envelope (sent by now). */
+void issu_nc_get_release(struct issu_nc *nc);
+
+/* ---- nc_rpc.c */
+/** An rpc-error reply: operation-not-supported, invalid-value, else operation-failed. */
+struct nc_server_reply *issu_nc_err_reply(struct issu_nc *nc, NC_ERR tag, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** Set every RPC callback (get, subscribe and the others). */
+int issu_nc_rpc_register(struct issu_nc *nc);
+
+/* ---- nc_notif.c */
+/** Hub listener (core thread): queues the snapshot for the notify thread. */
+void issu_nc_notif_on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur);
+/** The notify thread. */
+void *issu_nc_notif_main(void *arg);
+/** Free changes nobody will send (at stop). */
+void issu_nc_notif_drain(struct issu_nc *nc);
+struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_session *session);
+
+/* ---- nc_libnetconf2.c: see that file for what each works around */
+/** Find libnetconf2's code (the workarounds' scope); logs where it fails. */
+int issu_nc_lnc2_init(struct issu_nc *nc);
+/** Whether @p addr lies in libnetconf2's code, as the workarounds see it (tests). */
+int issu_nc_lnc2_in_scope(const void *addr);
+/** This thread serves sessions (workers, notify): bound its writes and poll steps. */
+void issu_nc_lnc2_arm_thread(int worker);
+/** Clear this thread's stall flag before a poll or a send. */
+void issu_nc_lnc2_stall_clear(void);
+/** Whether a write of this thread gave up since issu_nc_lnc2_stall_clear. */
+int issu_nc_lnc2_stalled(void);
+/** Drop @p s after a stalled write (logged with @p who and @p what). */
+void issu_nc_lnc2_drop_stalled(struct issu_nc *nc, struct nc_session *s, const char *who, const char *what);
+/** Splice @p xml in place of @p data's value when this thread prints its reply; NULL: none. */
+void issu_nc_lnc2_splice(const struct lyd_node *data, const char *xml, size_t len);
+/** libyang's log, to ours; mends the rpc-error text libnetconf2 sends. */
+void issu_nc_lnc2_ly_log(LY_LOG_LEVEL level, const char *msg, const char *path);
+
+#endif

@@ -1,0 +1,490 @@
+/*
+ * nc_libnetconf2.c - every workaround issud needs for libnetconf2 2.0.24
+ * (Debian 12's), in one place. Nothing else in issu-agent interposes a
+ * symbol. Each entry says what the library does, what issud does instead,
+ * whether a later libnetconf2 changed it, and the test that fails without it.
+ *
+ * How: issud defines a function of the same name as a library's; the
+ * dynamic linker binds libnetconf2's call to issud's, which calls the real
+ * one (dlsym RTLD_NEXT). Such a definition is process-wide by nature, so
+ * each one acts only on calls made *from libnetconf2's own code* (the
+ * return address lies in libnetconf2's executable segment, found once with
+ * dladdr + dl_iterate_phdr) and, for the timing ones, only on the threads
+ * that serve NETCONF sessions (issu_nc_lnc2_arm_thread). Every other caller
+ * -- net-snmp on the SNMP thread, the hub, issud's own logging, libssh's
+ * internals -- reaches libc or libyang unchanged.
+ *
+ * Why not a narrower hook: libnetconf2 2.0.24 has no write callback, no
+ * write deadline, no poll-step setting and no pre-send or post-parse hook
+ * (its io.c calls write()/ssh_channel_write() and usleep(NC_TIMEOUT_STEP)
+ * directly; NC_TIMEOUT_STEP is a compile-time constant). A send timeout on
+ * the socket (SO_SNDTIMEO) does nothing: the sockets are non-blocking and
+ * libnetconf2 itself retries EAGAIN. Giving libnetconf2 issud's own
+ * descriptors (nc_accept_inout over a socketpair, issud relaying) would
+ * bound writes without interposition but adds a copy of every byte and a
+ * relay thread; it is the way out if the caller check ever proves too
+ * weak (issue 10 weighs it against the framing defects).
+ *
+ * Build-side workaround, for completeness: libnetconf2 2.0.24's pkg-config
+ * file omits -DNC_ENABLED_SSH -DNC_ENABLED_TLS, without which the installed
+ * headers hide the SSH API: agent/netconf/CMakeLists.txt adds them.
+ */
+#include "nc_internal.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libnetconf2/log.h>
+
+#include "issu_err.h"
+
+/* ------------------------------------------------------------ scope */
+
+/* libnetconf2's executable segment: [lnc2_lo, lnc2_hi). 0/0 until found. */
+static uintptr_t lnc2_lo, lnc2_hi;
+static pthread_once_t lnc2_once = PTHREAD_ONCE_INIT;
+
+static int find_segment(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    uintptr_t base = (uintptr_t)arg;
+    int i;
+
+    (void)size;
+    if ((uintptr_t)info->dlpi_addr != base)
+        return 0;
+    for (i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+            lnc2_lo = base + ph->p_vaddr;
+            lnc2_hi = lnc2_lo + ph->p_memsz;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void lnc2_locate(void)
+{
+    Dl_info di;
+    void *fn;
+    void *p = (void *)nc_ps_poll;
+
+    memcpy(&fn, &p, sizeof(fn));
+    if (dladdr(fn, &di) && di.dli_fbase)
+        dl_iterate_phdr(find_segment, (void *)(uintptr_t)di.dli_fbase);
+}
+
+/* Whether @p ret (a return address) is in libnetconf2's code. If the
+ * segment cannot be found (a static link), every caller counts: the old,
+ * wider behaviour, still limited to armed threads. */
+static int from_lnc2(const void *ret)
+{
+    uintptr_t a = (uintptr_t)ret;
+
+    pthread_once(&lnc2_once, lnc2_locate);
+    return !lnc2_hi || (a >= lnc2_lo && a < lnc2_hi);
+}
+
+int issu_nc_lnc2_in_scope(const void *addr)
+{
+    return from_lnc2(addr);
+}
+
+int issu_nc_lnc2_init(struct issu_nc *nc)
+{
+    pthread_once(&lnc2_once, lnc2_locate);
+    if (!lnc2_hi) {
+        issu_nc_log(nc, LOG_WARNING, "libnetconf2's code not found: its workarounds apply to every caller on "
+                                     "NETCONF threads");
+        return ISSU_ERR_NOTFOUND;
+    }
+    issu_nc_log(nc, LOG_DEBUG, "libnetconf2 workarounds scoped to its code (%zu KiB)",
+                (size_t)(lnc2_hi - lnc2_lo) / 1024);
+    return ISSU_OK;
+}
+
+/* The library's own definition of an interposed function, into the
+ * function pointer @p fn (of @p size bytes); -1 if there is none. Threads
+ * race to resolve it: atomic, and they all store the same address. */
+static int real_sym(void **slot, const char *name, void *fn, size_t size)
+{
+    void *f = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+    if (!f) {
+        f = dlsym(RTLD_NEXT, name);
+        if (!f)
+            return -1;
+        __atomic_store_n(slot, f, __ATOMIC_RELEASE);
+    }
+    memcpy(fn, &f, size); /* object to function pointer, without the ISO C warning */
+    return 0;
+}
+
+/* ------------------------------------------------------------ 1. blank message: NULL envelope
+ *
+ * libnetconf2 2.0.24 parses each received message with lyd_parse_op()
+ * (LYD_TYPE_RPC_NETCONF) and on success reads the <rpc> envelope without
+ * checking that there is one: a message of only whitespace (or starting
+ * with a NUL byte) parses to nothing and crashes the server (NULL
+ * dereference in nc_ps_poll). issud turns "nothing parsed" into a parse
+ * failure: libnetconf2 then answers malformed-message (NETCONF 1.1) or
+ * drops the message (1.0), as for any other unparsable one.
+ * Test: test_netconf.py, checks "issud survived the malformed messages" and
+ * "NETCONF 1.0: a blank message gets no reply" (issud dies without it). */
+typedef LY_ERR (*parse_op_fn)(const struct ly_ctx *, struct lyd_node *, struct ly_in *, LYD_FORMAT, enum lyd_type,
+                              struct lyd_node **, struct lyd_node **);
+
+LY_ERR lyd_parse_op(const struct ly_ctx *ctx, struct lyd_node *parent, struct ly_in *in, LYD_FORMAT format,
+                    enum lyd_type data_type, struct lyd_node **tree, struct lyd_node **op)
+{
+    static void *slot;
+    parse_op_fn real;
+    LY_ERR r;
+
+    if (real_sym(&slot, "lyd_parse_op", &real, sizeof(real)))
+        return LY_EINT;
+    r = real(ctx, parent, in, format, data_type, tree, op);
+    if (r == LY_SUCCESS && data_type == LYD_TYPE_RPC_NETCONF && tree && !*tree &&
+        from_lnc2(__builtin_return_address(0))) {
+        if (op) {
+            lyd_free_all(*op);
+            *op = NULL;
+        }
+        return LY_EVALID;
+    }
+    return r;
+}
+
+/* ------------------------------------------------------------ 2. 1 KiB chunks; whole-state splice
+ *
+ * libnetconf2 2.0.24 prints every message it sends with lyd_print_clb()
+ * into a callback that makes each write of more than 1 KiB one NETCONF 1.1
+ * chunk and gathers smaller writes into chunks of at most 1 KiB. libyang
+ * writes element by element, so a 10 MB reply went out as ~10,700 chunks of
+ * 1 KiB, each two SSH packets; a pre-printed reply is one write, so one
+ * 10 MB chunk, which ncclient's chunk parser re-reads on every 4 KiB it
+ * receives (quadratic). issud gives libnetconf2's callback writes of
+ * exactly PRINT_CHUNK bytes (the last one shorter): same bytes, chunks of
+ * PRINT_CHUNK.
+ * Test: test_netconf.py, check "whole-state <get>: N bytes in N chunks"
+ * (fails with 1 KiB chunks: 90 of them for the example state).
+ *
+ * The same place splices the whole-state text (nc_get.c): libyang would
+ * copy the 10 MB anydata value with vasprintf into a fresh buffer before
+ * writing a byte (~50 ms of page faults per <get>). The small <rpc-reply>
+ * envelope is printed around a marker and the cached text is written in its
+ * place: the bytes are the same.
+ * Test: test_netconf.py, check "whole-state <get> = every child of
+ * issu-state selected and printed by libyang"; the time is in
+ * tests/bench/netconf_get_bench.py. */
+#define PRINT_CHUNK (32 * 1024)
+#define STATE_MARK "\x01issud-state\x01"
+
+typedef LY_ERR (*print_clb_fn)(ly_write_clb, void *, const struct lyd_node *, LYD_FORMAT, uint32_t);
+
+struct coalesce {
+    ly_write_clb clb;
+    void *arg;
+    size_t len;
+    int failed;
+    char buf[PRINT_CHUNK];
+};
+
+/* what this thread's next reply splices (issu_nc_lnc2_splice) */
+static _Thread_local const struct lyd_node *splice_data;
+static _Thread_local const char *splice_xml;
+static _Thread_local size_t splice_len;
+
+void issu_nc_lnc2_splice(const struct lyd_node *data, const char *xml, size_t len)
+{
+    splice_data = data;
+    splice_xml = data ? xml : NULL;
+    splice_len = data ? len : 0;
+}
+
+static int coalesce_flush(struct coalesce *c)
+{
+    if (c->len && !c->failed && c->clb(c->arg, c->buf, c->len) < 0)
+        c->failed = 1;
+    c->len = 0;
+    return c->failed ? -1 : 0;
+}
+
+static ssize_t coalesce_write(void *arg, const void *buf, size_t count)
+{
+    struct coalesce *c = arg;
+    const char *p = buf;
+    size_t left = count, n;
+
+    while (left && !c->failed) {
+        if (!c->len && left >= PRINT_CHUNK) { /* a whole chunk: no copy */
+            if (c->clb(c->arg, p, PRINT_CHUNK) < 0)
+                c->failed = 1;
+            p += PRINT_CHUNK;
+            left -= PRINT_CHUNK;
+            continue;
+        }
+        n = PRINT_CHUNK - c->len < left ? PRINT_CHUNK - c->len : left;
+        memcpy(c->buf + c->len, p, n);
+        c->len += n;
+        p += n;
+        left -= n;
+        if (c->len == PRINT_CHUNK)
+            coalesce_flush(c);
+    }
+    return c->failed ? -1 : (ssize_t)count;
+}
+
+/* 1: printed with the spliced text. 0: not that reply, or the marker did not
+ * come out once as it went in; the caller prints it the ordinary way. */
+static int print_spliced(const struct lyd_node *root, LYD_FORMAT format, uint32_t options, struct coalesce *c)
+{
+    struct lyd_node_any *any = (struct lyd_node_any *)splice_data;
+    const size_t ml = strlen(STATE_MARK);
+    char *env = NULL, *m;
+    LY_ERR r;
+
+    if (!any || !root || root->schema || format != LYD_XML || lyd_child(root) != splice_data ||
+        any->value_type != LYD_ANYDATA_XML || any->value.str != splice_xml)
+        return 0;
+    any->value.str = STATE_MARK;
+    r = lyd_print_mem(&env, root, format, options);
+    any->value.str = splice_xml;
+    if (r != LY_SUCCESS || !env || !(m = strstr(env, STATE_MARK)) || strstr(m + ml, STATE_MARK)) {
+        free(env);
+        return 0;
+    }
+    coalesce_write(c, env, (size_t)(m - env));
+    coalesce_write(c, splice_xml, splice_len);
+    coalesce_write(c, m + ml, strlen(m + ml));
+    free(env);
+    return 1;
+}
+
+LY_ERR lyd_print_clb(ly_write_clb writeclb, void *user_data, const struct lyd_node *root, LYD_FORMAT format,
+                     uint32_t options)
+{
+    static void *slot;
+    print_clb_fn real;
+    struct coalesce *c;
+    LY_ERR r;
+
+    if (real_sym(&slot, "lyd_print_clb", &real, sizeof(real)))
+        return LY_EINT;
+    if (!from_lnc2(__builtin_return_address(0)))
+        return real(writeclb, user_data, root, format, options);
+    c = malloc(sizeof(*c));
+    if (!c) /* print unbuffered rather than not at all */
+        return real(writeclb, user_data, root, format, options);
+    c->clb = writeclb;
+    c->arg = user_data;
+    c->len = 0;
+    c->failed = 0;
+    r = print_spliced(root, format, options, c) ? LY_SUCCESS : real(coalesce_write, c, root, format, options);
+    if (coalesce_flush(c) < 0 && r == LY_SUCCESS)
+        r = LY_ESYS;
+    free(c);
+    return r;
+}
+
+/* ------------------------------------------------------------ 3. writes with no deadline
+ *
+ * libnetconf2 2.0.24's nc_write() retries a full socket (write() says
+ * EAGAIN) or a full SSH window (ssh_channel_write() writes 0) every
+ * NC_TIMEOUT_STEP (100 us) with no deadline: a client that stops reading
+ * held a worker for ever (and the notify thread, under nc->mu), so a few
+ * such clients stalled everyone. On armed threads, for libnetconf2's calls,
+ * issud's write() and ssh_channel_write() give up once a run of writes made
+ * no progress for ISSU_NC_WRITE_STALL_MS: the write fails, libnetconf2
+ * abandons the message, and the thread drops the session.
+ * libnetconf2 also ignores a failure in a message's final flush and
+ * reports success, so callers look at issu_nc_lnc2_stalled() either way.
+ * Tests: test_netconf.py, checks "a <get> while 10 clients read nothing is
+ * answered", "an SSH client that reads nothing is dropped too" and
+ * "subscriber read nothing for 5 s; session dropped" (without it the
+ * <get> times out after 20 s and nobody is dropped). */
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef int (*ssh_write_fn)(ssh_channel, const void *, uint32_t);
+
+static _Thread_local int stall_armed;
+static _Thread_local int in_worker;
+static _Thread_local int stalled;             /* a write gave up since the thread cleared it */
+static _Thread_local int write_waiting;       /* the last write made no progress (usleep) */
+static _Thread_local int64_t stall_since_ms;  /* start of the current run without progress; 0: none */
+
+void issu_nc_lnc2_arm_thread(int worker)
+{
+    stall_armed = 1;
+    in_worker = worker;
+}
+
+void issu_nc_lnc2_stall_clear(void)
+{
+    stalled = 0;
+    write_waiting = 0;
+}
+
+int issu_nc_lnc2_stalled(void)
+{
+    return stalled;
+}
+
+/* 1: give up now. @p progressed: the write moved bytes (or failed for real). */
+static int stall_give_up(int progressed)
+{
+    struct timespec t;
+    int64_t now;
+
+    write_waiting = !progressed;
+    if (progressed) {
+        stall_since_ms = 0;
+        return 0;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 + 1; /* never 0 */
+    if (!stall_since_ms)
+        stall_since_ms = now;
+    if (now - stall_since_ms < ISSU_NC_WRITE_STALL_MS)
+        return 0;
+    stall_since_ms = 0;
+    stalled = 1;
+    write_waiting = 0;
+    return 1;
+}
+
+/* Part of a message went out, so the session cannot go on: mark it ended;
+ * its worker frees it (SESSION_TERM). */
+void issu_nc_lnc2_drop_stalled(struct issu_nc *nc, struct nc_session *s, const char *who, const char *what)
+{
+    issu_nc_log(nc, LOG_WARNING, "session %u: %s read nothing for %d s; %s", nc_session_get_id(s), who,
+                ISSU_NC_WRITE_STALL_MS / 1000, what);
+    nc_session_set_term_reason(s, NC_SESSION_TERM_OTHER);
+    nc_session_set_status(s, NC_STATUS_INVALID);
+}
+
+ssize_t write(int fd, const void *buf, size_t count)
+{
+    static void *slot;
+    write_fn real;
+    ssize_t r;
+
+    if (real_sym(&slot, "write", &real, sizeof(real))) {
+        errno = ENOSYS;
+        return -1;
+    }
+    r = real(fd, buf, count);
+    if (stall_armed && from_lnc2(__builtin_return_address(0)) &&
+        stall_give_up(!(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))) {
+        errno = ETIMEDOUT;
+        return -1;
+    }
+    return r;
+}
+
+int ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
+{
+    static void *slot;
+    ssh_write_fn real;
+    int r;
+
+    if (real_sym(&slot, "ssh_channel_write", &real, sizeof(real)))
+        return SSH_ERROR;
+    r = real(channel, data, len);
+    if (stall_armed && from_lnc2(__builtin_return_address(0)) && stall_give_up(r != 0 || !len))
+        return SSH_ERROR;
+    return r;
+}
+
+/* ------------------------------------------------------------ 4. busy poll in 100 us steps
+ *
+ * libnetconf2 2.0.24 waits in steps of usleep(NC_TIMEOUT_STEP = 100):
+ * nc_ps_poll re-polls its sessions every 100 us until its timeout, so one
+ * idle connected client kept a worker at ~11% of a CPU. For libnetconf2's
+ * calls on armed threads such a step is 1 ms (~10x fewer wake-ups; a new
+ * RPC waits 1 ms at most), except while it retries a write that found the
+ * socket or SSH window full (the retry keeps its 100 us).
+ * Test: tests/bench/netconf_get_bench.py reports issud's idle CPU (~2.6%
+ * with it, ~11% without); no ctest test, CPU shares are not asserted. */
+#define POLL_STEP_US 1000
+
+typedef int (*usleep_fn)(useconds_t);
+
+int usleep(useconds_t usec)
+{
+    static void *slot;
+    usleep_fn real;
+
+    if (real_sym(&slot, "usleep", &real, sizeof(real)))
+        return -1;
+    if (stall_armed && !write_waiting && usec < POLL_STEP_US && from_lnc2(__builtin_return_address(0)))
+        usec = POLL_STEP_US;
+    return real(usec);
+}
+
+/* ------------------------------------------------------------ 5. pollsession queue of 6
+ *
+ * libnetconf2 2.0.24 queues at most NC_PS_QUEUE_SIZE (6) threads on one
+ * pollsession: the workers and the thread adding a session. With 8 workers
+ * nc_ps_add_session failed and new clients were reset, so ISSU_NC_WORKERS
+ * is 5. A session being added waits for each worker's turn in that queue:
+ * with 200 ms polls connecting took ~0.8 s, hence ISSU_NC_POLL_MS = 20 (an
+ * idle poll costs the same either way, see 4).
+ * Test: test_netconf.py, check "every client that read nothing was
+ * dropped" (10 sessions added while 5 workers poll). */
+_Static_assert(ISSU_NC_WORKERS < 6, "libnetconf2 2.0.24 queues at most 6 threads per pollsession");
+
+/* ------------------------------------------------------------ 6. rpc-error text from ly_errmsg()
+ *
+ * libnetconf2 answers an RPC it cannot parse with ly_errmsg() alone, and
+ * for a value a type plugin rejects without detail (an XPath select
+ * attribute that does not parse) that is the bare "Storing value failed.":
+ * the libyang log hook puts the detail logged just before into that error
+ * record, so that the client reads why; an operation in a namespace no
+ * module has becomes "unknown RPC: ...".
+ * Test: test_netconf.py, checks "invalid XPath filter" (bad xpath
+ * refused) and "unknown RPC inside <rpc> -> rpc-error". */
+static _Thread_local char ly_prev[512];
+
+void issu_nc_lnc2_ly_log(LY_LOG_LEVEL level, const char *msg, const char *path)
+{
+    struct issu_nc *nc = issu_nc_the;
+    struct ly_err_item *e;
+    char buf[1024], *m;
+    int in_get, stored;
+
+    if (!nc)
+        return;
+    issu_nc_log(nc, level == LY_LLERR ? LOG_ERR : level == LY_LLWRN ? LOG_WARNING : LOG_DEBUG, "libyang: %s%s%s%s",
+                msg, path ? " (" : "", path ? path : "", path ? ")" : "");
+    if (level != LY_LLERR || !in_worker)
+        return;
+    /* in <get>/<get-config> the only value a type plugin checks is the
+     * filter's select attribute (yang:xpath1.0) */
+    in_get = path && (strstr(path, "\"/ietf-netconf:get\"") || strstr(path, "\"/ietf-netconf:get-config\""));
+    stored = !strcmp(msg, "Storing value failed.") && ly_prev[0];
+    if ((stored || (in_get && !strncmp(msg, "Failed to resolve prefix", 24))) && (e = ly_err_last(nc->ctx)) &&
+        e->msg && !strcmp(e->msg, msg)) {
+        if (in_get)
+            snprintf(buf, sizeof(buf), "invalid XPath filter (select attribute of <filter>): %s",
+                     stored ? ly_prev : msg);
+        else
+            snprintf(buf, sizeof(buf), "invalid value (%s): %s", path ? path : "?", ly_prev);
+    } else if (!strncmp(msg, "No module with namespace", 24) && (e = ly_err_last(nc->ctx)) && e->msg &&
+               !strcmp(e->msg, msg)) {
+        snprintf(buf, sizeof(buf), "unknown RPC: %s", msg);
+    } else {
+        e = NULL;
+    }
+    snprintf(ly_prev, sizeof(ly_prev), "%s", msg);
+    /* last: @p msg may be the record's own msg, freed here (libyang frees it with free()) */
+    if (e && (m = strdup(buf))) {
+        free(e->msg);
+        e->msg = m;
+    }
+}

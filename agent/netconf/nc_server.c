@@ -1,0 +1,300 @@
+/*
+ * nc_server.c - the NETCONF face's lifecycle and threads (nc_face.h).
+ *
+ * Threads: accept (nc_accept, adds sessions to the poll set), ISSU_NC_WORKERS
+ * workers (nc_ps_poll: each handles one RPC at a time, so a slow client
+ * stalls one worker at most), notify (nc_notif.c). The hub listener only
+ * queues snapshot references. This file also owns the libyang context the
+ * face serves and the list of accepted sessions; the rooms it starts are
+ * listed in nc_internal.h.
+ */
+#include "nc_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <libnetconf2/log.h>
+
+#include "issu_err.h"
+#include "report.h"
+
+#ifndef ISSU_YANG_DIR
+#define ISSU_YANG_DIR "yang"
+#endif
+#ifndef ISSU_YUMA_DIR
+#define ISSU_YUMA_DIR "/usr/share/yuma/modules"
+#endif
+
+struct issu_nc *issu_nc_the;
+
+void issu_nc_log(struct issu_nc *nc, int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    issu_vlogf(nc->conf.log, nc->conf.log_arg, level, fmt, ap);
+    va_end(ap);
+}
+
+/* libnetconf2's log, to ours */
+static void nc_print(const struct nc_session *s, NC_VERB_LEVEL lvl, const char *msg)
+{
+    int level = lvl == NC_VERB_ERROR ? LOG_ERR : lvl == NC_VERB_WARNING ? LOG_WARNING : LOG_DEBUG;
+
+    if (issu_nc_the)
+        issu_nc_log(issu_nc_the, level, "netconf%s%u: %s", s ? " session " : "", s ? nc_session_get_id(s) : 0u, msg);
+}
+
+/* ------------------------------------------------------------ sessions */
+
+static int sess_add(struct issu_nc *nc, struct nc_session *s)
+{
+    struct issu_nc_sess *it = calloc(1, sizeof(*it));
+
+    if (!it)
+        return ISSU_ERR_NOMEM;
+    it->s = s;
+    pthread_mutex_lock(&nc->mu);
+    it->next = nc->sessions;
+    nc->sessions = it;
+    pthread_mutex_unlock(&nc->mu);
+    return ISSU_OK;
+}
+
+static void sess_del(struct issu_nc *nc, struct nc_session *s)
+{
+    struct issu_nc_sess **pp, *it;
+
+    pthread_mutex_lock(&nc->mu);
+    for (pp = &nc->sessions; *pp && (*pp)->s != s; pp = &(*pp)->next)
+        ;
+    it = *pp;
+    if (it)
+        *pp = it->next;
+    pthread_mutex_unlock(&nc->mu);
+    free(it);
+}
+
+/* Into the face's list and the poll set; freed when either refuses it. */
+static int sess_serve(struct issu_nc *nc, struct nc_session *s)
+{
+    int rc;
+
+    ISSU_CHECK_GOTO(sess_add(nc, s), rc);
+    if (nc_ps_add_session(nc->ps, s)) {
+        sess_del(nc, s);
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    }
+    return ISSU_OK;
+cleanup:
+    nc_session_free(s, NULL);
+    return rc;
+}
+
+static void *accept_main(void *arg)
+{
+    struct issu_nc *nc = arg;
+    struct nc_session *s;
+    NC_MSG_TYPE t;
+
+    while (!nc->stop) {
+        s = NULL;
+        t = nc_accept(200, &s);
+        if (t != NC_MSG_HELLO || !s)
+            continue;
+        if (sess_serve(nc, s) != ISSU_OK)
+            continue;
+        issu_nc_log(nc, LOG_INFO, "session %u: user %s from %s", nc_session_get_id(s), nc_session_get_username(s),
+                    nc_session_get_host(s)   ? nc_session_get_host(s)
+                    : nc_session_get_path(s) ? nc_session_get_path(s)
+                                             : "?");
+    }
+    return NULL;
+}
+
+static void *worker_main(void *arg)
+{
+    struct issu_nc *nc = arg;
+    struct nc_session *s, *ns;
+    int r;
+
+    issu_nc_lnc2_arm_thread(1);
+    while (!nc->stop) {
+        s = NULL;
+        issu_nc_lnc2_stall_clear();
+        r = nc_ps_poll(nc->ps, ISSU_NC_POLL_MS, &s);
+        issu_nc_get_release(nc); /* any reply of this poll has been written */
+        if (issu_nc_lnc2_stalled() && s) {
+            issu_nc_lnc2_drop_stalled(nc, s, "client", "reply abandoned, session dropped");
+            r |= NC_PSPOLL_SESSION_TERM;
+        }
+        if ((r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT | NC_PSPOLL_ERROR)) && !(r & NC_PSPOLL_SESSION_TERM)) {
+            if (r & NC_PSPOLL_NOSESSIONS)
+                usleep(50000);
+            continue;
+        }
+        if ((r & NC_PSPOLL_SSH_CHANNEL) && nc_ps_accept_ssh_channel(nc->ps, &ns) == NC_MSG_HELLO)
+            sess_serve(nc, ns);
+        if (s && (r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR))) {
+            issu_nc_log(nc, LOG_INFO, "session %u ended", nc_session_get_id(s));
+            /* out of the notify list first: it sends under nc->mu */
+            sess_del(nc, s);
+            if (nc_ps_del_session(nc->ps, s) == 0)
+                nc_session_free(s, NULL);
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ start/stop */
+
+static int make_ctx(struct issu_nc *nc)
+{
+    static const char *xpath_feat[] = {"xpath", NULL};
+    const char *env = getenv("ISSU_YANG_DIR"), *m;
+
+    if (ly_ctx_new(NULL, LY_CTX_DISABLE_SEARCHDIR_CWD, &nc->ctx) != LY_SUCCESS)
+        return ISSU_ERR_NOMEM;
+    if (env && env[0])
+        ly_ctx_set_searchdir(nc->ctx, env);
+    ly_ctx_set_searchdir(nc->ctx, ISSU_YANG_DIR);
+    ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/ietf");
+    ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/ietf-derived");
+    ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/netconfcentral");
+    ly_err_clean(nc->ctx, NULL);
+    if (!ly_ctx_load_module(nc->ctx, "ietf-netconf", NULL, xpath_feat) ||
+        !ly_ctx_load_module(nc->ctx, "ietf-netconf-monitoring", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, "ietf-netconf-with-defaults", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, "notifications", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, "nc-notifications", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, "issu-manifest", NULL, NULL) ||
+        !ly_ctx_load_module(nc->ctx, ISSU_REPORT_MODULE, NULL, NULL) ||
+        !(nc->mod = ly_ctx_load_module(nc->ctx, ISSU_NC_STATE_MOD, NULL, NULL))) {
+        m = ly_errmsg(nc->ctx);
+        issu_nc_log(nc, LOG_ERR, "cannot load the NETCONF YANG modules: %s", m ? m : "not found");
+        return ISSU_ERR_NOTFOUND;
+    }
+    return ISSU_OK;
+}
+
+static int setup_unix(struct issu_nc *nc)
+{
+    const char *path = nc->conf.unix_path;
+
+    unlink(path); /* a stale socket of an earlier run */
+    if (nc_server_add_endpt("unix", NC_TI_UNIX) || nc_server_endpt_set_address("unix", path) ||
+        nc_server_endpt_set_perms("unix", 0600, (uid_t)-1, (gid_t)-1)) {
+        issu_nc_log(nc, LOG_ERR, "cannot listen on UNIX socket %s", path);
+        return ISSU_ERR_IO;
+    }
+    issu_nc_log(nc, LOG_INFO, "NETCONF on UNIX socket %s", path);
+    return ISSU_OK;
+}
+
+int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
+{
+    struct issu_nc *nc;
+    int rc, i;
+
+    *out = NULL;
+    if (issu_nc_the || !conf || !conf->hub || (!conf->unix_path && !conf->ssh_listen))
+        return ISSU_ERR_INVAL;
+    nc = calloc(1, sizeof(*nc));
+    if (!nc)
+        return ISSU_ERR_NOMEM;
+    nc->conf = *conf;
+    pthread_mutex_init(&nc->mu, NULL);
+    pthread_mutex_init(&nc->cache_mu, NULL);
+    pthread_mutex_init(&nc->build_mu, NULL);
+    pthread_cond_init(&nc->cv, NULL);
+    issu_nc_the = nc;
+    nc_set_print_clb_session(nc_print);
+    nc_verbosity(conf->verbose ? NC_VERB_VERBOSE : NC_VERB_WARNING);
+    ly_set_log_clb(issu_nc_lnc2_ly_log, 1); /* after libnetconf2's own */
+    issu_nc_lnc2_init(nc); /* a miss only widens the scope: logged, not fatal */
+
+    ISSU_CHECK_GOTO(make_ctx(nc), rc);
+    if (nc_server_init(nc->ctx)) {
+        issu_nc_log(nc, LOG_ERR, "nc_server_init failed");
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    }
+    ISSU_CHECK_GOTO(issu_nc_rpc_register(nc), rc);
+    nc_server_set_capab_withdefaults(NC_WD_EXPLICIT, NC_WD_EXPLICIT);
+    /* RFC 5277; RPCs keep working on a subscribed session */
+    nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
+    nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
+
+    /* SSH first: the host key exists once the UNIX socket does (tests and
+     * scripts wait for the socket) */
+    if (conf->ssh_listen)
+        ISSU_CHECK_GOTO(issu_nc_ssh_setup(nc), rc);
+    if (conf->unix_path)
+        ISSU_CHECK_GOTO(setup_unix(nc), rc);
+
+    ISSU_CHECK_GOTO(issu_hub_listen(conf->hub, issu_nc_notif_on_change, nc), rc);
+    nc->ps = nc_ps_new();
+    ISSU_CHECK_MEM(nc->ps, rc);
+    if (pthread_create(&nc->notif_thr, NULL, issu_nc_notif_main, nc))
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    nc->notif_started = 1;
+    for (i = 0; i < ISSU_NC_WORKERS; i++) {
+        if (pthread_create(&nc->workers[i], NULL, worker_main, nc))
+            ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+        nc->n_workers++;
+    }
+    if (pthread_create(&nc->accept_thr, NULL, accept_main, nc))
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    nc->accept_started = 1;
+    *out = nc;
+    return ISSU_OK;
+cleanup:
+    issu_nc_stop(nc);
+    return rc;
+}
+
+void issu_nc_stop(struct issu_nc *nc)
+{
+    int k;
+
+    if (!nc)
+        return;
+    pthread_mutex_lock(&nc->mu);
+    nc->stop = 1;
+    pthread_cond_broadcast(&nc->cv);
+    pthread_mutex_unlock(&nc->mu);
+    if (nc->accept_started)
+        pthread_join(nc->accept_thr, NULL);
+    for (k = 0; k < nc->n_workers; k++)
+        pthread_join(nc->workers[k], NULL);
+    if (nc->notif_started)
+        pthread_join(nc->notif_thr, NULL);
+    /* every worker has stopped: nothing else holds it; before the context goes */
+    issu_nc_state_put(nc, nc->cache);
+    nc->cache = NULL;
+    while (nc->sessions) {
+        struct issu_nc_sess *it = nc->sessions;
+        nc->sessions = it->next;
+        free(it);
+    }
+    if (nc->ps) {
+        nc_ps_clear(nc->ps, 1, NULL);
+        nc_ps_free(nc->ps);
+    }
+    issu_nc_notif_drain(nc);
+    nc_server_destroy();
+    if (nc->conf.unix_path)
+        unlink(nc->conf.unix_path);
+    issu_nc_ssh_free(nc);
+    ly_ctx_destroy(nc->ctx);
+    pthread_cond_destroy(&nc->cv);
+    pthread_mutex_destroy(&nc->build_mu);
+    pthread_mutex_destroy(&nc->cache_mu);
+    pthread_mutex_destroy(&nc->mu);
+    issu_nc_the = NULL;
+    free(nc);
+}

@@ -1,0 +1,295 @@
+/*
+ * nc_state.c - the data the NETCONF face serves: the issu-state tree of a
+ * snapshot (issu-agent.yang: the report, the endpoint, the running image)
+ * and ietf-netconf-monitoring's netconf-state.
+ *
+ * Snapshots are immutable, so the issu-state tree is built once per snapshot
+ * (struct issu_nc_state, refcounted: a reply in flight keeps its generation
+ * alive) and printed once, then only read, by several workers at once. The
+ * cache holds the newest one; a builder holds build_mu so that workers
+ * asking for the same snapshot wait for its result instead of building it
+ * again. netconf-state is small and changes with every session: built per
+ * <get> that needs it.
+ */
+#include "nc_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "issu_err.h"
+#include "report.h"
+
+int issu_nc_term(struct lyd_node *p, const struct lys_module *m, const char *name, const char *v)
+{
+    if (!v)
+        return ISSU_OK;
+    return lyd_new_term(p, m, name, v, 0, NULL) == LY_SUCCESS ? ISSU_OK : ISSU_ERR_INVAL;
+}
+
+int issu_nc_term_u(struct lyd_node *p, const struct lys_module *m, const char *name, uint64_t v)
+{
+    char b[24];
+
+    snprintf(b, sizeof(b), "%" PRIu64, v);
+    return issu_nc_term(p, m, name, b);
+}
+
+static int list_u(struct lyd_node *p, const struct lys_module *m, const char *name, uint32_t k, struct lyd_node **o)
+{
+    char b[16];
+
+    snprintf(b, sizeof(b), "%u", k);
+    return lyd_new_list(p, m, name, 0, o, b) == LY_SUCCESS ? ISSU_OK : ISSU_ERR_INVAL;
+}
+
+void issu_nc_datetime(const struct timespec *ts, char *buf, size_t len)
+{
+    struct tm tm;
+
+    gmtime_r(&ts->tv_sec, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The running image's manifest under container running-image (im groupings). */
+static int fill_image(struct lyd_node *p, const struct lys_module *m, const struct issu_image *img)
+{
+    struct lyd_node *c, *g, *t, *v, *e;
+    uint32_t i, j, k, l;
+
+    ISSU_CHECK(issu_nc_term(p, m, "name", img->name));
+    ISSU_CHECK(issu_nc_term(p, m, "version", img->version));
+    ISSU_CHECK(issu_nc_term(p, m, "description", img->description));
+    ISSU_CHECK(issu_nc_term_u(p, m, "transport-mtu", img->transport_mtu));
+    for (i = 0; i < img->n_clients; i++) {
+        const struct issu_client *cl = &img->clients[i];
+        ISSU_CHECK(list_u(p, m, "client", cl->id, &c));
+        ISSU_CHECK(issu_nc_term(c, m, "name", cl->name));
+        ISSU_CHECK(issu_nc_term(c, m, "base", cl->base ? "true" : "false"));
+        ISSU_CHECK(issu_nc_term(c, m, "optional", cl->optional ? "true" : "false"));
+        ISSU_CHECK(issu_nc_term(c, m, "policy", issu_policy_name(cl->policy)));
+        for (j = 0; j < cl->n_prereqs; j++)
+            ISSU_CHECK(issu_nc_term_u(c, m, "prerequisite", cl->prereqs[j]));
+        for (j = 0; j < cl->n_msg_groups; j++) {
+            ISSU_CHECK(list_u(c, m, "message-group", cl->msg_groups[j].id, &g));
+            for (k = 0; k < cl->msg_groups[j].n_types; k++) {
+                const struct issu_msg_type *mt = &cl->msg_groups[j].types[k];
+                ISSU_CHECK(list_u(g, m, "message-type", mt->id, &t));
+                for (l = 0; l < mt->n_versions; l++) {
+                    ISSU_CHECK(list_u(t, m, "version", mt->versions[l].version, &v));
+                    ISSU_CHECK(issu_nc_term_u(v, m, "mtu", mt->versions[l].mtu));
+                }
+            }
+        }
+        for (j = 0; j < cl->n_cap_groups; j++) {
+            ISSU_CHECK(list_u(c, m, "capability-group", cl->cap_groups[j].id, &g));
+            for (k = 0; k < cl->cap_groups[j].n_types; k++) {
+                const struct issu_cap_type *ct = &cl->cap_groups[j].types[k];
+                ISSU_CHECK(list_u(g, m, "capability-type", ct->id, &t));
+                ISSU_CHECK(issu_nc_term(t, m, "required", ct->required ? "true" : "false"));
+                for (l = 0; l < ct->n_entries; l++)
+                    ISSU_CHECK(issu_nc_term_u(t, m, "entry", ct->entries[l]));
+            }
+        }
+        for (j = 0; j < cl->n_entities; j++) {
+            const struct issu_entity *en = &cl->entities[j];
+            ISSU_CHECK(list_u(c, m, "entity", en->id, &e));
+            ISSU_CHECK(issu_nc_term(e, m, "session-name", en->session_name));
+            ISSU_CHECK(issu_nc_term_u(e, m, "message-group", en->msg_group));
+            ISSU_CHECK(issu_nc_term_u(e, m, "capability-group", en->cap_group));
+            if (en->session_id)
+                ISSU_CHECK(issu_nc_term_u(e, m, "session-id", en->session_id));
+            if (en->transport_mtu)
+                ISSU_CHECK(issu_nc_term_u(e, m, "transport-mtu", en->transport_mtu));
+        }
+    }
+    return ISSU_OK;
+}
+
+static int build_issu_state(struct issu_nc *nc, const struct issu_snapshot *s, struct lyd_node **out)
+{
+    struct lyd_node *top = NULL, *ep, *img;
+    char dt[40];
+    int rc;
+
+    *out = NULL;
+    if (lyd_new_inner(NULL, nc->mod, "issu-state", 0, &top) != LY_SUCCESS)
+        return ISSU_ERR_NOMEM;
+    ISSU_CHECK_GOTO(issu_report_fill(top, nc->mod, 0, s), rc);
+    if (lyd_new_inner(top, nc->mod, "endpoint", 0, &ep) != LY_SUCCESS)
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "role", issu_report_role(s->role)), rc);
+    ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "peer-state", issu_peer_state_name(s->peer_state)), rc);
+    ISSU_CHECK_GOTO(issu_nc_term_u(ep, nc->mod, "negotiations", s->negotiations), rc);
+    ISSU_CHECK_GOTO(issu_nc_term_u(ep, nc->mod, "results-changed", s->results_changed), rc);
+    issu_nc_datetime(&s->last_change, dt, sizeof(dt));
+    ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "last-change", dt), rc);
+    ISSU_CHECK_GOTO(issu_nc_term_u(ep, nc->mod, "generation", s->generation), rc);
+    if (s->image) {
+        if (lyd_new_inner(top, nc->mod, "running-image", 0, &img) != LY_SUCCESS)
+            ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+        ISSU_CHECK_GOTO(fill_image(img, nc->mod, s->image), rc);
+    }
+    *out = top;
+    return ISSU_OK;
+cleanup:
+    lyd_free_tree(top);
+    return rc;
+}
+
+static double ms_since(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
+{
+    unsigned left;
+
+    if (!x)
+        return;
+    pthread_mutex_lock(&nc->cache_mu);
+    left = --x->refs;
+    pthread_mutex_unlock(&nc->cache_mu);
+    if (left)
+        return;
+    issu_snapshot_unref(x->snap);
+    lyd_free_tree(x->tree);
+    free(x->xml);
+    free(x);
+}
+
+static struct issu_nc_state *cache_hit(struct issu_nc *nc, const struct issu_snapshot *s)
+{
+    struct issu_nc_state *x;
+
+    pthread_mutex_lock(&nc->cache_mu);
+    x = nc->cache && nc->cache->snap == s ? nc->cache : NULL;
+    if (x)
+        x->refs++;
+    pthread_mutex_unlock(&nc->cache_mu);
+    return x;
+}
+
+/* The issu-state tree of @p s (one reference: issu_nc_state_put), built on
+ * a miss. The cache holds the snapshot, so its address cannot be reused. */
+int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out)
+{
+    struct issu_nc_state *x = NULL, *old;
+    struct timespec t0, t1, t2;
+    int rc = ISSU_OK;
+
+    if ((*out = cache_hit(nc, s)))
+        return ISSU_OK;
+    pthread_mutex_lock(&nc->build_mu);
+    if ((*out = cache_hit(nc, s))) /* built while we waited */
+        goto cleanup;
+    x = calloc(1, sizeof(*x));
+    ISSU_CHECK_MEM(x, rc);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ISSU_CHECK_GOTO(build_issu_state(nc, s, &x->tree), rc);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    /* printed as libnetconf2 prints a reply (shrunk, with-defaults explicit) */
+    if (lyd_print_mem(&x->xml, x->tree, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT) != LY_SUCCESS || !x->xml)
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    clock_gettime(CLOCK_MONOTONIC, &t2);
+    x->xml_len = strlen(x->xml);
+    x->snap = issu_snapshot_ref(s);
+    x->refs = 2; /* the cache's and the caller's */
+    pthread_mutex_lock(&nc->cache_mu);
+    old = nc->cache;
+    nc->cache = x;
+    pthread_mutex_unlock(&nc->cache_mu);
+    issu_nc_state_put(nc, old);
+    issu_nc_log(nc, LOG_INFO,
+                "issu-state of generation %" PRIu64 " (%u sessions): tree built in %.1f ms, printed (%zu bytes) in %.1f ms",
+                s->generation, s->n_sessions, ms_since(&t0, &t1), x->xml_len, ms_since(&t1, &t2));
+    *out = x;
+    x = NULL;
+cleanup:
+    pthread_mutex_unlock(&nc->build_mu);
+    if (x) {
+        lyd_free_tree(x->tree);
+        free(x->xml);
+        free(x);
+    }
+    return rc;
+}
+
+/* ietf-netconf-monitoring: capabilities, schemas and our sessions. */
+int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out)
+{
+    const struct lys_module *m = ly_ctx_get_module_implemented(nc->ctx, "ietf-netconf-monitoring"), *mod;
+    struct lyd_node *top = NULL, *caps, *schemas, *n;
+    const char **cpb;
+    uint32_t idx = 0, i;
+    struct issu_nc_sess *it;
+    char sid[16];
+    int rc = ISSU_OK;
+
+    *out = NULL;
+    if (!m)
+        return ISSU_ERR_NOTFOUND;
+    if (lyd_new_inner(NULL, m, "netconf-state", 0, &top) != LY_SUCCESS)
+        return ISSU_ERR_NOMEM;
+    if (lyd_new_inner(top, m, "capabilities", 0, &caps) != LY_SUCCESS)
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    cpb = nc_server_get_cpblts(nc->ctx);
+    for (i = 0; cpb && cpb[i]; i++) {
+        rc = issu_nc_term(caps, m, "capability", cpb[i]);
+        lydict_remove(nc->ctx, cpb[i]);
+        if (rc != ISSU_OK)
+            break;
+    }
+    for (; cpb && cpb[i]; i++)
+        lydict_remove(nc->ctx, cpb[i]);
+    free(cpb);
+    if (rc != ISSU_OK)
+        goto cleanup;
+    if (lyd_new_inner(top, m, "schemas", 0, &schemas) != LY_SUCCESS)
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    while ((mod = ly_ctx_get_module_iter(nc->ctx, &idx))) {
+        if (!mod->implemented)
+            continue;
+        if (lyd_new_list(schemas, m, "schema", 0, &n, mod->name, mod->revision ? mod->revision : "", "yang") !=
+            LY_SUCCESS)
+            ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "namespace", mod->ns), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "location", "NETCONF"), rc);
+    }
+    pthread_mutex_lock(&nc->mu);
+    if (nc->sessions && lyd_new_inner(top, m, "sessions", 0, &caps) != LY_SUCCESS)
+        rc = ISSU_ERR_NOMEM;
+    for (it = nc->sessions; it && rc == ISSU_OK; it = it->next) {
+        char dt[40];
+        struct timespec ts = {.tv_sec = nc_session_get_start_time(it->s)};
+        /* a UNIX-socket session has a path, not an inet:host: leave it out */
+        const char *host = nc_session_get_ti(it->s) == NC_TI_UNIX ? NULL : nc_session_get_host(it->s);
+        snprintf(sid, sizeof(sid), "%u", nc_session_get_id(it->s));
+        if (lyd_new_list(caps, m, "session", 0, &n, sid) != LY_SUCCESS) {
+            rc = ISSU_ERR_NOMEM;
+            break;
+        }
+        issu_nc_datetime(&ts, dt, sizeof(dt));
+        /* RFC 6022 has no UNIX transport identity: issu-agent defines one */
+        rc = issu_nc_term(n, m, "transport", nc_session_get_ti(it->s) == NC_TI_UNIX ? ISSU_NC_STATE_MOD ":unix-socket"
+                                                                             : "ietf-netconf-monitoring:netconf-ssh");
+        if (rc == ISSU_OK)
+            rc = issu_nc_term(n, m, "username", nc_session_get_username(it->s));
+        if (rc == ISSU_OK && host)
+            rc = issu_nc_term(n, m, "source-host", host);
+        if (rc == ISSU_OK)
+            rc = issu_nc_term(n, m, "login-time", dt);
+    }
+    pthread_mutex_unlock(&nc->mu);
+    if (rc != ISSU_OK)
+        goto cleanup;
+    *out = top;
+    return ISSU_OK;
+cleanup:
+    lyd_free_tree(top);
+    return rc;
+}
+
