@@ -37,6 +37,10 @@ LIBS = {
     "libssh/": {"netconf"},
     "libyang/": {"ly", "hub", "netconf", "cli"},
     "openssl/": {"peer"},
+    # libnetconf2's and libyang's headers also install at the top level
+    "nc_client.h": {"cli"},
+    "nc_server.h": {"netconf"},
+    "libyang.h": {"ly", "hub", "netconf", "cli"},
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
