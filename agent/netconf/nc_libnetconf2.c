@@ -134,7 +134,9 @@ static int real_sym(void **slot, const char *name, void *fn, size_t size)
  * with a NUL byte) parses to nothing and crashes the server (NULL
  * dereference in nc_ps_poll). issud turns "nothing parsed" into a parse
  * failure: libnetconf2 then answers malformed-message (NETCONF 1.1) or
- * drops the message (1.0), as for any other unparsable one.
+ * drops the message (1.0), as for any other unparsable one. Upstream:
+ * libnetconf2 never checks (up to 4.x the crash only moves); libyang's
+ * f048ba527 (v2.1.111) fails the parse itself; Debian 12 has libyang 2.1.30.
  * Test: test_netconf.py, checks "issud survived the malformed messages" and
  * "NETCONF 1.0: a blank message gets no reply" (issud dies without it). */
 typedef LY_ERR (*parse_op_fn)(const struct ly_ctx *, struct lyd_node *, struct ly_in *, LYD_FORMAT, enum lyd_type,
@@ -171,7 +173,7 @@ LY_ERR lyd_parse_op(const struct ly_ctx *ctx, struct lyd_node *parent, struct ly
  * 10 MB chunk, which ncclient's chunk parser re-reads on every 4 KiB it
  * receives (quadratic). issud gives libnetconf2's callback writes of
  * exactly PRINT_CHUNK bytes (the last one shorter): same bytes, chunks of
- * PRINT_CHUNK.
+ * PRINT_CHUNK. Upstream: libnetconf2 3.7.10 (7024d47) buffers 10 KiB.
  * Test: test_netconf.py, check "whole-state <get>: N bytes in N chunks"
  * (fails with 1 KiB chunks: 90 of them for the example state).
  *
@@ -305,6 +307,7 @@ LY_ERR lyd_print_clb(ly_write_clb writeclb, void *user_data, const struct lyd_no
  * abandons the message, and the thread drops the session.
  * libnetconf2 also ignores a failure in a message's final flush and
  * reports success, so callers look at issu_nc_lnc2_stalled() either way.
+ * Upstream: both unchanged through libnetconf2 4.2.14.
  * Tests: test_netconf.py, checks "a <get> while 10 clients read nothing is
  * answered", "an SSH client that reads nothing is dropped too" and
  * "subscriber read nothing for 5 s; session dropped" (without it the
@@ -408,7 +411,8 @@ int ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
  * idle connected client kept a worker at ~11% of a CPU. For libnetconf2's
  * calls on armed threads such a step is 1 ms (~10x fewer wake-ups; a new
  * RPC waits 1 ms at most), except while it retries a write that found the
- * socket or SSH window full (the retry keeps its 100 us).
+ * socket or SSH window full (the retry keeps its 100 us). Upstream:
+ * unchanged through libnetconf2 4.2.14; the step is a compile-time constant.
  * Test: tests/bench/netconf_get_bench.py reports issud's idle CPU (~2.6%
  * with it, ~11% without); no ctest test, CPU shares are not asserted. */
 #define POLL_STEP_US 1000
@@ -429,7 +433,9 @@ int usleep(useconds_t usec)
 
 /* ------------------------------------------------------------ 5. pollsession queue of 6
  *
- * libnetconf2 2.0.24 queues at most NC_PS_QUEUE_SIZE (6) threads on one
+ * libnetconf2 2.0.24 queues at most NC_PS_QUEUE_SIZE (6: its build option
+ * MAX_PSPOLL_THREAD_COUNT; only the queue's head polls, the others wait
+ * up to 5 s) threads on one
  * pollsession: the workers and the thread adding a session. With 8 workers
  * nc_ps_add_session failed and new clients were reset, so ISSU_NC_WORKERS
  * is 5. A session being added waits for each worker's turn in that queue:
