@@ -27,6 +27,12 @@
 
 #ifdef HAVE_ISSU_NETCONF
 #include "nc_face.h"
+#else /* for --help only */
+#define ISSU_NC_DEF_MAX_SESSIONS 64
+#define ISSU_NC_DEF_MAX_MESSAGE (64u << 20)
+#define ISSU_NC_DEF_HELLO_TIMEOUT 10
+#define ISSU_NC_DEF_AUTH_TIMEOUT 10
+#define ISSU_NC_DEF_MESSAGE_TIMEOUT 60
 #endif
 #ifdef HAVE_ISSU_SNMP
 #include "snmp_face.h"
@@ -117,6 +123,21 @@ static void usage(FILE *f)
             "                                OpenSSH authorized_keys: public-key auth only;\n"
             "                                each key's user is its comment up to any '@'\n"
             "  -U, --ssh-user NAME           accept every key in the file for user NAME instead\n"
+            "\n"
+            "NETCONF limits (each logged, at most once a second, when it triggers):\n"
+            "      --netconf-max-sessions N  connections at once, logins in progress included;\n"
+            "                                default %d\n"
+            "      --netconf-max-message SIZE\n"
+            "                                largest message a client may send (bytes, or with\n"
+            "                                K, M or G); default %uM\n"
+            "      --netconf-hello-timeout S seconds from connection (SSH: login) to the client's\n"
+            "                                hello; default %d\n"
+            "      --netconf-auth-timeout S  seconds for an SSH login and the netconf subsystem;\n"
+            "                                default %d\n"
+            "      --netconf-message-timeout S\n"
+            "                                seconds a started message may take to arrive whole;\n"
+            "                                default %d\n"
+            "\n"
             "  -x, --agentx SOCKET           serve ISSU-NEGOTIATION-MIB as an AgentX subagent\n"
             "                                of the snmpd at SOCKET ('/path', 'tcp:HOST:PORT')\n"
             "  -v, --verbose                 debug logging\n"
@@ -126,7 +147,32 @@ static void usage(FILE *f)
             "Signals: SIGHUP re-reads the manifests (both, or --manifest in peer mode) and\n"
             "renegotiates (a manifest that fails to load leaves the running state as it\n"
             "was); SIGTERM/SIGINT stop.\n",
-            ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR);
+            ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR, ISSU_NC_DEF_MAX_SESSIONS, ISSU_NC_DEF_MAX_MESSAGE >> 20,
+            ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT, ISSU_NC_DEF_MESSAGE_TIMEOUT);
+}
+
+/* A whole number from @p min to @p max, with an optional K/M/G (x1024)
+ * suffix when @p suffix; 0 and the message on failure. */
+static int parse_num(const char *opt, const char *s, unsigned long long min, unsigned long long max, int suffix,
+                     unsigned long long *out)
+{
+    unsigned long long v, mul = 1;
+    char *end;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (suffix && *end && !end[1]) {
+        mul = *end == 'K' || *end == 'k' ? 1ULL << 10 : *end == 'M' ? 1ULL << 20 : *end == 'G' ? 1ULL << 30 : 0;
+        if (mul)
+            end++;
+    }
+    if (s[0] < '0' || s[0] > '9' || *end || errno || !mul || v > max / mul || v * mul < min || v * mul > max) {
+        fprintf(stderr, "issud: %s '%s': a whole number from %llu to %llu%s expected\n", opt, s, min, max,
+                suffix ? " (bytes; K, M, G allowed)" : "");
+        return ISSU_ERR_INVAL;
+    }
+    *out = v * mul;
+    return ISSU_OK;
 }
 
 struct opts {
@@ -138,6 +184,7 @@ struct opts {
     const char *nc_unix, *nc_ssh, *host_key, *auth_keys, *ssh_user;
     const char *agentx;
     int agentx_set;
+    unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -157,6 +204,11 @@ static int parse(int argc, char **argv, struct opts *o)
         {"peer", required_argument, NULL, 'p'},
         {"psk-file", required_argument, NULL, 'P'},
         {"side", required_argument, NULL, 1000},
+        {"netconf-max-sessions", required_argument, NULL, 1001},
+        {"netconf-max-message", required_argument, NULL, 1002},
+        {"netconf-hello-timeout", required_argument, NULL, 1003},
+        {"netconf-auth-timeout", required_argument, NULL, 1004},
+        {"netconf-message-timeout", required_argument, NULL, 1005},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -180,6 +232,26 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'p': o->peer = optarg; break;
         case 'P': o->psk_file = optarg; break;
         case 1000: o->side_s = optarg; break;
+        case 1001:
+            if (parse_num("--netconf-max-sessions", optarg, 1, 100000, 0, &o->nc_max_sessions))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1002:
+            if (parse_num("--netconf-max-message", optarg, 4096, 1ULL << 32, 1, &o->nc_max_message))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1003:
+            if (parse_num("--netconf-hello-timeout", optarg, 1, 3600, 0, &o->nc_hello_to))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1004:
+            if (parse_num("--netconf-auth-timeout", optarg, 1, 3600, 0, &o->nc_auth_to))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1005:
+            if (parse_num("--netconf-message-timeout", optarg, 1, 86400, 0, &o->nc_msg_to))
+                return ISSU_ERR_INVAL;
+            break;
         case 'v': log_max = LOG_DEBUG; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("issud %s\n", ISSU_VERSION); exit(0);
@@ -310,6 +382,11 @@ int main(int argc, char **argv)
         ncc.ssh_user = o.ssh_user;
         ncc.log = log_stderr;
         ncc.verbose = log_max >= LOG_DEBUG;
+        ncc.max_sessions = (unsigned)o.nc_max_sessions;
+        ncc.max_message = (size_t)o.nc_max_message;
+        ncc.hello_timeout = (unsigned)o.nc_hello_to;
+        ncc.auth_timeout = (unsigned)o.nc_auth_to;
+        ncc.message_timeout = (unsigned)o.nc_msg_to;
         rc = issu_nc_start(&ncc, &nc);
         if (rc != ISSU_OK) {
             logf_(LOG_ERR, "NETCONF face: %s", issu_strerror(rc));

@@ -28,7 +28,19 @@ struct issu_nc_conf {
     issu_log_cb log;
     void *log_arg;
     int verbose;                 /**< pass libnetconf2's verbose messages */
+    /* limits (0: the default in brackets) */
+    unsigned max_sessions;       /**< connections at once, handshakes included [64] */
+    size_t max_message;          /**< bytes of one message a client sends [64 MiB] */
+    unsigned hello_timeout;      /**< s from connect (SSH: from login) to the client's hello [10] */
+    unsigned auth_timeout;       /**< s from connect to an SSH login [10] */
+    unsigned message_timeout;    /**< s a started message may take to arrive whole [60] */
 };
+
+#define ISSU_NC_DEF_MAX_SESSIONS 64
+#define ISSU_NC_DEF_MAX_MESSAGE (64u << 20)
+#define ISSU_NC_DEF_HELLO_TIMEOUT 10
+#define ISSU_NC_DEF_AUTH_TIMEOUT 10
+#define ISSU_NC_DEF_MESSAGE_TIMEOUT 60
 
 /** Register the hub listener and start serving (before the hub starts). */
 int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out);

@@ -5,8 +5,11 @@
  * The face is one room per protocol feature, all with the prefix issu_nc_
  * and the project's error codes (issu_err.h; RPC callbacks return what
  * libnetconf2 expects, an nc_server_reply):
- *   nc_server.c       lifecycle, the libyang context, accept/worker threads, session list
- *   nc_ssh.c          SSH endpoint: host key, authorized keys, public-key authentication
+ *   nc_server.c       lifecycle, the libyang context, worker threads, session list
+ *   nc_front.c        issud's own transport: listeners, limits, one relay thread per
+ *                     connection between the client and libnetconf2 (nc_framing.c)
+ *   nc_ssh.c          SSH (libssh server): host key, authorized keys, public-key
+ *                     authentication, the "netconf" subsystem
  *   nc_state.c        issu-state and netconf-state trees; the per-snapshot cache
  *   nc_get.c          <get> and <get-config> (the whole-state reply from the cache)
  *   nc_filter.c       subtree and XPath filters -> selected copies
@@ -25,11 +28,14 @@
 #include <libnetconf2/netconf.h>
 #include <libnetconf2/messages_server.h>
 #include <libnetconf2/session_server.h>
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <libssh/server.h>
 #include <libyang/libyang.h>
 
 #include "hub.h"
 #include "nc_face.h"
+#include "nc_framing.h"
 
 #define ISSU_NC_STATE_MOD "issu-agent"
 
@@ -42,10 +48,32 @@
 /** A run of writes without progress after which the session is dropped. */
 #define ISSU_NC_WRITE_STALL_MS 5000
 
-/** One accepted session (the face's list: monitoring, kill-session, notify). */
+/** How a client reached issud. */
+enum issu_nc_ti { ISSU_NC_TI_UNIX, ISSU_NC_TI_SSH };
+
+/** One session libnetconf2 serves (the face's list: monitoring, kill-session, notify). */
 struct issu_nc_sess {
     struct nc_session *s;
+    int fd;                 /**< libnetconf2's end of the socketpair (closed after the session) */
+    enum issu_nc_ti ti;
+    char host[64];          /**< the client's address ("" for a UNIX socket) */
     struct issu_nc_sess *next;
+};
+
+/** Reasons the front logs at most once a second each (issu_nc_ratelog). */
+enum issu_nc_rl {
+    ISSU_NC_RL_LIMIT,    /**< session limit reached */
+    ISSU_NC_RL_HELLO,    /**< no hello in time */
+    ISSU_NC_RL_AUTH,     /**< SSH authentication failed or timed out */
+    ISSU_NC_RL_FRAMING,  /**< framing error or oversized message */
+    ISSU_NC_RL_DROP,     /**< stalled or abandoned sessions */
+    ISSU_NC_RL_N
+};
+
+/** A rate-limited log reason: when it last printed, what it held back. */
+struct issu_nc_rlstate {
+    int64_t last_ms;
+    unsigned suppressed;
 };
 
 /** A hub change waiting for the notify thread (a snapshot reference). */
@@ -75,8 +103,8 @@ struct issu_nc {
     struct ly_ctx *ctx;
     const struct lys_module *mod; /**< issu-agent */
     struct nc_pollsession *ps;
-    pthread_t accept_thr, workers[ISSU_NC_WORKERS], notif_thr;
-    int n_workers, accept_started, notif_started;
+    pthread_t workers[ISSU_NC_WORKERS], notif_thr;
+    int n_workers, notif_started;
     volatile int stop;
 
     pthread_mutex_t mu; /**< sessions, changes */
@@ -91,6 +119,17 @@ struct issu_nc {
     struct issu_nc_authkey *keys;
     size_t n_keys;
     char *host_key;
+    ssh_bind sshbind;              /**< host key for every SSH session */
+
+    /* nc_front.c */
+    int unix_fd, ssh_fd;           /**< listening sockets, -1: none */
+    int unix_bound;                /**< we created the socket file: unlink at stop */
+    pthread_t front_thr;
+    int front_started;
+    unsigned n_conns;              /**< relay threads alive (under mu) */
+    pthread_cond_t conns_cv;       /**< signalled when one ends */
+    struct issu_nc_rlstate rl[ISSU_NC_RL_N];
+    pthread_mutex_t rl_mu;
 };
 
 /** The face libnetconf2's global callbacks reach (set by issu_nc_start). */
@@ -98,12 +137,63 @@ extern struct issu_nc *issu_nc_the;
 
 /* ---- nc_server.c */
 void issu_nc_log(struct issu_nc *nc, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/** Log for @p reason at most once a second; says how many lines it held back. */
+void issu_nc_ratelog(struct issu_nc *nc, enum issu_nc_rl reason, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/** Milliseconds of CLOCK_MONOTONIC. */
+int64_t issu_nc_now_ms(void);
+/** Hand a session whose hello is done to the workers (takes @p s and @p fd). */
+int issu_nc_sess_serve(struct issu_nc *nc, struct nc_session *s, int fd, enum issu_nc_ti ti, const char *host);
+
+/* ---- nc_front.c */
+/** Open the listeners (UNIX socket, SSH port) and start the accept thread. */
+int issu_nc_front_start(struct issu_nc *nc);
+/** Stop accepting, end every relay and wait for them. */
+void issu_nc_front_stop(struct issu_nc *nc);
+
+/** One client connection, owned by its relay thread (nc_front.c). */
+struct issu_nc_conn {
+    struct issu_nc *nc;
+    enum issu_nc_ti ti;
+    int cfd;                     /**< the client's socket */
+    int lfd, pfd;                /**< socketpair: the relay's end, libnetconf2's end */
+    char user[256], host[64];
+    ssh_session ssh;             /**< SSH only */
+    ssh_channel ch;
+    ssh_event ev;
+    struct ssh_server_callbacks_struct scb;
+    struct ssh_channel_callbacks_struct ccb;
+    int lfd_in_ev;               /**< lfd is polled by ev */
+    int authed, subsys, auth_failures, client_eof;
+    struct issu_nc_framer in;    /**< what the client sends */
+    char *inq;                   /**< framed messages on their way to libnetconf2 */
+    size_t inq_len, inq_off, inq_cap;
+    char out[64 * 1024];         /**< libnetconf2's bytes on their way to the client */
+    size_t out_len, out_off;
+    int lib_eof;
+    int failed;                  /**< a fatal error: end the relay */
+    void *relay;                 /**< the relay's state (nc_front.c) */
+};
+
+/** Bytes the client sent (the SSH channel's data callback): into the framer. */
+int issu_nc_front_client_data(struct issu_nc_conn *c, const char *data, size_t len);
 
 /* ---- nc_ssh.c */
-/** Host key (generated when missing), authorized keys, the "ssh" endpoint. */
-int issu_nc_ssh_setup(struct issu_nc *nc);
-/** Free the keys loaded by issu_nc_ssh_setup. */
+/** Host key (generated when missing), authorized keys; *port gets the port to listen on. */
+int issu_nc_ssh_setup(struct issu_nc *nc, char *addr, size_t addrlen, uint16_t *port);
+/** Free what issu_nc_ssh_setup loaded. */
 void issu_nc_ssh_free(struct issu_nc *nc);
+/**
+ * The SSH server side of @p c->cfd, until the "netconf" subsystem is open
+ * or @p deadline_ms (issu_nc_now_ms) passes: key exchange, public-key
+ * authentication (c->user), the session channel. Client data then reaches
+ * c->in through the channel's data callback, polled by c->ev.
+ */
+int issu_nc_ssh_accept(struct issu_nc_conn *c, int64_t deadline_ms);
+/** Close the channel and the SSH session of @p c. */
+void issu_nc_ssh_close(struct issu_nc_conn *c);
+/** Write what c->out holds to the channel (as much as the window takes). */
+int issu_nc_ssh_flush(struct issu_nc_conn *c);
 /**
  * Parse an OpenSSH authorized_keys file: one key per line (no options),
  * the user from @p user or else the key's comment up to '@'. Appends to
@@ -159,14 +249,8 @@ struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_se
 int issu_nc_lnc2_init(struct issu_nc *nc);
 /** Whether @p addr lies in libnetconf2's code, as the workarounds see it (tests). */
 int issu_nc_lnc2_in_scope(const void *addr);
-/** This thread serves sessions (workers, notify): bound its writes and poll steps. */
+/** This thread serves sessions (workers, notify): libnetconf2's poll steps are 1 ms. */
 void issu_nc_lnc2_arm_thread(int worker);
-/** Clear this thread's stall flag before a poll or a send. */
-void issu_nc_lnc2_stall_clear(void);
-/** Whether a write of this thread gave up since issu_nc_lnc2_stall_clear. */
-int issu_nc_lnc2_stalled(void);
-/** Drop @p s after a stalled write (logged with @p who and @p what). */
-void issu_nc_lnc2_drop_stalled(struct issu_nc *nc, struct nc_session *s, const char *who, const char *what);
 /** Splice @p xml in place of @p data's value when this thread prints its reply; NULL: none. */
 void issu_nc_lnc2_splice(const struct lyd_node *data, const char *xml, size_t len);
 /** libyang's log, to ours; mends the rpc-error text libnetconf2 sends. */

@@ -4,7 +4,8 @@
  * symbol. Each entry says what the library does, what issud does instead,
  * whether a later libnetconf2 changed it, and the test that fails without it.
  *
- * How: issud defines a function of the same name as a library's; the
+ * How: issud defines a function of the same name as a library's (entries
+ * 1, 2 and 4; entry 7 is a design, not a hook); the
  * dynamic linker binds libnetconf2's call to issud's, which calls the real
  * one (dlsym RTLD_NEXT). Such a definition is process-wide by nature, so
  * each one acts only on calls made *from libnetconf2's own code* (the
@@ -14,16 +15,13 @@
  * -- net-snmp on the SNMP thread, the hub, issud's own logging, libssh's
  * internals -- reaches libc or libyang unchanged.
  *
- * Why not a narrower hook: libnetconf2 2.0.24 has no write callback, no
- * write deadline, no poll-step setting and no pre-send or post-parse hook
- * (its io.c calls write()/ssh_channel_write() and usleep(NC_TIMEOUT_STEP)
- * directly; NC_TIMEOUT_STEP is a compile-time constant). A send timeout on
- * the socket (SO_SNDTIMEO) does nothing: the sockets are non-blocking and
- * libnetconf2 itself retries EAGAIN. Giving libnetconf2 issud's own
- * descriptors (nc_accept_inout over a socketpair, issud relaying) would
- * bound writes without interposition but adds a copy of every byte and a
- * relay thread; it is the way out if the caller check ever proves too
- * weak (issue 10 weighs it against the framing defects).
+ * Why not a narrower hook: libnetconf2 2.0.24 has no poll-step setting
+ * and no pre-send or post-parse hook (its io.c calls usleep(NC_TIMEOUT_STEP)
+ * directly; NC_TIMEOUT_STEP is a compile-time constant; its parse and
+ * print go straight to libyang). The write() and ssh_channel_write()
+ * interposers of earlier versions are gone: issud owns the transport now
+ * (entry 3). What the caller check leaves is usleep() on NETCONF threads
+ * and two libyang calls whose only caller that changes is libnetconf2.
  *
  * Build-side workaround, for completeness: libnetconf2 2.0.24's pkg-config
  * file omits -DNC_ENABLED_SSH -DNC_ENABLED_TLS, without which the installed
@@ -295,113 +293,28 @@ LY_ERR lyd_print_clb(ly_write_clb writeclb, void *user_data, const struct lyd_no
     return r;
 }
 
-/* ------------------------------------------------------------ 3. writes with no deadline
+/* ------------------------------------------------------------ 3. writes with no deadline (retired)
  *
- * libnetconf2 2.0.24's nc_write() retries a full socket (write() says
- * EAGAIN) or a full SSH window (ssh_channel_write() writes 0) every
- * NC_TIMEOUT_STEP (100 us) with no deadline: a client that stops reading
- * held a worker for ever (and the notify thread, under nc->mu), so a few
- * such clients stalled everyone. On armed threads, for libnetconf2's calls,
- * issud's write() and ssh_channel_write() give up once a run of writes made
- * no progress for ISSU_NC_WRITE_STALL_MS: the write fails, libnetconf2
- * abandons the message, and the thread drops the session.
- * libnetconf2 also ignores a failure in a message's final flush and
- * reports success, so callers look at issu_nc_lnc2_stalled() either way.
- * Upstream: both unchanged through libnetconf2 4.2.14.
+ * libnetconf2 2.0.24's nc_write() retries a full socket (EAGAIN) or SSH
+ * window (0 written) every 100 us with no deadline, and ignores a failure
+ * in a message's final flush. issud interposed write() and
+ * ssh_channel_write() to give up after 5 s. Since issud owns the transport
+ * (nc_front.c), libnetconf2 writes only to its end of a socketpair; the
+ * relay drops a client that reads nothing for ISSU_NC_WRITE_STALL_MS and
+ * shuts the socketpair, so libnetconf2's pending write fails with EPIPE at
+ * once: no interposition is needed, and none is left. Upstream: both
+ * behaviours unchanged through libnetconf2 4.2.14.
  * Tests: test_netconf.py, checks "a <get> while 10 clients read nothing is
  * answered", "an SSH client that reads nothing is dropped too" and
- * "subscriber read nothing for 5 s; session dropped" (without it the
- * <get> times out after 20 s and nobody is dropped). */
-typedef ssize_t (*write_fn)(int, const void *, size_t);
-typedef int (*ssh_write_fn)(ssh_channel, const void *, uint32_t);
+ * "subscriber read nothing for 5 s; session dropped". */
 
 static _Thread_local int stall_armed;
 static _Thread_local int in_worker;
-static _Thread_local int stalled;             /* a write gave up since the thread cleared it */
-static _Thread_local int write_waiting;       /* the last write made no progress (usleep) */
-static _Thread_local int64_t stall_since_ms;  /* start of the current run without progress; 0: none */
 
 void issu_nc_lnc2_arm_thread(int worker)
 {
     stall_armed = 1;
     in_worker = worker;
-}
-
-void issu_nc_lnc2_stall_clear(void)
-{
-    stalled = 0;
-    write_waiting = 0;
-}
-
-int issu_nc_lnc2_stalled(void)
-{
-    return stalled;
-}
-
-/* 1: give up now. @p progressed: the write moved bytes (or failed for real). */
-static int stall_give_up(int progressed)
-{
-    struct timespec t;
-    int64_t now;
-
-    write_waiting = !progressed;
-    if (progressed) {
-        stall_since_ms = 0;
-        return 0;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000 + 1; /* never 0 */
-    if (!stall_since_ms)
-        stall_since_ms = now;
-    if (now - stall_since_ms < ISSU_NC_WRITE_STALL_MS)
-        return 0;
-    stall_since_ms = 0;
-    stalled = 1;
-    write_waiting = 0;
-    return 1;
-}
-
-/* Part of a message went out, so the session cannot go on: mark it ended;
- * its worker frees it (SESSION_TERM). */
-void issu_nc_lnc2_drop_stalled(struct issu_nc *nc, struct nc_session *s, const char *who, const char *what)
-{
-    issu_nc_log(nc, LOG_WARNING, "session %u: %s read nothing for %d s; %s", nc_session_get_id(s), who,
-                ISSU_NC_WRITE_STALL_MS / 1000, what);
-    nc_session_set_term_reason(s, NC_SESSION_TERM_OTHER);
-    nc_session_set_status(s, NC_STATUS_INVALID);
-}
-
-ssize_t write(int fd, const void *buf, size_t count)
-{
-    static void *slot;
-    write_fn real;
-    ssize_t r;
-
-    if (real_sym(&slot, "write", &real, sizeof(real))) {
-        errno = ENOSYS;
-        return -1;
-    }
-    r = real(fd, buf, count);
-    if (stall_armed && from_lnc2(__builtin_return_address(0)) &&
-        stall_give_up(!(r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)))) {
-        errno = ETIMEDOUT;
-        return -1;
-    }
-    return r;
-}
-
-int ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
-{
-    static void *slot;
-    ssh_write_fn real;
-    int r;
-
-    if (real_sym(&slot, "ssh_channel_write", &real, sizeof(real)))
-        return SSH_ERROR;
-    r = real(channel, data, len);
-    if (stall_armed && from_lnc2(__builtin_return_address(0)) && stall_give_up(r != 0 || !len))
-        return SSH_ERROR;
-    return r;
 }
 
 /* ------------------------------------------------------------ 4. busy poll in 100 us steps
@@ -410,8 +323,9 @@ int ssh_channel_write(ssh_channel channel, const void *data, uint32_t len)
  * nc_ps_poll re-polls its sessions every 100 us until its timeout, so one
  * idle connected client kept a worker at ~11% of a CPU. For libnetconf2's
  * calls on armed threads such a step is 1 ms (~10x fewer wake-ups; a new
- * RPC waits 1 ms at most), except while it retries a write that found the
- * socket or SSH window full (the retry keeps its 100 us). Upstream:
+ * RPC waits 1 ms at most). The same step paces a write that found the
+ * socketpair full: the relay empties it 64 KiB at a time, so 1 ms steps
+ * still move ~200 KB a step, far above what a client takes. Upstream:
  * unchanged through libnetconf2 4.2.14; the step is a compile-time constant.
  * Test: tests/bench/netconf_get_bench.py reports issud's idle CPU (~2.6%
  * with it, ~11% without); no ctest test, CPU shares are not asserted. */
@@ -426,7 +340,7 @@ int usleep(useconds_t usec)
 
     if (real_sym(&slot, "usleep", &real, sizeof(real)))
         return -1;
-    if (stall_armed && !write_waiting && usec < POLL_STEP_US && from_lnc2(__builtin_return_address(0)))
+    if (stall_armed && usec < POLL_STEP_US && from_lnc2(__builtin_return_address(0)))
         usec = POLL_STEP_US;
     return real(usec);
 }
@@ -443,6 +357,20 @@ int usleep(useconds_t usec)
  * idle poll costs the same either way, see 4).
  * Test: test_netconf.py, check "every client that read nothing was
  * dropped" (10 sessions added while 5 workers poll). */
+
+/* ------------------------------------------------------------ 7. framing, handshakes (nc_front.c)
+ *
+ * libnetconf2 2.0.24 crashes on several chunk headers ("#abc", "#0", "#",
+ * "##" first: nc_server_recv_rpc_io dereferences a NULL rpc on its
+ * malformed-message path; "#-1" over SSH overflows the heap), allocates
+ * what a header announces, has no message size limit, and runs each SSH
+ * and hello handshake on the one thread that calls nc_accept. None of it
+ * can be mended by a hook: issud is the transport (nc_front.c, nc_ssh.c)
+ * and hands libnetconf2 only whole, checked messages over a socketpair
+ * (nc_accept_inout). Upstream: the NULL dereference moved in 2.1.0; chunk
+ * size limits came in 4.2.2 (10 MiB); handshakes still run in nc_accept.
+ * Tests: test_nc_framing (the headers), test_netconf.py "framing:" checks
+ * on both transports, "a silent client" checks. */
 _Static_assert(ISSU_NC_WORKERS < 6, "libnetconf2 2.0.24 queues at most 6 threads per pollsession");
 
 /* ------------------------------------------------------------ 6. rpc-error text from ly_errmsg()

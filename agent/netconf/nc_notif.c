@@ -7,8 +7,8 @@
  * last one it compared against and sends session-result-changed (only
  * between two negotiated states: the peer's loss or return is one verdict
  * change, not an event per session) and verdict-changed to every
- * subscribed session, each send bounded (ISSU_NC_NOTIF_SEND_TIMEOUT_MS and
- * the write stall guard). Once the queue is drained it warms the state
+ * subscribed session, each send bounded (ISSU_NC_NOTIF_SEND_TIMEOUT_MS for
+ * the session's lock; the relay's stall guard for the write). Once the queue is drained it warms the state
  * cache for the next <get>. No replay: startTime is refused.
  */
 #include "nc_internal.h"
@@ -78,16 +78,10 @@ static void send_all(struct issu_nc *nc, struct lyd_node *ev)
     for (it = nc->sessions; it; it = it->next) {
         if (nc_session_get_status(it->s) != NC_STATUS_RUNNING || !nc_session_get_notif_status(it->s))
             continue;
-        issu_nc_lnc2_stall_clear();
-        /* libnetconf2 ignores a failure in the last write of a message (its
-         * final flush) and reports success: look at stalled either way */
-        if (nc_server_notif_send(it->s, notif, ISSU_NC_NOTIF_SEND_TIMEOUT_MS) == NC_MSG_NOTIF && !issu_nc_lnc2_stalled())
-            continue;
-        if (issu_nc_lnc2_stalled()) {
-            issu_nc_lnc2_drop_stalled(nc, it->s, "subscriber", "session dropped");
-        } else {
+        /* into the session's socketpair: a subscriber that reads nothing is
+         * dropped by its relay (nc_front.c), which makes this write fail */
+        if (nc_server_notif_send(it->s, notif, ISSU_NC_NOTIF_SEND_TIMEOUT_MS) != NC_MSG_NOTIF)
             issu_nc_log(nc, LOG_WARNING, "session %u: notification not delivered", nc_session_get_id(it->s));
-        }
     }
     pthread_mutex_unlock(&nc->mu);
     nc_server_notif_free(notif);

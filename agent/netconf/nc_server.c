@@ -1,12 +1,13 @@
 /*
  * nc_server.c - the NETCONF face's lifecycle and threads (nc_face.h).
  *
- * Threads: accept (nc_accept, adds sessions to the poll set), ISSU_NC_WORKERS
- * workers (nc_ps_poll: each handles one RPC at a time, so a slow client
- * stalls one worker at most), notify (nc_notif.c). The hub listener only
- * queues snapshot references. This file also owns the libyang context the
- * face serves and the list of accepted sessions; the rooms it starts are
- * listed in nc_internal.h.
+ * Threads: the front (nc_front.c: accept, one relay per connection, which
+ * hands a session whose hello is done to issu_nc_sess_serve),
+ * ISSU_NC_WORKERS workers (nc_ps_poll: each handles one RPC at a time, so a
+ * slow client stalls one worker at most), notify (nc_notif.c). The hub
+ * listener only queues snapshot references. This file also owns the
+ * libyang context the face serves, the list of sessions libnetconf2 serves
+ * and the rate-limited log; the rooms it starts are listed in nc_internal.h.
  */
 #include "nc_internal.h"
 
@@ -50,23 +51,83 @@ static void nc_print(const struct nc_session *s, NC_VERB_LEVEL lvl, const char *
         issu_nc_log(issu_nc_the, level, "netconf%s%u: %s", s ? " session " : "", s ? nc_session_get_id(s) : 0u, msg);
 }
 
+int64_t issu_nc_now_ms(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+void issu_nc_ratelog(struct issu_nc *nc, enum issu_nc_rl reason, int level, const char *fmt, ...)
+{
+    struct issu_nc_rlstate *r = &nc->rl[reason];
+    int64_t now = issu_nc_now_ms();
+    unsigned held = 0;
+    char msg[1024];
+    va_list ap;
+
+    pthread_mutex_lock(&nc->rl_mu);
+    if (r->last_ms && now - r->last_ms < 1000) {
+        r->suppressed++;
+        pthread_mutex_unlock(&nc->rl_mu);
+        return;
+    }
+    held = r->suppressed;
+    r->suppressed = 0;
+    r->last_ms = now;
+    pthread_mutex_unlock(&nc->rl_mu);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (held)
+        issu_nc_log(nc, level, "%s (and %u more like it in the last second)", msg, held);
+    else
+        issu_nc_log(nc, level, "%s", msg);
+}
+
 /* ------------------------------------------------------------ sessions */
 
-static int sess_add(struct issu_nc *nc, struct nc_session *s)
+static void sess_unlist(struct issu_nc *nc, struct issu_nc_sess *it)
+{
+    struct issu_nc_sess **pp;
+
+    pthread_mutex_lock(&nc->mu);
+    for (pp = &nc->sessions; *pp && *pp != it; pp = &(*pp)->next)
+        ;
+    if (*pp)
+        *pp = it->next;
+    pthread_mutex_unlock(&nc->mu);
+}
+
+/* Listed first: a worker may end the session as soon as it is polled. On
+ * failure nothing is taken: the caller still owns @p s and @p fd. */
+int issu_nc_sess_serve(struct issu_nc *nc, struct nc_session *s, int fd, enum issu_nc_ti ti, const char *host)
 {
     struct issu_nc_sess *it = calloc(1, sizeof(*it));
+    int rc = ISSU_OK;
 
-    if (!it)
-        return ISSU_ERR_NOMEM;
+    ISSU_CHECK_MEM(it, rc);
     it->s = s;
+    it->fd = fd;
+    it->ti = ti;
+    snprintf(it->host, sizeof(it->host), "%s", host ? host : "");
     pthread_mutex_lock(&nc->mu);
     it->next = nc->sessions;
     nc->sessions = it;
     pthread_mutex_unlock(&nc->mu);
+    if (nc_ps_add_session(nc->ps, s)) {
+        sess_unlist(nc, it);
+        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    }
     return ISSU_OK;
+cleanup:
+    free(it);
+    return rc;
 }
 
-static void sess_del(struct issu_nc *nc, struct nc_session *s)
+/* Out of the list (the notify thread sends under nc->mu), then freed with its fd. */
+static void sess_end(struct issu_nc *nc, struct nc_session *s)
 {
     struct issu_nc_sess **pp, *it;
 
@@ -77,75 +138,33 @@ static void sess_del(struct issu_nc *nc, struct nc_session *s)
     if (it)
         *pp = it->next;
     pthread_mutex_unlock(&nc->mu);
-    free(it);
-}
-
-/* Into the face's list and the poll set; freed when either refuses it. */
-static int sess_serve(struct issu_nc *nc, struct nc_session *s)
-{
-    int rc;
-
-    ISSU_CHECK_GOTO(sess_add(nc, s), rc);
-    if (nc_ps_add_session(nc->ps, s)) {
-        sess_del(nc, s);
-        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    if (nc_ps_del_session(nc->ps, s) == 0)
+        nc_session_free(s, NULL);
+    if (it) {
+        close(it->fd);
+        free(it);
     }
-    return ISSU_OK;
-cleanup:
-    nc_session_free(s, NULL);
-    return rc;
-}
-
-static void *accept_main(void *arg)
-{
-    struct issu_nc *nc = arg;
-    struct nc_session *s;
-    NC_MSG_TYPE t;
-
-    while (!nc->stop) {
-        s = NULL;
-        t = nc_accept(200, &s);
-        if (t != NC_MSG_HELLO || !s)
-            continue;
-        if (sess_serve(nc, s) != ISSU_OK)
-            continue;
-        issu_nc_log(nc, LOG_INFO, "session %u: user %s from %s", nc_session_get_id(s), nc_session_get_username(s),
-                    nc_session_get_host(s)   ? nc_session_get_host(s)
-                    : nc_session_get_path(s) ? nc_session_get_path(s)
-                                             : "?");
-    }
-    return NULL;
 }
 
 static void *worker_main(void *arg)
 {
     struct issu_nc *nc = arg;
-    struct nc_session *s, *ns;
+    struct nc_session *s;
     int r;
 
     issu_nc_lnc2_arm_thread(1);
     while (!nc->stop) {
         s = NULL;
-        issu_nc_lnc2_stall_clear();
         r = nc_ps_poll(nc->ps, ISSU_NC_POLL_MS, &s);
         issu_nc_get_release(nc); /* any reply of this poll has been written */
-        if (issu_nc_lnc2_stalled() && s) {
-            issu_nc_lnc2_drop_stalled(nc, s, "client", "reply abandoned, session dropped");
-            r |= NC_PSPOLL_SESSION_TERM;
-        }
         if ((r & (NC_PSPOLL_NOSESSIONS | NC_PSPOLL_TIMEOUT | NC_PSPOLL_ERROR)) && !(r & NC_PSPOLL_SESSION_TERM)) {
             if (r & NC_PSPOLL_NOSESSIONS)
                 usleep(50000);
             continue;
         }
-        if ((r & NC_PSPOLL_SSH_CHANNEL) && nc_ps_accept_ssh_channel(nc->ps, &ns) == NC_MSG_HELLO)
-            sess_serve(nc, ns);
         if (s && (r & (NC_PSPOLL_SESSION_TERM | NC_PSPOLL_SESSION_ERROR))) {
             issu_nc_log(nc, LOG_INFO, "session %u ended", nc_session_get_id(s));
-            /* out of the notify list first: it sends under nc->mu */
-            sess_del(nc, s);
-            if (nc_ps_del_session(nc->ps, s) == 0)
-                nc_session_free(s, NULL);
+            sess_end(nc, s);
         }
     }
     return NULL;
@@ -182,20 +201,6 @@ static int make_ctx(struct issu_nc *nc)
     return ISSU_OK;
 }
 
-static int setup_unix(struct issu_nc *nc)
-{
-    const char *path = nc->conf.unix_path;
-
-    unlink(path); /* a stale socket of an earlier run */
-    if (nc_server_add_endpt("unix", NC_TI_UNIX) || nc_server_endpt_set_address("unix", path) ||
-        nc_server_endpt_set_perms("unix", 0600, (uid_t)-1, (gid_t)-1)) {
-        issu_nc_log(nc, LOG_ERR, "cannot listen on UNIX socket %s", path);
-        return ISSU_ERR_IO;
-    }
-    issu_nc_log(nc, LOG_INFO, "NETCONF on UNIX socket %s", path);
-    return ISSU_OK;
-}
-
 int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
 {
     struct issu_nc *nc;
@@ -211,7 +216,20 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     pthread_mutex_init(&nc->mu, NULL);
     pthread_mutex_init(&nc->cache_mu, NULL);
     pthread_mutex_init(&nc->build_mu, NULL);
+    pthread_mutex_init(&nc->rl_mu, NULL);
     pthread_cond_init(&nc->cv, NULL);
+    pthread_cond_init(&nc->conns_cv, NULL);
+    nc->unix_fd = nc->ssh_fd = -1;
+    if (!nc->conf.max_sessions)
+        nc->conf.max_sessions = ISSU_NC_DEF_MAX_SESSIONS;
+    if (!nc->conf.max_message)
+        nc->conf.max_message = ISSU_NC_DEF_MAX_MESSAGE;
+    if (!nc->conf.hello_timeout)
+        nc->conf.hello_timeout = ISSU_NC_DEF_HELLO_TIMEOUT;
+    if (!nc->conf.auth_timeout)
+        nc->conf.auth_timeout = ISSU_NC_DEF_AUTH_TIMEOUT;
+    if (!nc->conf.message_timeout)
+        nc->conf.message_timeout = ISSU_NC_DEF_MESSAGE_TIMEOUT;
     issu_nc_the = nc;
     nc_set_print_clb_session(nc_print);
     nc_verbosity(conf->verbose ? NC_VERB_VERBOSE : NC_VERB_WARNING);
@@ -229,13 +247,6 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
     nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
 
-    /* SSH first: the host key exists once the UNIX socket does (tests and
-     * scripts wait for the socket) */
-    if (conf->ssh_listen)
-        ISSU_CHECK_GOTO(issu_nc_ssh_setup(nc), rc);
-    if (conf->unix_path)
-        ISSU_CHECK_GOTO(setup_unix(nc), rc);
-
     ISSU_CHECK_GOTO(issu_hub_listen(conf->hub, issu_nc_notif_on_change, nc), rc);
     nc->ps = nc_ps_new();
     ISSU_CHECK_MEM(nc->ps, rc);
@@ -247,9 +258,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
             ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
         nc->n_workers++;
     }
-    if (pthread_create(&nc->accept_thr, NULL, accept_main, nc))
-        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
-    nc->accept_started = 1;
+    ISSU_CHECK_GOTO(issu_nc_front_start(nc), rc);
     *out = nc;
     return ISSU_OK;
 cleanup:
@@ -267,8 +276,7 @@ void issu_nc_stop(struct issu_nc *nc)
     nc->stop = 1;
     pthread_cond_broadcast(&nc->cv);
     pthread_mutex_unlock(&nc->mu);
-    if (nc->accept_started)
-        pthread_join(nc->accept_thr, NULL);
+    issu_nc_front_stop(nc); /* every relay ended: sessions see their socketpair close */
     for (k = 0; k < nc->n_workers; k++)
         pthread_join(nc->workers[k], NULL);
     if (nc->notif_started)
@@ -276,22 +284,23 @@ void issu_nc_stop(struct issu_nc *nc)
     /* every worker has stopped: nothing else holds it; before the context goes */
     issu_nc_state_put(nc, nc->cache);
     nc->cache = NULL;
-    while (nc->sessions) {
-        struct issu_nc_sess *it = nc->sessions;
-        nc->sessions = it->next;
-        free(it);
-    }
     if (nc->ps) {
         nc_ps_clear(nc->ps, 1, NULL);
         nc_ps_free(nc->ps);
     }
+    while (nc->sessions) { /* freed by nc_ps_clear; their fds are ours */
+        struct issu_nc_sess *it = nc->sessions;
+        nc->sessions = it->next;
+        close(it->fd);
+        free(it);
+    }
     issu_nc_notif_drain(nc);
     nc_server_destroy();
-    if (nc->conf.unix_path)
-        unlink(nc->conf.unix_path);
     issu_nc_ssh_free(nc);
     ly_ctx_destroy(nc->ctx);
     pthread_cond_destroy(&nc->cv);
+    pthread_cond_destroy(&nc->conns_cv);
+    pthread_mutex_destroy(&nc->rl_mu);
     pthread_mutex_destroy(&nc->build_mu);
     pthread_mutex_destroy(&nc->cache_mu);
     pthread_mutex_destroy(&nc->mu);

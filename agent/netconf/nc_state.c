@@ -266,7 +266,7 @@ int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out)
         char dt[40];
         struct timespec ts = {.tv_sec = nc_session_get_start_time(it->s)};
         /* a UNIX-socket session has a path, not an inet:host: leave it out */
-        const char *host = nc_session_get_ti(it->s) == NC_TI_UNIX ? NULL : nc_session_get_host(it->s);
+        const char *host = it->ti == ISSU_NC_TI_UNIX || !it->host[0] ? NULL : it->host;
         snprintf(sid, sizeof(sid), "%u", nc_session_get_id(it->s));
         if (lyd_new_list(caps, m, "session", 0, &n, sid) != LY_SUCCESS) {
             rc = ISSU_ERR_NOMEM;
@@ -274,8 +274,8 @@ int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out)
         }
         issu_nc_datetime(&ts, dt, sizeof(dt));
         /* RFC 6022 has no UNIX transport identity: issu-agent defines one */
-        rc = issu_nc_term(n, m, "transport", nc_session_get_ti(it->s) == NC_TI_UNIX ? ISSU_NC_STATE_MOD ":unix-socket"
-                                                                             : "ietf-netconf-monitoring:netconf-ssh");
+        rc = issu_nc_term(n, m, "transport",
+                          it->ti == ISSU_NC_TI_UNIX ? ISSU_NC_STATE_MOD ":unix-socket" : "ietf-netconf-monitoring:netconf-ssh");
         if (rc == ISSU_OK)
             rc = issu_nc_term(n, m, "username", nc_session_get_username(it->s));
         if (rc == ISSU_OK && host)

@@ -378,13 +378,15 @@ def main():
         rep = r.recv()
         e = err_msg(rep) if rep else None
         check(e is not None and e[0] == "malformed-message", "a message that is no <rpc> -> malformed-message (%s)" % (e,))
-        # libnetconf2 2.0.24 does not check message-id (RFC 6241 4.1 wants
-        # missing-attribute): it runs the RPC and replies without one
+        # RFC 6241 4.1: an <rpc> without message-id gets missing-attribute
+        # (libnetconf2 2.0.24 would run it; issud's front answers it)
         r.send(b'<rpc xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source><running/></source>'
                b'</get-config></rpc>')
         rep = r.recv()
-        check(rep is not None and rep.startswith("<rpc-reply") and "message-id" not in rep and "<data" in rep,
-              "an <rpc> without message-id is run (libnetconf2 2.0.24) (%s)" % (rep or "")[:80])
+        e = err_msg(rep) if rep else None
+        check(e is not None and e[0] == "missing-attribute" and "<bad-attribute>message-id</bad-attribute>" in rep
+              and "<data" not in rep,
+              "an <rpc> without message-id -> rpc-error missing-attribute, not run (%s)" % (rep or "")[:120])
         rep = raw_rpc(r, 4, b"<get-config><source><running/></source></get-config>")
         check(rep is not None and 'message-id="4"' in rep and "<data" in rep,
               "the hand-framed session still serves after all of them")
