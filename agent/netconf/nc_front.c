@@ -148,6 +148,7 @@ static void conn_free(struct issu_nc_conn *c)
     if (c->pfd >= 0)
         close(c->pfd);
     issu_nc_framer_free(&c->in);
+    issu_nc_link_put(c->link);
     free(c->inq);
     free(c);
 }
@@ -242,7 +243,8 @@ struct relay {
     pthread_t hello_thr;
     int hello_started;
     volatile int hello_done;
-    struct nc_session *s;       /* from nc_accept_inout */
+    struct nc_session *s;       /* from nc_accept_inout; the workers' once served */
+    uint32_t sid;               /* its id (the session itself may be gone) */
     NC_MSG_TYPE hello_rc;
     int served;                 /* the session is libnetconf2's (pfd with it) */
 };
@@ -284,11 +286,25 @@ static int feed_client(struct relay *r, const char *data, size_t len)
     return ISSU_OK;
 }
 
+/* libnetconf2's hello handshake, then straight to the workers: a client
+ * may send its first <rpc> (or look at the session list) right after it. */
 static void *hello_main(void *arg)
 {
     struct relay *r = arg;
+    struct issu_nc_conn *c = r->c;
 
-    r->hello_rc = nc_accept_inout(r->c->pfd, r->c->pfd, r->c->user, &r->s);
+    r->hello_rc = nc_accept_inout(c->pfd, c->pfd, c->user, &r->s);
+    if (r->hello_rc == NC_MSG_HELLO && r->s) {
+        r->sid = nc_session_get_id(r->s);
+        __atomic_add_fetch(&c->link->refs, 1, __ATOMIC_ACQ_REL);
+        nc_session_set_data(r->s, c->link);
+        issu_nc_log(c->nc, LOG_INFO, "session %u: user %s from %s", r->sid, c->user,
+                    c->host[0] ? c->host : c->nc->conf.unix_path);
+        if (issu_nc_sess_serve(c->nc, r->s, c->pfd, c->ti, c->host) == ISSU_OK) {
+            c->pfd = -1; /* the session list's now; the relay reads it after the join */
+            r->served = 1;
+        }
+    }
     __atomic_store_n(&r->hello_done, 1, __ATOMIC_RELEASE);
     return NULL;
 }
@@ -352,7 +368,7 @@ static int flush_out(struct issu_nc_conn *c)
 
 static const char *who(const struct relay *r)
 {
-    return r->s && nc_session_get_notif_status(r->s) ? "subscriber" : "client";
+    return __atomic_load_n(&r->c->link->subscribed, __ATOMIC_ACQUIRE) ? "subscriber" : "client";
 }
 
 /* Deadlines: no hello, a message that does not finish, a client that reads nothing. */
@@ -379,7 +395,7 @@ static int check_deadlines(struct relay *r, int64_t now)
              * are at most --netconf-max-sessions of them every 5 s */
             if (r->served)
                 issu_nc_log(c->nc, LOG_WARNING, "session %u: %s read nothing for %d s; %s",
-                                nc_session_get_id(r->s), who(r), ISSU_NC_WRITE_STALL_MS / 1000,
+                                r->sid, who(r), ISSU_NC_WRITE_STALL_MS / 1000,
                                 !strcmp(who(r), "client") ? "reply abandoned, session dropped" : "session dropped");
             else
                 issu_nc_log(c->nc, LOG_WARNING, "%s%s%s: read nothing for %d s: closed", c->user,
@@ -392,23 +408,18 @@ static int check_deadlines(struct relay *r, int64_t now)
     return ISSU_OK;
 }
 
-/* The hello handshake finished: hand the session to the workers. */
+/* The hello thread is done: it served the session, or the relay ends. */
 static int hello_finished(struct relay *r)
 {
     struct issu_nc_conn *c = r->c;
 
     pthread_join(r->hello_thr, NULL);
     r->hello_started = 0;
-    if (r->hello_rc != NC_MSG_HELLO || !r->s) {
+    if (!r->served) {
         issu_nc_ratelog(c->nc, ISSU_NC_RL_HELLO, LOG_WARNING, "%s%s%s: NETCONF hello failed: connection closed",
                         c->user, c->host[0] ? "@" : "", c->host);
         return ISSU_ERR_PROTO;
     }
-    issu_nc_log(c->nc, LOG_INFO, "session %u: user %s from %s", nc_session_get_id(r->s), c->user,
-                c->host[0] ? c->host : c->nc->conf.unix_path);
-    ISSU_CHECK(issu_nc_sess_serve(c->nc, r->s, c->pfd, c->ti, c->host));
-    c->pfd = -1; /* the session list's now */
-    r->served = 1;
     return ISSU_OK;
 }
 
@@ -510,8 +521,10 @@ cleanup:
         shutdown(c->lfd, SHUT_RDWR);
     if (r.hello_started)
         pthread_join(r.hello_thr, NULL);
-    if (!r.served && r.s)
-        nc_session_free(r.s, NULL);
+    if (!r.served && r.s) {
+        issu_nc_link_put(nc_session_get_data(r.s));
+        nc_session_free(r.s, NULL); /* its fd (pfd) is closed by conn_free */
+    }
 }
 
 static void *conn_main(void *arg)
@@ -591,6 +604,13 @@ static void accept_one(struct issu_nc *nc, int lfd, enum issu_nc_ti ti)
     c = calloc(1, sizeof(*c));
     if (!c)
         goto fail;
+    c->link = calloc(1, sizeof(*c->link));
+    if (!c->link) {
+        free(c);
+        c = NULL;
+        goto fail;
+    }
+    c->link->refs = 1;
     c->nc = nc;
     c->ti = ti;
     c->cfd = fd;

@@ -51,6 +51,19 @@
 /** How a client reached issud. */
 enum issu_nc_ti { ISSU_NC_TI_UNIX, ISSU_NC_TI_SSH };
 
+/**
+ * What a relay and its libnetconf2 session share (nc_session_set_data),
+ * refcounted: either may end first, and neither takes nc->mu for it (the
+ * notify thread may hold it while it writes to a stalled subscriber).
+ */
+struct issu_nc_link {
+    unsigned refs;         /**< atomic */
+    int subscribed;        /**< atomic: the session has a subscription */
+};
+
+/** Drop a reference; frees on the last. NULL is a no-op. */
+void issu_nc_link_put(struct issu_nc_link *l);
+
 /** One session libnetconf2 serves (the face's list: monitoring, kill-session, notify). */
 struct issu_nc_sess {
     struct nc_session *s;
@@ -103,6 +116,7 @@ struct issu_nc {
     struct ly_ctx *ctx;
     const struct lys_module *mod; /**< issu-agent */
     struct nc_pollsession *ps;
+    pthread_mutex_t ps_add_mu;    /**< one nc_ps_add_session at a time */
     pthread_t workers[ISSU_NC_WORKERS], notif_thr;
     int n_workers, notif_started;
     volatile int stop;
@@ -173,6 +187,7 @@ struct issu_nc_conn {
     int lib_eof;
     int failed;                  /**< a fatal error: end the relay */
     void *relay;                 /**< the relay's state (nc_front.c) */
+    struct issu_nc_link *link;   /**< shared with the session (one reference) */
 };
 
 /** Bytes the client sent (the SSH channel's data callback): into the framer. */

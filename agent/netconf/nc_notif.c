@@ -23,6 +23,7 @@
 struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_session *session)
 {
     struct issu_nc *nc = issu_nc_the;
+    struct issu_nc_link *link;
     struct lyd_node *n = NULL;
 
     lyd_find_path(rpc, "stream", 0, &n);
@@ -37,6 +38,9 @@ struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_se
     if (nc_session_get_notif_status(session))
         return issu_nc_err_reply(nc, NC_ERR_IN_USE, NULL, "this session already has a subscription");
     nc_session_inc_notif_status(session);
+    link = nc_session_get_data(session);
+    if (link) /* its relay names it a subscriber if it stalls */
+        __atomic_store_n(&link->subscribed, 1, __ATOMIC_RELEASE);
     issu_nc_log(nc, LOG_INFO, "session %u subscribed to notifications", nc_session_get_id(session));
     return nc_server_reply_ok();
 }

@@ -42,10 +42,14 @@ void issu_nc_log(struct issu_nc *nc, int level, const char *fmt, ...)
     va_end(ap);
 }
 
-/* libnetconf2's log, to ours */
+/* libnetconf2's log, to ours. Its sessions run over issud's socketpairs:
+ * a broken or closed one means the relay ended it and logged why. */
 static void nc_print(const struct nc_session *s, NC_VERB_LEVEL lvl, const char *msg)
 {
     int level = lvl == NC_VERB_ERROR ? LOG_ERR : lvl == NC_VERB_WARNING ? LOG_WARNING : LOG_DEBUG;
+
+    if (!strcmp(msg, "socket error (Broken pipe).") || !strcmp(msg, "communication socket unexpectedly closed."))
+        level = LOG_DEBUG;
 
     if (issu_nc_the)
         issu_nc_log(issu_nc_the, level, "netconf%s%u: %s", s ? " session " : "", s ? nc_session_get_id(s) : 0u, msg);
@@ -105,7 +109,7 @@ static void sess_unlist(struct issu_nc *nc, struct issu_nc_sess *it)
 int issu_nc_sess_serve(struct issu_nc *nc, struct nc_session *s, int fd, enum issu_nc_ti ti, const char *host)
 {
     struct issu_nc_sess *it = calloc(1, sizeof(*it));
-    int rc = ISSU_OK;
+    int rc = ISSU_OK, r;
 
     ISSU_CHECK_MEM(it, rc);
     it->s = s;
@@ -116,7 +120,12 @@ int issu_nc_sess_serve(struct issu_nc *nc, struct nc_session *s, int fd, enum is
     it->next = nc->sessions;
     nc->sessions = it;
     pthread_mutex_unlock(&nc->mu);
-    if (nc_ps_add_session(nc->ps, s)) {
+    /* one adder at a time: with the workers that fills libnetconf2's queue
+     * of 6 (nc_libnetconf2.c, entry 5); a 7th thread would be refused */
+    pthread_mutex_lock(&nc->ps_add_mu);
+    r = nc_ps_add_session(nc->ps, s);
+    pthread_mutex_unlock(&nc->ps_add_mu);
+    if (r) {
         sess_unlist(nc, it);
         ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
     }
@@ -124,6 +133,12 @@ int issu_nc_sess_serve(struct issu_nc *nc, struct nc_session *s, int fd, enum is
 cleanup:
     free(it);
     return rc;
+}
+
+void issu_nc_link_put(struct issu_nc_link *l)
+{
+    if (l && __atomic_sub_fetch(&l->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        free(l);
 }
 
 /* Out of the list (the notify thread sends under nc->mu), then freed with its fd. */
@@ -138,6 +153,8 @@ static void sess_end(struct issu_nc *nc, struct nc_session *s)
     if (it)
         *pp = it->next;
     pthread_mutex_unlock(&nc->mu);
+    issu_nc_link_put(nc_session_get_data(s));
+    nc_session_set_data(s, NULL);
     if (nc_ps_del_session(nc->ps, s) == 0)
         nc_session_free(s, NULL);
     if (it) {
@@ -217,6 +234,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     pthread_mutex_init(&nc->cache_mu, NULL);
     pthread_mutex_init(&nc->build_mu, NULL);
     pthread_mutex_init(&nc->rl_mu, NULL);
+    pthread_mutex_init(&nc->ps_add_mu, NULL);
     pthread_cond_init(&nc->cv, NULL);
     pthread_cond_init(&nc->conns_cv, NULL);
     nc->unix_fd = nc->ssh_fd = -1;
@@ -284,6 +302,8 @@ void issu_nc_stop(struct issu_nc *nc)
     /* every worker has stopped: nothing else holds it; before the context goes */
     issu_nc_state_put(nc, nc->cache);
     nc->cache = NULL;
+    for (struct issu_nc_sess *it = nc->sessions; it; it = it->next)
+        issu_nc_link_put(nc_session_get_data(it->s));
     if (nc->ps) {
         nc_ps_clear(nc->ps, 1, NULL);
         nc_ps_free(nc->ps);
@@ -301,6 +321,7 @@ void issu_nc_stop(struct issu_nc *nc)
     pthread_cond_destroy(&nc->cv);
     pthread_cond_destroy(&nc->conns_cv);
     pthread_mutex_destroy(&nc->rl_mu);
+    pthread_mutex_destroy(&nc->ps_add_mu);
     pthread_mutex_destroy(&nc->build_mu);
     pthread_mutex_destroy(&nc->cache_mu);
     pthread_mutex_destroy(&nc->mu);
