@@ -21,6 +21,7 @@
 #include "issu_err.h"
 #include "snmp_face.h"
 #include "snmp_index.h"
+#include "snmp_stamp.h"
 
 _Static_assert(sizeof(oid) == sizeof(unsigned long), "snmp_index takes oid as unsigned long");
 
@@ -45,7 +46,8 @@ enum {
     SC_RESULT_CHANGE_COUNT,
     SC_LAST_CHANGE,
     SC_RENEGOTIATE,
-    SC_LAST = SC_RENEGOTIATE,
+    SC_STATE_GENERATION,
+    SC_LAST = SC_STATE_GENERATION,
 };
 
 /* issuSessionEntry columns used by notifications */
@@ -65,6 +67,7 @@ static struct {
     struct issu_snmp_mib_ops ops;
     u_long last_renegotiate;
     int registered;
+    struct issu_snmp_stamp stamp; /* issuLastChange, converted once per change */
     char buf[256]; /* one string value being encoded (single thread) */
 } g;
 
@@ -244,21 +247,16 @@ static int col_value(const struct issu_snapshot *s, enum issu_snmp_table t,
     return 0;
 }
 
-/* TimeStamp of the last change on this agent's sysUpTime clock. */
+/* TimeStamp of the last change on the agent's sysUpTime clock (the master's,
+ * for a subagent): converted once per change, see snmp_stamp.h. */
 static u_long last_change_ticks(const struct issu_snapshot *s)
 {
     struct timespec now;
-    u_long up = netsnmp_get_agent_uptime();
-    long long age;
+    int64_t base;
 
-    if (!s->last_change_mono.tv_sec && !s->last_change_mono.tv_nsec)
-        return 0;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    age = (long long)(now.tv_sec - s->last_change_mono.tv_sec) * 100 +
-          (now.tv_nsec - s->last_change_mono.tv_nsec) / 10000000;
-    if (age < 0)
-        age = 0;
-    return (long long)up > age ? up - (u_long)age : 0;
+    clock_gettime(CLOCK_MONOTONIC, &now); /* net-snmp's uptime clock too */
+    base = issu_snmp_mono_cs(&now) - (int64_t)netsnmp_get_agent_uptime();
+    return issu_snmp_stamp_ticks(&g.stamp, &s->last_change_mono, base);
 }
 
 static int scalar_value(const struct issu_snapshot *s, unsigned n, struct val *v)
@@ -280,6 +278,7 @@ static int scalar_value(const struct issu_snapshot *s, unsigned n, struct val *v
     case SC_RESULT_CHANGE_COUNT: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)s->results_changed); return 1;
     case SC_LAST_CHANGE: v_uint(v, ASN_TIMETICKS, last_change_ticks(s)); return 1;
     case SC_RENEGOTIATE: v_uint(v, ASN_UNSIGNED, g.last_renegotiate); return 1;
+    case SC_STATE_GENERATION: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)s->generation); return 1;
     }
     return 0;
 }
@@ -602,6 +601,7 @@ void issu_snmp_mib_unregister(void)
             netsnmp_unregister_handler(g_regs[i]);
         g_regs[i] = NULL;
     }
+    memset(&g.stamp, 0, sizeof(g.stamp));
     g.registered = 0;
 }
 
