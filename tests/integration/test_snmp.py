@@ -277,7 +277,7 @@ class Reloader(threading.Thread):
             self.halt.wait(self.period)
 
     def finish(self):
-        """Stop, leave the compatible image loaded and wait until it is negotiated."""
+        """Stop, and leave the compatible image loaded."""
         self.halt.set()
         self.join()
         shutil.copy(os.path.join(IMAGES, "upgrade-compatible.json"), self.stb)
