@@ -2,11 +2,13 @@
  * snmp_mib.c - net-snmp handlers serving ISSU-NEGOTIATION-MIB from snapshots.
  *
  * Our own handlers (no table_data/container helpers: they copy rows). Each
- * SNMP request takes ONE snapshot, the first time any of our handlers sees
- * it, and keeps it in the request's agent data until the request ends, so
- * every varbind of a GET, GETNEXT or GETBULK reads the same negotiation
- * state. GETBULK reaches us as repeated GETNEXT (net-snmp's bulk_to_next
- * helper); each GETNEXT is one O(log n) search in snmp_index.c.
+ * SNMP request reads ONE snapshot, so every varbind of a GET, GETNEXT or
+ * GETBULK sees the same negotiation state. net-snmp's AgentX master (5.9)
+ * sends a GETBULK to the subagent as one GetNext PDU per repetition, each
+ * with the SNMP request's transactionID (RFC 2741 6.1: the same for every
+ * AgentX PDU of one request): the snapshot is pinned to that id while PDUs
+ * of it keep arriving, not only to one PDU. Each GETNEXT is one O(log n)
+ * search in snmp_index.c.
  */
 #include "snmp_mib.h"
 
@@ -21,12 +23,18 @@
 #include "issu_err.h"
 #include "snmp_face.h"
 #include "snmp_index.h"
+#include "snmp_stamp.h"
 
 _Static_assert(sizeof(oid) == sizeof(unsigned long), "snmp_index takes oid as unsigned long");
 
 #define SNAP_KEY "issu-snapshot"
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_ROOT 32
+/* Requests in flight at once whose snapshot stays pinned; a pin not used for
+ * PIN_IDLE_MS ends (the master sends a request's PDUs back to back). More
+ * concurrent requests than slots only evict the least recently used pin. */
+#define PIN_SLOTS 64
+#define PIN_IDLE_MS 2000
 
 /* issuEndpoint scalars (arc under issuObjects.1) */
 enum {
@@ -45,7 +53,8 @@ enum {
     SC_RESULT_CHANGE_COUNT,
     SC_LAST_CHANGE,
     SC_RENEGOTIATE,
-    SC_LAST = SC_RENEGOTIATE,
+    SC_STATE_GENERATION,
+    SC_LAST = SC_STATE_GENERATION,
 };
 
 /* issuSessionEntry columns used by notifications */
@@ -65,8 +74,17 @@ static struct {
     struct issu_snmp_mib_ops ops;
     u_long last_renegotiate;
     int registered;
+    unsigned pin_alarm;
+    struct issu_snmp_stamp stamp; /* issuLastChange, converted once per change */
     char buf[256]; /* one string value being encoded (single thread) */
 } g;
+
+/* A request's snapshot, by the (AgentX session, transaction) ids of its PDUs. */
+static struct pin {
+    struct issu_snapshot *snap; /* NULL: free slot */
+    long sessid, transid;
+    struct timespec used;
+} g_pins[PIN_SLOTS];
 
 /* Columns: every table's first accessible column is 2 (column 1 is the index). */
 static unsigned table_max_col(enum issu_snmp_table t)
@@ -244,21 +262,16 @@ static int col_value(const struct issu_snapshot *s, enum issu_snmp_table t,
     return 0;
 }
 
-/* TimeStamp of the last change on this agent's sysUpTime clock. */
+/* TimeStamp of the last change on the agent's sysUpTime clock (the master's,
+ * for a subagent): converted once per change, see snmp_stamp.h. */
 static u_long last_change_ticks(const struct issu_snapshot *s)
 {
     struct timespec now;
-    u_long up = netsnmp_get_agent_uptime();
-    long long age;
+    int64_t base;
 
-    if (!s->last_change_mono.tv_sec && !s->last_change_mono.tv_nsec)
-        return 0;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    age = (long long)(now.tv_sec - s->last_change_mono.tv_sec) * 100 +
-          (now.tv_nsec - s->last_change_mono.tv_nsec) / 10000000;
-    if (age < 0)
-        age = 0;
-    return (long long)up > age ? up - (u_long)age : 0;
+    clock_gettime(CLOCK_MONOTONIC, &now); /* net-snmp's uptime clock too */
+    base = issu_snmp_mono_cs(&now) - (int64_t)netsnmp_get_agent_uptime();
+    return issu_snmp_stamp_ticks(&g.stamp, &s->last_change_mono, base);
 }
 
 static int scalar_value(const struct issu_snapshot *s, unsigned n, struct val *v)
@@ -280,6 +293,7 @@ static int scalar_value(const struct issu_snapshot *s, unsigned n, struct val *v
     case SC_RESULT_CHANGE_COUNT: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)s->results_changed); return 1;
     case SC_LAST_CHANGE: v_uint(v, ASN_TIMETICKS, last_change_ticks(s)); return 1;
     case SC_RENEGOTIATE: v_uint(v, ASN_UNSIGNED, g.last_renegotiate); return 1;
+    case SC_STATE_GENERATION: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)s->generation); return 1;
     }
     return 0;
 }
@@ -302,14 +316,72 @@ static void snap_free(void *p)
     issu_snapshot_unref(p);
 }
 
-/* The request's snapshot: taken once, shared by all its varbinds and handlers. */
+static long ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+static void pin_drop(struct pin *p)
+{
+    issu_snapshot_unref(p->snap);
+    memset(p, 0, sizeof(*p));
+}
+
+/* Alarm (SNMP thread): end idle pins, so no old snapshot is held for long. */
+static void pins_expire(unsigned int reg, void *arg)
+{
+    struct timespec now;
+    unsigned i;
+
+    (void)reg;
+    (void)arg;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    for (i = 0; i < PIN_SLOTS; i++)
+        if (g_pins[i].snap && ms_between(&g_pins[i].used, &now) > PIN_IDLE_MS)
+            pin_drop(&g_pins[i]);
+}
+
+/* The snapshot pinned to this PDU's transaction, or a fresh one pinned to it. */
+static struct issu_snapshot *pinned_snapshot(const netsnmp_pdu *pdu)
+{
+    struct pin *p, *lru = NULL;
+    struct timespec now;
+    unsigned i;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    for (i = 0; pdu && i < PIN_SLOTS; i++) {
+        p = &g_pins[i];
+        if (p->snap && ms_between(&p->used, &now) > PIN_IDLE_MS)
+            pin_drop(p);
+        if (p->snap && p->sessid == pdu->sessid && p->transid == pdu->transid) {
+            p->used = now;
+            return issu_snapshot_ref(p->snap);
+        }
+        if (!lru || (lru->snap && (!p->snap || ms_between(&p->used, &lru->used) > 0)))
+            lru = p;
+    }
+    p = lru;
+    if (!p)
+        return g.ops.snapshot(g.ops.arg);
+    pin_drop(p);
+    p->snap = g.ops.snapshot(g.ops.arg);
+    if (!p->snap)
+        return NULL;
+    p->sessid = pdu->sessid;
+    p->transid = pdu->transid;
+    p->used = now;
+    return issu_snapshot_ref(p->snap);
+}
+
+/* The request's snapshot: taken once, shared by all its varbinds and handlers
+ * and by the other AgentX PDUs of the same SNMP request. */
 static const struct issu_snapshot *request_snapshot(netsnmp_agent_request_info *reqinfo)
 {
     struct issu_snapshot *s = netsnmp_agent_get_list_data(reqinfo, SNAP_KEY);
 
     if (s || !g.ops.snapshot)
         return s;
-    s = g.ops.snapshot(g.ops.arg);
+    s = pinned_snapshot(reqinfo->asp ? reqinfo->asp->pdu : NULL);
     if (s)
         netsnmp_agent_add_list_data(reqinfo, netsnmp_create_data_list(SNAP_KEY, s, snap_free));
     return s;
@@ -588,6 +660,11 @@ int issu_snmp_mib_register(const unsigned long *root, size_t root_len,
     for (t = ISSU_SNMP_T_FIRST; !rc && t <= ISSU_SNMP_T_LAST; t++)
         rc = reg((unsigned)t, names[t], table_handler, (void *)(intptr_t)t, (oid)t,
                  HANDLER_CAN_RONLY);
+    if (!rc) {
+        g.pin_alarm = snmp_alarm_register(1, SA_REPEAT, pins_expire, NULL);
+        if (!g.pin_alarm)
+            rc = SNMPERR_GENERR;
+    }
     if (rc)
         issu_snmp_mib_unregister();
     return rc;
@@ -602,6 +679,12 @@ void issu_snmp_mib_unregister(void)
             netsnmp_unregister_handler(g_regs[i]);
         g_regs[i] = NULL;
     }
+    if (g.pin_alarm)
+        snmp_alarm_unregister(g.pin_alarm);
+    g.pin_alarm = 0;
+    for (i = 0; i < PIN_SLOTS; i++)
+        pin_drop(&g_pins[i]);
+    memset(&g.stamp, 0, sizeof(g.stamp));
     g.registered = 0;
 }
 

@@ -15,7 +15,8 @@ tree=$(cd "$src" && MIBS= snmptranslate -M +mibs -m +ISSU-NEGOTIATION-MIB -Tp \
         ISSU-NEGOTIATION-MIB::issuNegotiationMIB 2>/dev/null)
 for t in issuClientTable issuEntityTable issuMsgTypeTable issuMsgVersionTable issuSessionTable \
          issuNegVersionTable issuNegCapTable issuClientDepTable issuSessionResultChanged \
-         issuImageVerdictChanged issuRenegotiate issuNegotiationCount issuLastChange; do
+         issuImageVerdictChanged issuRenegotiate issuNegotiationCount issuLastChange \
+         issuStateGeneration; do
     grep -q "$t" <<<"$tree"; ok $? "snmptranslate -Tp lacks $t"
 done
 # the root the agent registers (ISSU_SNMP_ROOT in agent/snmp/snmp_face.h)

@@ -12,7 +12,15 @@ Starts, in a private temp dir and on free loopback ports: snmptrapd, snmpd
     issuNegotiationCount grows; bad SETs are refused and change nothing;
   - a SIGHUP reload to an incompatible standby image raises both
     notifications at snmptrapd, with the objects an NMS needs;
-  - snmpd killed and restarted: the subagent answers again within 5 s.
+  - snmpd killed and restarted: the subagent answers again within 5 s;
+  - issuStateGeneration and issuLastChange read 20 times over 2 s with
+    nothing happening never move; a renegotiation moves the generation, a
+    reload that changes results moves issuLastChange too (a sysUpTime stamp
+    of snmpd's clock, 0 after snmpd restarted);
+  - while a thread reloads the standby image over and over (SIGHUP), a walk
+    bracketed by two equal generations equals the state of that generation,
+    and one GETBULK reads one state in all its repetitions (net-snmp's
+    master sends each repetition to the subagent as its own GetNext).
 Every process started here is killed by PID, also on failure.
 Usage: test_snmp.py SOURCE_DIR BIN_DIR
 """
@@ -24,6 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SRC, BIN = sys.argv[1], sys.argv[2]
@@ -117,6 +126,19 @@ def get1(agent, obj, creds=V2C):
     return out.strip().strip('"') if rc == 0 else None
 
 
+def mib(name):
+    return "ISSU-NEGOTIATION-MIB::" + name
+
+
+def getn(agent, *objs, creds=V2C):
+    """The values of objs from ONE GET (one PDU, so one state), or None."""
+    rc, out, _ = snmp("snmpget", "-OQvU", "-Oe", "-Ot", agent, *objs, creds=creds)
+    vals = [v.strip().strip('"') for v in out.splitlines()]
+    if rc != 0 or len(vals) != len(objs) or any(v.startswith("No Such") for v in vals):
+        return None
+    return vals
+
+
 def wait_for(cond, secs, step=0.1):
     end = time.time() + secs
     while time.time() < end:
@@ -130,9 +152,13 @@ def tv(b):
     return "1" if b else "2"
 
 
+def differs(rows, want):
+    return [k for k in sorted(set(rows) | set(want)) if rows.get(k) != want.get(k)]
+
+
 def compare(rows, want, what):
     """rows/want: {(col, idx): value as text}. Report the first differences."""
-    bad = [k for k in sorted(set(rows) | set(want)) if rows.get(k) != want.get(k)]
+    bad = differs(rows, want)
     for k in bad[:8]:
         print("  %s %s: snmp=%r expected=%r" % (what, k, rows.get(k), want.get(k)))
     return check(not bad, "%s: %d of %d values differ" % (what, len(bad), len(want)))
@@ -219,6 +245,130 @@ def report_of(active, standby):
     return json.loads(r.stdout)["issu-report:upgrade-report"]
 
 
+UPTIME = ".1.3.6.1.2.1.1.3.0"  # snmpd's sysUpTime.0 (community issuup sees only it)
+STAMP = [mib("issuStateGeneration.0"), mib("issuLastChange.0")]
+BRACKET = [mib("issuStateGeneration.0"), mib("issuNegotiationCount.0"), mib("issuImageVerdict.0"),
+           mib("issuPeerState.0")]
+
+
+def uptime(agent):
+    rc, out, _ = snmp("snmpget", "-OQvU", "-Ot", agent, UPTIME, creds=["-v2c", "-c", "issuup"],
+                      mib=False)
+    return int(out.strip()) if rc == 0 and out.strip().isdigit() else None
+
+
+class Reloader(threading.Thread):
+    """Reloads the standby image, compatible and incompatible in turn, every period seconds."""
+
+    def __init__(self, issud, stb, period):
+        super().__init__(daemon=True)
+        self.issud, self.stb, self.period = issud, stb, period
+        self.halt = threading.Event()
+        self.reloads = 0
+
+    def run(self):
+        srcs = [os.path.join(IMAGES, "upgrade-incompatible.json"),
+                os.path.join(IMAGES, "upgrade-compatible.json")]
+        while not self.halt.is_set() and self.issud.poll() is None:
+            shutil.copy(srcs[self.reloads % 2], self.stb + ".new")
+            os.replace(self.stb + ".new", self.stb)  # issud never reads half a file
+            self.issud.send_signal(signal.SIGHUP)
+            self.reloads += 1
+            self.halt.wait(self.period)
+
+    def finish(self):
+        """Stop, and leave the compatible image loaded."""
+        self.halt.set()
+        self.join()
+        shutil.copy(os.path.join(IMAGES, "upgrade-compatible.json"), self.stb)
+        self.issud.send_signal(signal.SIGHUP)
+
+
+def churn_walks(agent, issud, stb, want_by_verdict):
+    """Walks bracketed by GETs of BRACKET while the standby image keeps changing."""
+    t0 = time.time()
+    walk("ISSU-NEGOTIATION-MIB::issuObjects", agent)
+    # a reload every 3 walks: some walks see one state, some a change (slow machines too)
+    rel = Reloader(issud, stb, max(0.3, 3 * (time.time() - t0)))
+    same = spanned = spanned_mixed = other = 0
+    bad = []
+    rel.start()
+    try:
+        end = time.time() + 60
+        while time.time() < end and (same < 5 or spanned < 3):
+            b0 = getn(agent, *BRACKET)
+            rows = walk("ISSU-NEGOTIATION-MIB::issuObjects", agent)
+            b1 = getn(agent, *BRACKET)
+            if not b0 or not b1 or not rows:
+                bad.append("a bracket GET or the walk failed")
+                break
+            tables = {k: v for k, v in rows.items() if k[1] != (0,)}
+            if b0 != b1:  # the state changed during the walk: an NMS walks again
+                spanned += 1
+                if all(differs(tables, w) for w in want_by_verdict.values()):
+                    spanned_mixed += 1
+                continue
+            gen, cnt, verdict, peer = b0
+            walked = [rows.get((n, (0,))) for n in ("issuStateGeneration", "issuNegotiationCount",
+                                                     "issuImageVerdict", "issuPeerState")]
+            if walked != b0:
+                bad.append("generation %s: walked scalars %s, bracket %s" % (gen, walked, b0))
+            if peer != "3" or verdict not in want_by_verdict:
+                other += 1  # between rounds: no image's full result to compare with
+                continue
+            d = differs(tables, want_by_verdict[verdict])
+            if d:
+                bad.append("generation %s (verdict %s): %d values differ, first %s: %r" %
+                           (gen, verdict, len(d), d[0], tables.get(d[0])))
+            else:
+                same += 1
+    finally:
+        rel.finish()
+    print("info: %d reloads; walks bracketed by one generation: %d equal to its image's state, "
+          "%d between rounds; walks during a change: %d, %d of them mixing two states"
+          % (rel.reloads, same, other, spanned, spanned_mixed), flush=True)
+    check(not bad, "a walk bracketed by equal generations is one state: " + "; ".join(bad[:3]))
+    check(same >= 5, "5 walks bracketed by equal generations (got %d)" % same)
+    check(spanned >= 3, "the reloads changed the state during 3 walks (got %d)" % spanned)
+
+
+def churn_bulks(agent, issud, stb, want_by_verdict):
+    """One GETBULK is one state: the generation of its first and of its 16th repetition."""
+    rel = Reloader(issud, stb, 0.05)
+    gens, bad = set(), []
+    rel.start()
+    try:
+        for _ in range(150):
+            rc, out, err = snmp("snmpbulkget", "-OQsU", "-Oe", "-Ot", "-Cn1", "-Cr16", agent,
+                                mib("issuRenegotiate.0"), mib("issuEndpoint"),
+                                mib("issuSessionNegotiatedResult"))
+            vb = [ln.split(" = ", 1) for ln in out.splitlines() if " = " in ln]
+            g = [v for n, v in vb if n == "issuStateGeneration.0"]
+            verdict = [v for n, v in vb if n == "issuImageVerdict.0"]
+            peer = [v for n, v in vb if n == "issuPeerState.0"]
+            res = {(n.split(".", 1)[0], (int(n.split(".", 1)[1]),)): v for n, v in vb
+                   if n.startswith("issuSessionNegotiatedResult.")}
+            if rc != 0 or len(g) != 2 or len(verdict) != 1 or len(res) != 16:
+                bad.append("snmpbulkget: rc %d, %d varbinds, generations %s: %s"
+                           % (rc, len(vb), g, err.strip()[-200:]))
+                break
+            gens.update(g)
+            if g[0] != g[1]:
+                bad.append("repetition 1 at generation %s, repetition 16 at %s" % (g[0], g[1]))
+            elif peer == ["3"] and verdict[0] in want_by_verdict:
+                want = want_by_verdict[verdict[0]]
+                d = [k for k in res if res[k] != want.get(k)]
+                if d:
+                    bad.append("generation %s verdict %s: %s = %s" % (g[0], verdict[0], d[0],
+                                                                       res[d[0]]))
+    finally:
+        rel.finish()
+    print("info: %d reloads during the GETBULKs, %d generations seen" % (rel.reloads, len(gens)),
+          flush=True)
+    check(not bad, "every GETBULK answered from one state: " + "; ".join(bad[:3]))
+    check(len(gens) >= 5, "the state changed during the GETBULKs (%d generations)" % len(gens))
+
+
 def main():
     act = os.path.join(tmp, "active.json")
     stb = os.path.join(tmp, "standby.json")
@@ -228,13 +378,16 @@ def main():
     port, tport = free_port(), free_port()
     agent = "udp:127.0.0.1:%d" % port
     sock = os.path.join(tmp, "agentx")
+    ncsock = os.path.join(tmp, "netconf.sock")
     conf = os.path.join(tmp, "snmpd.conf")
     with open(conf, "w") as f:
         f.write("agentAddress %s\nmaster agentx\nagentXSocket %s\nagentXPerms 0600 0700\n"
                 "rocommunity issupublic 127.0.0.1 %s\n"
+                "rocommunity issuup 127.0.0.1 %s\n"
                 "createUser issuadmin SHA \"issu-auth-pass\" AES \"issu-priv-pass\"\n"
                 "rwuser issuadmin priv %s\n"
-                "trap2sink 127.0.0.1:%d issupublic\n" % (agent, sock, ROOT, ROOT, tport))
+                "trap2sink 127.0.0.1:%d issupublic\n" % (agent, sock, ROOT, UPTIME[:-2], ROOT,
+                                                          tport))
     with open(os.path.join(tmp, "snmptrapd.conf"), "w") as f:
         f.write("disableAuthorization yes\n")
     snmpd_args = ["snmpd", "-f", "-Lo", "-C", "-c", conf, "-p", os.path.join(tmp, "snmpd.pid")]
@@ -248,7 +401,7 @@ def main():
     # ISSUD_WRAPPER (e.g. "valgrind -q --log-file=vg.log") runs issud under a tool.
     wrapper = os.environ.get("ISSUD_WRAPPER", "").split()
     issud = start(wrapper + [os.path.join(BIN, "issud"), "--active", act, "--standby", stb,
-                   "--agentx", sock], "issud.log")
+                   "--agentx", sock, "--netconf-unix", ncsock], "issud.log")
     if not check(wait_for(lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuPeerState.0") == "3",
                           10), "issud serves the MIB through snmpd with peer up"):
         return
@@ -287,6 +440,29 @@ def main():
     rc, out, _ = snmp("snmpget", agent, "ISSU-NEGOTIATION-MIB::issuSessionName.999999")
     check("No Such Instance" in out, "snmpget of a missing session: noSuchInstance")
 
+    # ---- a value that changes exactly when the state does ----
+    reads = []
+    for _ in range(20):
+        reads.append(getn(agent, *STAMP))
+        time.sleep(0.1)
+    idle = reads[0]
+    check(idle is not None and all(r == idle for r in reads),
+          "issuStateGeneration and issuLastChange: 20 reads over 2 s with nothing happening "
+          "are equal: %s" % sorted(set(map(str, reads))))
+    up = uptime(agent)
+    check(idle is not None and up is not None and int(idle[1]) <= up,
+          "issuLastChange %s is a stamp of snmpd's sysUpTime (%s)" % (idle and idle[1], up))
+    r = subprocess.run([os.path.join(BIN, "issuctl"), "--socket", ncsock, "renegotiate"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "issuctl --socket renegotiate: %d %s" % (r.returncode, r.stderr))
+    after = getn(agent, *STAMP)
+    check(idle is not None and after is not None and int(after[0]) > int(idle[0]),
+          "a renegotiation moves issuStateGeneration (%s -> %s)"
+          % (idle and idle[0], after and after[0]))
+    check(idle is not None and after is not None and after[1] == idle[1],
+          "a round that changed no result leaves issuLastChange (%s -> %s)"
+          % (idle and idle[1], after and after[1]))
+
     # ---- SET ----
     count = lambda: int(get1(agent, "ISSU-NEGOTIATION-MIB::issuNegotiationCount.0") or -1)
     n0 = count()
@@ -313,6 +489,7 @@ def main():
           "bad SETs left issuRenegotiate as it was")
 
     # ---- reload to an incompatible image: notifications ----
+    before = getn(agent, *STAMP)
     shutil.copy(os.path.join(IMAGES, "upgrade-incompatible.json"), stb)
     issud.send_signal(signal.SIGHUP)
     trapf = os.path.join(tmp, "snmptrapd.log")
@@ -333,6 +510,16 @@ def main():
     compare({k: v for k, v in rows2.items() if k[1] != (0,)},
             expected_tables(report2, manifest), "tables after reload vs issuctl check")
 
+    moved = getn(agent, *STAMP)
+    up = uptime(agent)
+    check(before is not None and moved is not None and int(moved[0]) > int(before[0]) and
+          int(moved[1]) > int(before[1]),
+          "a reload that changed results moves issuStateGeneration and issuLastChange (%s -> %s)"
+          % (before, moved))
+    check(moved is not None and up is not None and 0 <= up - int(moved[1]) <= 1000,
+          "issuLastChange %s: within 10 s before snmpd's sysUpTime %s"
+          % (moved and moved[1], up))
+
     # ---- snmpd restarted: the subagent comes back by itself ----
     stop(snmpd)
     procs.remove(snmpd)
@@ -342,6 +529,20 @@ def main():
     check(back and time.time() - t0 <= 5.0,
           "subagent back %.1f s after snmpd restarted (limit 5 s)" % (time.time() - t0))
     check(issud.poll() is None, "issud survived the master's restart")
+    again = getn(agent, *STAMP)
+    check(moved is not None and again == [moved[0], "0"],
+          "after snmpd restarted: the same generation, issuLastChange 0 (the change is older "
+          "than snmpd's sysUpTime): %s" % again)
+
+    # ---- reading a table consistently across requests, while the state changes ----
+    report_c = report_of(act, os.path.join(IMAGES, "upgrade-compatible.json"))
+    report_i = report_of(act, os.path.join(IMAGES, "upgrade-incompatible.json"))
+    want_by_verdict = {str(VERDICT[r["verdict"]]): expected_tables(r, manifest)
+                       for r in (report_c, report_i)}
+    check(len(want_by_verdict) == 2, "the two standby images have different verdicts")
+    churn_walks(agent, issud, stb, want_by_verdict)
+    churn_bulks(agent, issud, stb, want_by_verdict)
+    check(issud.poll() is None, "issud survived the reloads")
 
 
 try:

@@ -7,6 +7,9 @@
  * GET and GETNEXT answer, for every row and many probe keys (prefixes,
  * extensions, neighbours, sub-identifiers beyond 32 bits), must equal the
  * brute-force answer. A 100,000-row walk shows a step is not linear.
+ * Also issuLastChange's conversion (agent/snmp/snmp_stamp.c): one value per
+ * stamp while the sysUpTime base jitters, a new one when the stamp moves or
+ * the base jumps (the master restarted).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +24,7 @@
 #include "image.h"
 #include "snapshot.h"
 #include "snmp_index.h"
+#include "snmp_stamp.h"
 
 #define MAXROWS 256
 
@@ -422,12 +426,66 @@ static void test_large_walk(void **state)
     free(by);
 }
 
+static struct timespec ts(long long cs)
+{
+    struct timespec t = {(time_t)(cs / 100), (long)(cs % 100) * 10000000L + 4321};
+    return t;
+}
+
+/* The same stamp read while net-snmp re-bases sysUpTime on every master ping
+ * (a tick or two either way): always the same TimeTicks. */
+static void test_stamp_stable(void **state)
+{
+    struct issu_snmp_stamp c;
+    struct timespec t = ts(12345);
+    uint32_t first;
+    int i;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    first = issu_snmp_stamp_ticks(&c, &t, 10000);
+    assert_int_equal(first, 2345);
+    for (i = 0; i < 1000; i++) {
+        int64_t jitter = (i * 7919) % (2 * ISSU_SNMP_STAMP_SLACK_CS + 1) - ISSU_SNMP_STAMP_SLACK_CS;
+        assert_int_equal(issu_snmp_stamp_ticks(&c, &t, 10000 + jitter), first);
+    }
+}
+
+static void test_stamp_moves(void **state)
+{
+    struct issu_snmp_stamp c;
+    struct timespec t = ts(12345), later = ts(12500), zero = {0, 0};
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    assert_int_equal(issu_snmp_stamp_ticks(&c, &t, 10000), 2345);
+    /* a new change: converted again, with the base of now */
+    assert_int_equal(issu_snmp_stamp_ticks(&c, &later, 10001), 2499);
+    /* the base jumped (snmpd restarted after the change): before it, so 0 */
+    assert_int_equal(issu_snmp_stamp_ticks(&c, &later, 10001 + ISSU_SNMP_STAMP_SLACK_CS), 2499);
+    assert_int_equal(issu_snmp_stamp_ticks(&c, &later, 10002 + ISSU_SNMP_STAMP_SLACK_CS), 2398);
+    assert_int_equal(issu_snmp_stamp_ticks(&c, &later, 50000), 0);
+    assert_int_equal(issu_snmp_stamp_ticks(&c, &later, 50000 - 3), 0);
+    /* no stamp at all */
+    assert_int_equal(issu_snmp_stamp_ticks(&c, &zero, 0), 0);
+    /* sysUpTime's wrap: TimeTicks are modulo 2^32 */
+    memset(&c, 0, sizeof(c));
+    t = ts(((long long)1 << 32) + 5);
+    assert_int_equal(issu_snmp_stamp_ticks(&c, &t, 0), 5);
+    /* rounding: centiseconds, never up */
+    t.tv_sec = 3;
+    t.tv_nsec = 999999999;
+    assert_int_equal(issu_snmp_mono_cs(&t), 399);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_all_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_walk_order_and_pointers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_walk, setup, teardown),
+        cmocka_unit_test(test_stamp_stable),
+        cmocka_unit_test(test_stamp_moves),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
