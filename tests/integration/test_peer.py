@@ -26,6 +26,12 @@ view is read with `issuctl --socket S --json show issu ...`.
     slow-loris, a second peer (scripted, and a real issud with another
     unique id): issud keeps serving, logs what happened with the address,
     the peering stays intact;
+  - lockout (issue 10 item 3): 96 strangers without the key (three times
+    --peer-pending-max) reconnecting the moment they are dropped, from the
+    peer's own host, while the standby is killed and restarted: it is back
+    and negotiated within seconds, the link then holds, and the listener's
+    lines about the strangers stay a handful (rate-limited, with counts);
+    the --peer-* options' bounds are usage errors;
   - the SNMP face (private snmpd, issud --agentx): issuPeerState and the
     session table's result column show the peer's loss and return;
   - the faces' notifications: the pair's active also serves NETCONF over SSH
@@ -39,7 +45,8 @@ view is read with `issuctl --socket S --json show issu ...`.
     machine does not allow `ip netns add`.
 Every process started here is killed by PID, namespaces and the veth are
 deleted, also on failure.
-ISSUD_WRAPPER (e.g. "valgrind -q --log-file=vg.%p.log") runs every issud under a tool.
+ISSUD_WRAPPER (e.g. "valgrind -q --log-file=vg.%p.log") runs every issud under a tool;
+ISSU_KEEP_TMP=1 keeps the temp dir (logs) for a look.
 Usage: test_peer.py SOURCE_DIR BIN_DIR [SCENARIO...]  (e.g. lockout: only t_lockout)
 """
 import hashlib
@@ -822,6 +829,8 @@ def t_lockout(key):
         a.kill9()
         b.kill9()
         return
+    check("up to 32 connections authenticating at once, 5000 ms each" in a.logtext(),
+          "lockout: the listener's defaults are logged (--peer-pending-max 32, --peer-auth-timeout 5)")
     mark = len(a.logtext())
     n = 96  # three times the default --peer-pending-max
     t_att = time.time()
@@ -855,9 +864,23 @@ def t_lockout(key):
           % (len(lines), connects, secs))
     check(any("more like this" in l for l in lines), "lockout: the rate-limited lines tell how many "
           "were not logged")
+    authed = [l for l in new_log(a, mark).splitlines() if ": authenticated" in l]
+    check(len(authed) == 1 and "pending connection" in authed[0],
+          "lockout: only the restarted standby authenticated (the strangers never did): %s"
+          % " | ".join(l.split(" ", 2)[-1] for l in authed))
     check(a.serves() and b.serves(), "lockout: both still serve")
     a.kill9()
     b.kill9()
+    for extra, why in ((["--listen", "127.0.0.1:0", "--peer-pending-max", "0"], "pending max 0"),
+                       (["--listen", "127.0.0.1:0", "--peer-pending-max", "1025"], "pending max 1025"),
+                       (["--listen", "127.0.0.1:0", "--peer-auth-timeout", "301"], "auth timeout 301 s"),
+                       (["--listen", "127.0.0.1:0", "--peer-auth-timeout", "5s"], "auth timeout 5s"),
+                       (["--peer", "127.0.0.1:9", "--peer-pending-max", "4"], "pending max without --listen")):
+        r = subprocess.run([os.path.join(BIN, "issud"), "--manifest", act, "--unique-id", "4",
+                            "--psk-file", key] + extra, capture_output=True, text=True, env=env,
+                           timeout=20)
+        check(r.returncode == 2 and "--peer-" in r.stderr,
+              "issud %s: usage error (%d): %s" % (why, r.returncode, r.stderr.strip()[:100]))
 
 
 def snmpd_start():
