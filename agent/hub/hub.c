@@ -38,6 +38,12 @@
 #include "tcp.h"
 #include "auth.h"
 
+_Static_assert(ISSU_HUB_PEER_PENDING_DEFAULT == ISSU_TCP_PENDING_DEFAULT &&
+                   ISSU_HUB_PEER_PENDING_MAX == ISSU_TCP_PENDING_MAX &&
+                   ISSU_HUB_PEER_AUTH_MS_DEFAULT == ISSU_TCP_AUTH_MS &&
+                   ISSU_HUB_PEER_AUTH_MS_MAX == ISSU_TCP_AUTH_MS_MAX,
+               "hub.h and tcp.h disagree on the peer listener's limits");
+
 #define MAX_LISTENERS 8
 #define RENEG_WAIT_MS 10000
 #define ISSU_ERR_BUSY_PARK (-1) /* internal: the request is parked, not answered */
@@ -90,6 +96,7 @@ struct issu_hub {
 
     /* peer mode (core thread only) */
     struct issu_tcp *tcp;        /* NULL in the embedded mode */
+    struct pollfd *pfd;          /* the wake-up fd, then the link's (1 + issu_tcp_nfds) */
     enum issu_side side;         /* of ep[0] */
     struct req *parked;          /* renegotiations waiting for the network round */
     uint64_t published;          /* snapshots published by ep[0] */
@@ -314,7 +321,7 @@ static void check_parked(struct issu_hub *hub, int stopping)
 static void *core_main(void *arg)
 {
     struct issu_hub *hub = arg;
-    struct pollfd pfd[1 + ISSU_TCP_NFDS];
+    struct pollfd one[1], *pfd = hub->pfd ? hub->pfd : one;
     struct req *r;
     uint64_t v;
     int rc, n, timeout;
@@ -593,6 +600,7 @@ void issu_hub_free(struct issu_hub *hub)
         free(hub->files[i].data);
     }
     issu_tcp_free(hub->tcp); /* after the endpoint that sends through it */
+    free(hub->pfd);
     issu_mem_pair_clear(&hub->pair);
     issu_snapshot_unref(hub->shown);
     ly_ctx_destroy(hub->ctx);
@@ -656,9 +664,13 @@ int issu_hub_new_peer(const struct issu_hub_peer_conf *conf, struct issu_hub **o
     tc.connect = conf->connect;
     tc.psk = psk;
     tc.psk_len = psk_len;
+    tc.pending_max = conf->pending_max;
+    tc.auth_ms = conf->auth_ms;
     tc.log = ep_log;
     tc.log_arg = hub;
     ISSU_CHECK_GOTO(issu_tcp_new(&tc, &hub->tcp), rc);
+    hub->pfd = calloc(1 + (size_t)issu_tcp_nfds(hub->tcp), sizeof(*hub->pfd));
+    ISSU_CHECK_MEM(hub->pfd, rc);
     memset(&ec, 0, sizeof(ec));
     ec.unique_id = conf->unique_id;
     ec.side = conf->side;

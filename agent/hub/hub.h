@@ -87,6 +87,12 @@ int issu_hub_check(struct issu_hub *hub, struct issu_image *candidate, struct is
 
 /* ---- peer mode: one endpoint; its peer is another issud over TCP (tcp.h) ---- */
 
+/* Limits of the peer listener (tcp.h has the same; issud cannot include it). */
+#define ISSU_HUB_PEER_PENDING_DEFAULT 32
+#define ISSU_HUB_PEER_PENDING_MAX 1024
+#define ISSU_HUB_PEER_AUTH_MS_DEFAULT 5000
+#define ISSU_HUB_PEER_AUTH_MS_MAX 300000
+
 struct issu_hub_peer_conf {
     const char *manifest;     /**< this endpoint's image */
     uint32_t unique_id;       /**< nonzero; the smaller of the two is PRIMARY */
@@ -94,6 +100,8 @@ struct issu_hub_peer_conf {
     const char *listen;       /**< ADDR:PORT, or NULL ... */
     const char *connect;      /**< ... ADDR:PORT of the peer (exactly one is set) */
     const char *psk_file;     /**< pre-shared key (mode 0600 or stricter) */
+    unsigned pending_max;     /**< listener: connections authenticating at once (0: default) */
+    unsigned auth_ms;         /**< deadline to authenticate a connection (0: default) */
     issu_log_cb log;
     void *log_arg;
 };

@@ -114,6 +114,11 @@ static void usage(FILE *f)
             "                                stripped; refused if group/others can access it)\n"
             "      --side active|standby     which side this endpoint is; default: active\n"
             "                                with --listen, standby with --peer\n"
+            "      --peer-pending-max N      with --listen: connections authenticating at once\n"
+            "                                (1..%d, default %d); when all are taken a new one\n"
+            "                                replaces the oldest of the busiest host\n"
+            "      --peer-auth-timeout S     seconds a connection has to authenticate\n"
+            "                                (1..%d, default %d)\n"
             "\n"
             "Faces and the rest:\n"
             "  -u, --netconf-unix PATH       serve NETCONF on a UNIX socket\n"
@@ -147,8 +152,10 @@ static void usage(FILE *f)
             "Signals: SIGHUP re-reads the manifests (both, or --manifest in peer mode) and\n"
             "renegotiates (a manifest that fails to load leaves the running state as it\n"
             "was); SIGTERM/SIGINT stop.\n",
-            ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR, ISSU_NC_DEF_MAX_SESSIONS, ISSU_NC_DEF_MAX_MESSAGE >> 20,
-            ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT, ISSU_NC_DEF_MESSAGE_TIMEOUT);
+            ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR, ISSU_HUB_PEER_PENDING_MAX, ISSU_HUB_PEER_PENDING_DEFAULT,
+            ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_MAX_SESSIONS,
+            ISSU_NC_DEF_MAX_MESSAGE >> 20, ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT,
+            ISSU_NC_DEF_MESSAGE_TIMEOUT);
 }
 
 /* A whole number from @p min to @p max, with an optional K/M/G (x1024)
@@ -185,6 +192,7 @@ struct opts {
     const char *agentx;
     int agentx_set;
     unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to;
+    unsigned long long peer_pending_max, peer_auth_to; /* 0: the default */
 };
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -209,6 +217,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"netconf-hello-timeout", required_argument, NULL, 1003},
         {"netconf-auth-timeout", required_argument, NULL, 1004},
         {"netconf-message-timeout", required_argument, NULL, 1005},
+        {"peer-pending-max", required_argument, NULL, 1006},
+        {"peer-auth-timeout", required_argument, NULL, 1007},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -252,6 +262,14 @@ static int parse(int argc, char **argv, struct opts *o)
             if (parse_num("--netconf-message-timeout", optarg, 1, 86400, 0, &o->nc_msg_to))
                 return ISSU_ERR_INVAL;
             break;
+        case 1006:
+            if (parse_num("--peer-pending-max", optarg, 1, ISSU_HUB_PEER_PENDING_MAX, 0, &o->peer_pending_max))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1007:
+            if (parse_num("--peer-auth-timeout", optarg, 1, ISSU_HUB_PEER_AUTH_MS_MAX / 1000, 0, &o->peer_auth_to))
+                return ISSU_ERR_INVAL;
+            break;
         case 'v': log_max = LOG_DEBUG; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("issud %s\n", ISSU_VERSION); exit(0);
@@ -270,14 +288,15 @@ static int parse(int argc, char **argv, struct opts *o)
         fprintf(stderr, "issud: --ssh-* options need --netconf-ssh ADDR:PORT\n");
         return ISSU_ERR_INVAL;
     }
-    o->peer_mode = o->manifest || o->uid_s || o->listen || o->peer || o->psk_file || o->side_s;
+    o->peer_mode = o->manifest || o->uid_s || o->listen || o->peer || o->psk_file || o->side_s ||
+                   o->peer_pending_max || o->peer_auth_to;
     if (o->peer_mode) {
         char *end;
         unsigned long long v;
 
         if (o->active || o->standby) {
             fprintf(stderr, "issud: --active/--standby (embedded pair) and --manifest/--unique-id/"
-                    "--listen/--peer/--psk-file/--side (peer mode) cannot be mixed\n");
+                    "--listen/--peer/--psk-file/--side/--peer-* (peer mode) cannot be mixed\n");
             return ISSU_ERR_INVAL;
         }
         if (!o->manifest || !o->uid_s || !o->psk_file || !o->listen == !o->peer) {
@@ -292,6 +311,10 @@ static int parse(int argc, char **argv, struct opts *o)
             return ISSU_ERR_INVAL;
         }
         o->uid = (uint32_t)v;
+        if (o->peer_pending_max && !o->listen) {
+            fprintf(stderr, "issud: --peer-pending-max needs --listen ADDR:PORT\n");
+            return ISSU_ERR_INVAL;
+        }
         if (!o->side_s)
             o->side = o->listen ? ISSU_SIDE_ACTIVE : ISSU_SIDE_STANDBY;
         else if (!strcmp(o->side_s, "active"))
@@ -356,6 +379,8 @@ int main(int argc, char **argv)
         pc.listen = o.listen;
         pc.connect = o.peer;
         pc.psk_file = o.psk_file;
+        pc.pending_max = (unsigned)o.peer_pending_max;
+        pc.auth_ms = (unsigned)o.peer_auth_to * 1000;
         pc.log = log_stderr;
         rc = issu_hub_new_peer(&pc, &hub);
     } else {

@@ -39,9 +39,46 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+int issu_psk_parse(const uint8_t *data, size_t len, uint8_t **key, size_t *keylen, char *err, size_t errlen)
+{
+    int rc = ISSU_OK;
+
+    *key = NULL;
+    *keylen = 0;
+    if (!data && len) {
+        set_err(err, errlen, "no data");
+        return ISSU_ERR_INVAL;
+    }
+    if (len && data[len - 1] == '\n') {
+        len--;
+        if (len && data[len - 1] == '\r')
+            len--;
+    }
+    if (len < ISSU_PSK_MIN) {
+        set_err(err, errlen, "too little key material (%zu bytes): %d to %d bytes needed", len, ISSU_PSK_MIN,
+                ISSU_PSK_MAX);
+        return ISSU_ERR_INVAL;
+    }
+    if (len > ISSU_PSK_MAX) {
+        set_err(err, errlen, "too much key material (over %d bytes): %d to %d bytes needed", ISSU_PSK_MAX,
+                ISSU_PSK_MIN, ISSU_PSK_MAX);
+        return ISSU_ERR_INVAL;
+    }
+    *key = malloc(len);
+    ISSU_CHECK_MEM(*key, rc);
+    memcpy(*key, data, len);
+    *keylen = len;
+cleanup:
+    if (rc != ISSU_OK)
+        set_err(err, errlen, "%s", issu_strerror(rc));
+    return rc;
+}
+
 int issu_psk_load(const char *path, uint8_t **key, size_t *len, char *err, size_t errlen)
 {
+    /* room for the largest key and its "\r\n", and one byte to tell a longer file */
     uint8_t buf[ISSU_PSK_MAX + 3];
+    char why[160] = "";
     struct stat st;
     size_t got = 0;
     ssize_t n;
@@ -49,7 +86,8 @@ int issu_psk_load(const char *path, uint8_t **key, size_t *len, char *err, size_
 
     *key = NULL;
     *len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO must be refused, not waited on for a writer */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         set_err(err, errlen, "%s: %s", path, strerror(errno));
         return ISSU_ERR_IO;
@@ -76,20 +114,10 @@ int issu_psk_load(const char *path, uint8_t **key, size_t *len, char *err, size_
             break;
         got += (size_t)n;
     }
-    if (got && buf[got - 1] == '\n') {
-        got--;
-        if (got && buf[got - 1] == '\r')
-            got--;
-    }
-    if (got < ISSU_PSK_MIN || got > ISSU_PSK_MAX) {
-        set_err(err, errlen, "%s: %s key material: %d to %d bytes needed", path,
-                got < ISSU_PSK_MIN ? "too little" : "too much", ISSU_PSK_MIN, ISSU_PSK_MAX);
-        ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
-    }
-    *key = malloc(got);
-    ISSU_CHECK_MEM(*key, rc);
-    memcpy(*key, buf, got);
-    *len = got;
+    /* a file filling buf is over ISSU_PSK_MAX whatever follows: parse refuses it */
+    rc = issu_psk_parse(buf, got, key, len, why, sizeof(why));
+    if (rc != ISSU_OK)
+        set_err(err, errlen, "%s: %s", path, why);
 cleanup:
     OPENSSL_cleanse(buf, sizeof(buf));
     close(fd);

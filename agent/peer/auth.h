@@ -79,10 +79,17 @@ struct issu_sec {
 };
 
 /**
- * Read a PSK file. Refused (ISSU_ERR_INVAL/ISSU_ERR_IO, reason in @p err):
- * a missing or non-regular file, a file readable or writable by group or
- * others, fewer than ISSU_PSK_MIN or more than ISSU_PSK_MAX bytes once one
- * trailing "\n" or "\r\n" is stripped. *key is freed with issu_psk_free.
+ * Parse the content of a PSK file: the key is every byte once one trailing
+ * "\n" or "\r\n" is stripped, and must be ISSU_PSK_MIN to ISSU_PSK_MAX bytes
+ * long (ISSU_ERR_INVAL otherwise, reason in @p err). *key is freed with
+ * issu_psk_free; on failure it is NULL.
+ */
+int issu_psk_parse(const uint8_t *data, size_t len, uint8_t **key, size_t *keylen, char *err, size_t errlen);
+
+/**
+ * Read a PSK file and parse it (issu_psk_parse). Also refused, before a byte
+ * is read: a missing or non-regular file (a FIFO is not waited on), a file
+ * readable or writable by group or others (ISSU_ERR_IO/ISSU_ERR_INVAL).
  */
 int issu_psk_load(const char *path, uint8_t **key, size_t *len, char *err, size_t errlen);
 void issu_psk_free(uint8_t *key, size_t len);

@@ -316,7 +316,7 @@ static void *lside_run(void *arg)
     /* Both keep polling until both published: the passive's ROUND_ACK must
      * still leave its queue after its own results are out. */
     while (!*s->all_done) {
-        struct pollfd fds[ISSU_TCP_NFDS];
+        struct pollfd fds[ISSU_TCP_PENDING_MAX + 1];
         int n = 0, timeout = 10;
         issu_tcp_prepare(s->link, fds, &n, &timeout);
         if (timeout < 0 || timeout > 10)

@@ -26,6 +26,12 @@ view is read with `issuctl --socket S --json show issu ...`.
     slow-loris, a second peer (scripted, and a real issud with another
     unique id): issud keeps serving, logs what happened with the address,
     the peering stays intact;
+  - lockout (issue 10 item 3): 96 strangers without the key (three times
+    --peer-pending-max) reconnecting the moment they are dropped, from the
+    peer's own host, while the standby is killed and restarted: it is back
+    and negotiated within seconds, the link then holds, and the listener's
+    lines about the strangers stay a handful (rate-limited, with counts);
+    the --peer-* options' bounds are usage errors;
   - the SNMP face (private snmpd, issud --agentx): issuPeerState and the
     session table's result column show the peer's loss and return;
   - the faces' notifications: the pair's active also serves NETCONF over SSH
@@ -39,8 +45,9 @@ view is read with `issuctl --socket S --json show issu ...`.
     machine does not allow `ip netns add`.
 Every process started here is killed by PID, namespaces and the veth are
 deleted, also on failure.
-ISSUD_WRAPPER (e.g. "valgrind -q --log-file=vg.%p.log") runs every issud under a tool.
-Usage: test_peer.py SOURCE_DIR BIN_DIR
+ISSUD_WRAPPER (e.g. "valgrind -q --log-file=vg.%p.log") runs every issud under a tool;
+ISSU_KEEP_TMP=1 keeps the temp dir (logs) for a look.
+Usage: test_peer.py SOURCE_DIR BIN_DIR [SCENARIO...]  (e.g. lockout: only t_lockout)
 """
 import hashlib
 import hmac
@@ -59,11 +66,13 @@ import time
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 SRC, BIN = sys.argv[1], sys.argv[2]
+ONLY = sys.argv[3:]
 IMAGES = os.path.join(SRC, "examples", "images")
 MIBOPTS = ["-M", "+" + os.path.join(SRC, "mibs"), "-m", "+ISSU-NEGOTIATION-MIB"]
 ROOT = ".1.3.6.1.4.1.8072.9999.9999.2011"
 V2C = ["-v2c", "-c", "issupublic"]
 DONE = ("compatible", "incompatible")
+ISSU_LOG_INTERVAL = 1.0  # tcp.h ISSU_TCP_LOG_INTERVAL_MS
 
 passed = failed = 0
 procs = []
@@ -729,6 +738,151 @@ def t_hostile_peered(a, b, port, key):
     c.kill9()
 
 
+# Strangers without the key who reconnect the moment they are dropped: N
+# non-blocking connections from SRC, half sending a well-formed auth hello
+# (then nothing: as pending as a stranger can stay), half sending nothing.
+# Ends after SECS or when the file STOP exists; prints "connects drops".
+ATTACKER = r"""
+import os, selectors, socket, sys, time
+port, secs, n, src, stop = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+sel = selectors.DefaultSelector()
+connects = drops = 0
+def start(i):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setblocking(False)
+    s.bind((src, 0))
+    s.connect_ex(("127.0.0.1", port))
+    sel.register(s, selectors.EVENT_WRITE, [i, False])
+for i in range(n):
+    start(i)
+end = time.time() + secs
+while time.time() < end and not os.path.exists(stop):
+    for key, ev in sel.select(0.05):
+        s, data = key.fileobj, key.data
+        if not data[1]:
+            sel.unregister(s)
+            if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                s.close()
+                start(data[0])
+                continue
+            connects += 1
+            data[1] = True
+            if data[0] % 2:
+                try:
+                    s.send(b"ISSA\x02\x00\x00\x00" + os.urandom(32))
+                except OSError:
+                    pass
+            sel.register(s, selectors.EVENT_READ, data)
+            continue
+        try:
+            d = s.recv(4096)
+        except OSError:
+            d = b""
+        if not d:
+            drops += 1
+            sel.unregister(s)
+            s.close()
+            start(data[0])
+print(connects, drops, flush=True)
+"""
+
+
+def attack(port, secs, n, src="127.0.0.1"):
+    """Start the attacker process; returns (process, stop file)."""
+    stop = os.path.join(tmp, "attack-stop-%d" % port)
+    p = subprocess.Popen(["/usr/bin/python3", "-c", ATTACKER, str(port), str(secs), str(n), src, stop],
+                         stdout=subprocess.PIPE, text=True)
+    procs.append(p)
+    return p, stop
+
+
+def attack_end(p, stop):
+    """Stop the attacker; its (connects, drops)."""
+    open(stop, "w").close()
+    try:
+        out = p.communicate(timeout=30)[0].split()
+        return int(out[0]), int(out[1])
+    except (subprocess.TimeoutExpired, IndexError, ValueError):
+        kill(p)
+        return 0, 0
+
+
+def stranger_lines(d, mark):
+    """Log lines about connections that never authenticated."""
+    return [l for l in new_log(d, mark).splitlines()
+            if "127.0.0." in l and ("connection dropped" in l or "refused" in l) and
+            "authenticated" not in l]
+
+
+def t_lockout(key):
+    """Issue 10 item 3: strangers who reconnect as soon as they are dropped,
+    more of them than the listener authenticates at once, while the standby
+    is killed and restarted: the real peer is back within seconds and the
+    listener's log stays bounded."""
+    act = os.path.join(IMAGES, "running.json")
+    stb = os.path.join(IMAGES, "upgrade-compatible.json")
+    port = free_port()
+    a = Issud(4, act, "active", key, listen="127.0.0.1:%d" % port, tag="lockout-a")
+    b = Issud(7, stb, "standby", key, peer="127.0.0.1:%d" % port, tag="lockout-s")
+    if not check(wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 20, 0.3),
+                 "lockout: the pair negotiated before the attack"):
+        a.kill9()
+        b.kill9()
+        return
+    check("up to 32 connections authenticating at once, 5000 ms each" in a.logtext(),
+          "lockout: the listener's defaults are logged (--peer-pending-max 32, --peer-auth-timeout 5)")
+    mark = len(a.logtext())
+    n = 96  # three times the default --peer-pending-max
+    t_att = time.time()
+    att, stop = attack(port, 60, n)
+    time.sleep(1.5)
+    check(negotiated(a, 7) and negotiated(b, 4) and att.poll() is None,
+          "lockout: %d strangers reconnecting, the link stays up" % n)
+    b.kill9()
+    check(wait_for(lambda: down(a), 10, 0.2), "lockout: kill -9 of the standby: the active shows down")
+    time.sleep(1.5)  # the strangers take every slot the link left
+    t0 = time.time()
+    b = Issud(7, stb, "standby", key, peer="127.0.0.1:%d" % port, tag="lockout-s2")
+    ok = wait_for(lambda: negotiated(a, 7) and negotiated(b, 4), 20, 0.2)
+    dt = time.time() - t0
+    check(ok and dt < 10, "lockout: the restarted standby authenticated and negotiated in %.1f s "
+          "(started, connected and negotiated) while the strangers reconnect" % dt)
+    time.sleep(1.5)
+    check(negotiated(a, 7) and negotiated(b, 4), "lockout: the link stays up under the attack")
+    connects, drops = attack_end(att, stop)
+    secs = time.time() - t_att
+    time.sleep(ISSU_LOG_INTERVAL + 0.5)  # the last suppressed count is told
+    lines = stranger_lines(a, mark)
+    print("  %d stranger connections (%d dropped) in %.1f s; %d log lines about them:" %
+          (connects, drops, secs, len(lines)))
+    for l in lines[:12]:
+        print("    " + l[:220])
+    check(connects > 500, "lockout: the attacker kept reconnecting (%d connections)" % connects)
+    # one line per reason per second at most, each with the count not logged
+    check(len(lines) <= 6 * (secs + 2) and len(lines) * 20 < connects,
+          "lockout: %d log lines for %d refused or dropped connections in %.0f s"
+          % (len(lines), connects, secs))
+    check(any("more like this" in l for l in lines), "lockout: the rate-limited lines tell how many "
+          "were not logged")
+    authed = [l for l in new_log(a, mark).splitlines() if ": authenticated" in l]
+    check(len(authed) == 1 and "pending connection" in authed[0],
+          "lockout: only the restarted standby authenticated (the strangers never did): %s"
+          % " | ".join(l.split(" ", 2)[-1] for l in authed))
+    check(a.serves() and b.serves(), "lockout: both still serve")
+    a.kill9()
+    b.kill9()
+    for extra, why in ((["--listen", "127.0.0.1:0", "--peer-pending-max", "0"], "pending max 0"),
+                       (["--listen", "127.0.0.1:0", "--peer-pending-max", "1025"], "pending max 1025"),
+                       (["--listen", "127.0.0.1:0", "--peer-auth-timeout", "301"], "auth timeout 301 s"),
+                       (["--listen", "127.0.0.1:0", "--peer-auth-timeout", "5s"], "auth timeout 5s"),
+                       (["--peer", "127.0.0.1:9", "--peer-pending-max", "4"], "pending max without --listen")):
+        r = subprocess.run([os.path.join(BIN, "issud"), "--manifest", act, "--unique-id", "4",
+                            "--psk-file", key] + extra, capture_output=True, text=True, env=env,
+                           timeout=20)
+        check(r.returncode == 2 and "--peer-" in r.stderr,
+              "issud %s: usage error (%d): %s" % (why, r.returncode, r.stderr.strip()[:100]))
+
+
 def snmpd_start():
     os.makedirs(env["SNMP_PERSISTENT_DIR"], exist_ok=True)
     port = free_port(socket.SOCK_DGRAM)
@@ -828,6 +982,10 @@ def t_netns(key):
 
 def main():
     key = psk("psk", os.urandom(32).hex().encode() + b"\n")
+    if ONLY:  # e.g. test_peer.py SRC BIN lockout: one scenario while working on it
+        for name in ONLY:
+            globals()["t_" + name](key)
+        return
     bad = psk("psk-wrong", os.urandom(32).hex().encode() + b"\n")
     keyraw = open(key, "rb").read().rstrip(b"\n")
     badraw = open(bad, "rb").read().rstrip(b"\n")
@@ -844,6 +1002,7 @@ def main():
     t_wrong_key(key, bad)
     t_ipv6(key)
     t_hostile_unpeered(key, keyraw, badraw)
+    t_lockout(key)
     t_snmp(key)
     t_netns(key)
     t_mid_negotiation(key)
@@ -874,6 +1033,9 @@ finally:
             if f.endswith(".log"):
                 print("---- %s (tail) ----\n%s" % (f, open(os.path.join(tmp, f),
                                                             errors="replace").read()[-1500:]))
-    shutil.rmtree(tmp, ignore_errors=True)
+    if not os.environ.get("ISSU_KEEP_TMP"):
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print("kept " + tmp)
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

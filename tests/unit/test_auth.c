@@ -2,7 +2,8 @@
  * test_auth.c - the PSK handshake and secure frames (agent/peer/auth.c):
  * success, wrong keys either way, reflection, tampering, replay, reordering,
  * truncation, oversized lengths, every split of the stream, the frame format
- * recomputed by hand (HMAC key derivation, AES-256-GCM), PSK files.
+ * recomputed by hand (HMAC key derivation, AES-256-GCM), PSK files and
+ * their parser (malformed, truncated, oversized, FIFO, device).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -597,6 +598,121 @@ static void test_psk_file(void **state)
     assert_int_equal(issu_psk_load("/tmp", &key, &len, err, sizeof(err)), ISSU_ERR_IO);
 }
 
+/* Parse from memory: @p want_len is the key's length, or -1 for a refusal containing @p why. */
+static void parse_case(const char *data, size_t len, long want_len, const char *why)
+{
+    char err[256] = "";
+    uint8_t *key = (uint8_t *)"x";
+    size_t klen = 99;
+    int rc = issu_psk_parse((const uint8_t *)data, len, &key, &klen, err, sizeof(err));
+
+    if (want_len < 0) {
+        assert_int_equal(rc, ISSU_ERR_INVAL);
+        assert_null(key);
+        assert_int_equal(klen, 0);
+        assert_non_null(strstr(err, why));
+        return;
+    }
+    assert_int_equal(rc, ISSU_OK);
+    assert_int_equal(klen, (size_t)want_len);
+    assert_memory_equal(key, data, klen); /* the key is the file's first bytes, as they are */
+    issu_psk_free(key, klen);
+}
+
+static void test_psk_parse(void **state)
+{
+    static char big[8192];
+    (void)state;
+
+    /* what the man page suggests: head -c 32 /dev/urandom | base64 */
+    parse_case("q8lGxZ0s1m5x0yYV3mFfW4xv1vC1kJqgk0q3Wc7qk6Q=\n", 45, 44, NULL);
+    parse_case("q8lGxZ0s1m5x0yYV3mFfW4xv1vC1kJqgk0q3Wc7qk6Q=\r\n", 46, 44, NULL);
+    parse_case("q8lGxZ0s1m5x0yYV3mFfW4xv1vC1kJqgk0q3Wc7qk6Q=", 44, 44, NULL);
+    /* only one trailing newline goes; every other byte is key material */
+    parse_case("0123456789abcdef\n\n", 18, 17, NULL);
+    parse_case("0123456789abcdef\r", 17, 17, NULL);
+    parse_case("  0123456789abcdef  \n", 21, 20, NULL);
+    parse_case("0123456789\0abcdef\n", 18, 17, NULL);
+    /* too short, truncated */
+    parse_case("", 0, -1, "too little key material (0 bytes)");
+    parse_case("\n", 1, -1, "too little");
+    parse_case("\r\n", 2, -1, "too little");
+    parse_case("0123456789abcde\r\n", 17, -1, "too little key material (15 bytes)");
+    parse_case("0123456789abcdef", 16, 16, NULL);
+    /* the upper bound, with and without its newline, and just over */
+    memset(big, 'k', sizeof(big));
+    parse_case(big, ISSU_PSK_MAX, ISSU_PSK_MAX, NULL);
+    big[ISSU_PSK_MAX] = '\r';
+    big[ISSU_PSK_MAX + 1] = '\n';
+    parse_case(big, ISSU_PSK_MAX + 2, ISSU_PSK_MAX, NULL);
+    big[ISSU_PSK_MAX] = '\n';
+    parse_case(big, ISSU_PSK_MAX + 2, -1, "too much key material (over 4096 bytes)");
+    memset(big, 'k', sizeof(big));
+    parse_case(big, ISSU_PSK_MAX + 1, -1, "too much");
+    parse_case(big, sizeof(big), -1, "too much");
+    {
+        uint8_t *key;
+        size_t klen;
+        char err[64];
+
+        assert_int_equal(issu_psk_parse(NULL, 5, &key, &klen, err, sizeof(err)), ISSU_ERR_INVAL);
+        assert_null(key);
+        /* no room for the reason is no error */
+        assert_int_equal(issu_psk_parse((const uint8_t *)"short", 5, &key, &klen, NULL, 0), ISSU_ERR_INVAL);
+    }
+}
+
+static void test_psk_file_hostile(void **state)
+{
+    static char big[1 << 20];
+    char err[256], path[64], *p;
+    uint8_t *key;
+    size_t len;
+    (void)state;
+
+    /* empty, a newline alone, a key cut short */
+    p = write_key("", 0, 0600);
+    assert_int_equal(issu_psk_load(p, &key, &len, err, sizeof(err)), ISSU_ERR_INVAL);
+    assert_non_null(strstr(err, "too little"));
+    assert_non_null(strstr(err, p)); /* the path is named */
+    p = write_key("\n", 1, 0600);
+    assert_int_equal(issu_psk_load(p, &key, &len, err, sizeof(err)), ISSU_ERR_INVAL);
+    p = write_key("q8lGxZ0s1m5x\r\n", 14, 0600);
+    assert_int_equal(issu_psk_load(p, &key, &len, err, sizeof(err)), ISSU_ERR_INVAL);
+    assert_null(key);
+    /* oversized: 1 MiB is refused after reading one byte over the bound */
+    memset(big, 'k', sizeof(big));
+    p = write_key(big, sizeof(big), 0600);
+    assert_int_equal(issu_psk_load(p, &key, &len, err, sizeof(err)), ISSU_ERR_INVAL);
+    assert_non_null(strstr(err, "too much"));
+    assert_null(key);
+    /* 4096 bytes and "\r\n": the largest file accepted */
+    big[ISSU_PSK_MAX] = '\r';
+    big[ISSU_PSK_MAX + 1] = '\n';
+    p = write_key(big, ISSU_PSK_MAX + 2, 0600);
+    assert_int_equal(issu_psk_load(p, &key, &len, err, sizeof(err)), ISSU_OK);
+    assert_int_equal(len, ISSU_PSK_MAX);
+    issu_psk_free(key, len);
+    /* readable by others, writable by group: refused before reading */
+    p = write_key("0123456789abcdef\n", 17, 0604);
+    assert_int_equal(issu_psk_load(p, &key, &len, err, sizeof(err)), ISSU_ERR_INVAL);
+    assert_non_null(strstr(err, "mode 0604"));
+    p = write_key("0123456789abcdef\n", 17, 0620);
+    assert_int_equal(issu_psk_load(p, &key, &len, err, sizeof(err)), ISSU_ERR_INVAL);
+    unlink(p);
+    /* a FIFO is refused at once, not waited on for a writer */
+    snprintf(path, sizeof(path), "/tmp/test_auth_fifo.%ld", (long)getpid());
+    unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(issu_psk_load(path, &key, &len, err, sizeof(err)), ISSU_ERR_IO);
+    assert_non_null(strstr(err, "not a regular file"));
+    assert_null(key);
+    unlink(path);
+    /* a device */
+    assert_int_equal(issu_psk_load("/dev/zero", &key, &len, err, sizeof(err)), ISSU_ERR_IO);
+    assert_non_null(strstr(err, "not a regular file"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -610,6 +726,8 @@ int main(void)
         cmocka_unit_test(test_every_split),
         cmocka_unit_test(test_frame_format),
         cmocka_unit_test(test_psk_file),
+        cmocka_unit_test(test_psk_parse),
+        cmocka_unit_test(test_psk_file_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
