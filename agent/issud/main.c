@@ -33,6 +33,7 @@
 #define ISSU_NC_DEF_HELLO_TIMEOUT 10
 #define ISSU_NC_DEF_AUTH_TIMEOUT 10
 #define ISSU_NC_DEF_MESSAGE_TIMEOUT 60
+#define ISSU_NC_XPATH_DEF_MAX_COST 2000000ULL
 #endif
 #ifdef HAVE_ISSU_SNMP
 #include "snmp_face.h"
@@ -142,6 +143,10 @@ static void usage(FILE *f)
             "      --netconf-message-timeout S\n"
             "                                seconds a started message may take to arrive whole;\n"
             "                                default %d\n"
+            "      --netconf-xpath-max-cost N\n"
+            "                                node visits an XPath filter with a path from the\n"
+            "                                root inside a predicate may make (estimated before\n"
+            "                                it runs); default %llu\n"
             "\n"
             "  -x, --agentx SOCKET           serve ISSU-NEGOTIATION-MIB as an AgentX subagent\n"
             "                                of the snmpd at SOCKET ('/path', 'tcp:HOST:PORT')\n"
@@ -191,7 +196,7 @@ struct opts {
     const char *nc_unix, *nc_ssh, *host_key, *auth_keys, *ssh_user;
     const char *agentx;
     int agentx_set;
-    unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to;
+    unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to, nc_xpath_cost;
     unsigned long long peer_pending_max, peer_auth_to; /* 0: the default */
 };
 
@@ -217,6 +222,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"netconf-hello-timeout", required_argument, NULL, 1003},
         {"netconf-auth-timeout", required_argument, NULL, 1004},
         {"netconf-message-timeout", required_argument, NULL, 1005},
+        {"netconf-xpath-max-cost", required_argument, NULL, 1006},
         {"peer-pending-max", required_argument, NULL, 1006},
         {"peer-auth-timeout", required_argument, NULL, 1007},
         {"verbose", no_argument, NULL, 'v'},
@@ -260,6 +266,10 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 1005:
             if (parse_num("--netconf-message-timeout", optarg, 1, 86400, 0, &o->nc_msg_to))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1006:
+            if (parse_num("--netconf-xpath-max-cost", optarg, 1, 1ULL << 62, 0, &o->nc_xpath_cost))
                 return ISSU_ERR_INVAL;
             break;
         case 1006:
@@ -412,6 +422,7 @@ int main(int argc, char **argv)
         ncc.hello_timeout = (unsigned)o.nc_hello_to;
         ncc.auth_timeout = (unsigned)o.nc_auth_to;
         ncc.message_timeout = (unsigned)o.nc_msg_to;
+        ncc.xpath_max_cost = o.nc_xpath_cost;
         rc = issu_nc_start(&ncc, &nc);
         if (rc != ISSU_OK) {
             logf_(LOG_ERR, "NETCONF face: %s", issu_strerror(rc));

@@ -13,7 +13,10 @@
 #ifndef ISSU_NC_FACE_H
 #define ISSU_NC_FACE_H
 
+#include <stdint.h>
+
 #include "endpoint.h" /* issu_log_cb */
+#include "nc_xpath.h"  /* ISSU_NC_XPATH_DEF_MAX_COST */
 
 struct issu_hub;
 struct issu_nc;
@@ -34,6 +37,7 @@ struct issu_nc_conf {
     unsigned hello_timeout;      /**< s from connect (SSH: from login) to the client's hello [10] */
     unsigned auth_timeout;       /**< s from connect to an SSH login [10] */
     unsigned message_timeout;    /**< s a started message may take to arrive whole [60] */
+    uint64_t xpath_max_cost;     /**< node visits an XPath filter may make, when not linear [2,000,000] */
 };
 
 #define ISSU_NC_DEF_MAX_SESSIONS 64

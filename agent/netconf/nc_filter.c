@@ -130,6 +130,7 @@ static int subtree_r(struct issu_nc *nc, const struct lyd_node *const *data, con
     const struct lysc_node *sn;
     const char *name, *value, *cname, *cvalue;
     struct xbuf x = {0};
+    char lit[4 * ISSU_NC_XPATH_MAX_LEN];
     int rc = ISSU_OK, has_sel = 0;
 
     if (!fnode(nc, f, &mod, &name, &value)) {
@@ -159,8 +160,13 @@ static int subtree_r(struct issu_nc *nc, const struct lyd_node *const *data, con
             goto cleanup;
         }
         if (is_match(c, cvalue)) {
-            const char *q = strchr(cvalue, '\'') ? "\"" : "'";
-            ISSU_CHECK_GOTO(xadd(&x, "[%s=%s%s%s]", cname, q, cvalue, q), rc);
+            /* the value is the client's: a literal it cannot close */
+            if (issu_nc_xpath_literal(cvalue, lit, sizeof(lit)) != ISSU_OK) {
+                snprintf(err, errlen, "subtree filter: the content match of \"%s\" is too long", cname);
+                rc = ISSU_ERR_INVAL;
+                goto cleanup;
+            }
+            ISSU_CHECK_GOTO(xadd(&x, "[%s=%s]", cname, lit), rc);
         } else {
             has_sel = 1;
         }
@@ -183,7 +189,7 @@ cleanup:
 /* Apply <get>'s filter to @p data (read only); *out gets copies of the
  * selected nodes. A <get> without a filter never gets here (whole state). */
 int issu_nc_filter_apply(struct issu_nc *nc, const struct lyd_node *rpc, const struct lyd_node *const *data,
-                        struct lyd_node **out, char *err, size_t errlen)
+                         uint64_t n_nodes, struct lyd_node **out, char *err, size_t errlen)
 {
     struct lyd_node *filter = NULL, *f;
     struct lyd_meta *type, *sel;
@@ -200,6 +206,9 @@ int issu_nc_filter_apply(struct issu_nc *nc, const struct lyd_node *rpc, const s
             snprintf(err, errlen, "an XPath filter needs a select attribute");
             return ISSU_ERR_INVAL;
         }
+        /* the client's expression: bounded before libyang runs it */
+        if (issu_nc_xpath_check(lyd_get_meta_value(sel), n_nodes, nc->conf.xpath_max_cost, err, errlen) != ISSU_OK)
+            return ISSU_ERR_INVAL;
         return select_xpath(nc, data, lyd_get_meta_value(sel), out, err, errlen);
     }
     if (type && strcmp(lyd_get_meta_value(type), "subtree")) {

@@ -114,7 +114,7 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
         mon = NULL;
     src[0] = mon;
     src[1] = x->tree;
-    rc = issu_nc_filter_apply(nc, rpc, src, &sel, err, sizeof(err));
+    rc = issu_nc_filter_apply(nc, rpc, src, x->n_nodes + issu_nc_count_nodes(mon), &sel, err, sizeof(err));
     lyd_free_all(mon);
     issu_nc_state_put(nc, x);
     if (rc != ISSU_OK) {

@@ -36,6 +36,7 @@
 #include "hub.h"
 #include "nc_face.h"
 #include "nc_framing.h"
+#include "nc_xpath.h"
 
 #define ISSU_NC_STATE_MOD "issu-agent"
 
@@ -107,6 +108,7 @@ struct issu_nc_state {
     struct lyd_node *tree;
     char *xml;                  /**< the tree as a whole-state <get> prints it */
     size_t xml_len;
+    uint64_t n_nodes;           /**< data nodes of tree (what an XPath filter may visit) */
     unsigned refs;              /**< the cache's own + one per reply using it */
 };
 
@@ -233,9 +235,14 @@ int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out);
 #define ISSU_NC_N_SRC 2
 /** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
 int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
-/** Apply <get>'s filter to @p data (read only): *out gets copies of what it selects. */
+/**
+ * Apply <get>'s filter to @p data (read only; @p n_nodes nodes in all, for
+ * the XPath cost bound): *out gets copies of what it selects.
+ */
 int issu_nc_filter_apply(struct issu_nc *nc, const struct lyd_node *rpc, const struct lyd_node *const *data,
-                         struct lyd_node **out, char *err, size_t errlen);
+                         uint64_t n_nodes, struct lyd_node **out, char *err, size_t errlen);
+/** Data nodes of @p tree and its following siblings. */
+uint64_t issu_nc_count_nodes(const struct lyd_node *tree);
 
 /* ---- nc_get.c */
 struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session *session);

@@ -246,6 +246,8 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
         nc->conf.hello_timeout = ISSU_NC_DEF_HELLO_TIMEOUT;
     if (!nc->conf.auth_timeout)
         nc->conf.auth_timeout = ISSU_NC_DEF_AUTH_TIMEOUT;
+    if (!nc->conf.xpath_max_cost)
+        nc->conf.xpath_max_cost = ISSU_NC_XPATH_DEF_MAX_COST;
     if (!nc->conf.message_timeout)
         nc->conf.message_timeout = ISSU_NC_DEF_MESSAGE_TIMEOUT;
     issu_nc_the = nc;

@@ -196,6 +196,7 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
         ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
     clock_gettime(CLOCK_MONOTONIC, &t2);
     x->xml_len = strlen(x->xml);
+    x->n_nodes = issu_nc_count_nodes(x->tree);
     x->snap = issu_snapshot_ref(s);
     x->refs = 2; /* the cache's and the caller's */
     pthread_mutex_lock(&nc->cache_mu);
@@ -216,6 +217,20 @@ cleanup:
         free(x);
     }
     return rc;
+}
+
+uint64_t issu_nc_count_nodes(const struct lyd_node *tree)
+{
+    struct lyd_node *top, *e;
+    uint64_t n = 0;
+
+    LY_LIST_FOR((struct lyd_node *)tree, top) {
+        LYD_TREE_DFS_BEGIN(top, e) {
+            n++;
+            LYD_TREE_DFS_END(top, e);
+        }
+    }
+    return n;
 }
 
 /* ietf-netconf-monitoring: capabilities, schemas and our sessions. */

@@ -1,0 +1,228 @@
+/*
+ * nc_xpath.c - what an XPath filter may cost, decided before libyang
+ * evaluates it (nc_xpath.h).
+ *
+ * libyang evaluates XPath with no bound on time: a filter selecting every
+ * node whose count of all nodes is positive visits every node once per node (5.8 s on the example state), and each
+ * further level of such nesting multiplies by the tree again. The estimate
+ * here is n^k node visits for a tree of n nodes, where k is 1 plus the
+ * deepest predicate that holds a scan: an absolute path ("/..." or "//..."
+ * where a path starts), or an axis that walks siblings or the whole
+ * document (following, preceding, following-sibling, preceding-sibling).
+ * Relative paths inside predicates (child steps, ".//", "..", ancestor)
+ * cost the size of the node's own neighbourhood and do not count. The
+ * estimate is conservative (a scan inside a predicate of a small child
+ * list counts as a scan of the whole tree); every k = 1 expression passes,
+ * as it is linear in the data, like the whole-state <get>.
+ */
+#include "nc_xpath.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "issu_err.h"
+
+enum tok { T_END, T_SLASH, T_DSLASH, T_LBR, T_RBR, T_LPAR, T_RPAR, T_OPERAND, T_OP, T_AXIS, T_BAD };
+
+static int is_ncname(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.' || (unsigned char)c >= 0x80;
+}
+
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A scan axis: walks siblings or the document. */
+static int scan_axis(const char *n, size_t l)
+{
+    static const char *axes[] = {"following", "preceding", "following-sibling", "preceding-sibling"};
+
+    for (size_t i = 0; i < sizeof(axes) / sizeof(axes[0]); i++)
+        if (strlen(axes[i]) == l && !memcmp(axes[i], n, l))
+            return 1;
+    return 0;
+}
+
+int issu_nc_xpath_depth(const char *x, unsigned *k, char *err, size_t errlen)
+{
+    const char *p = x, *n;
+    enum tok prev = T_END, t;
+    unsigned depth = 0, worst = 0;
+    unsigned paren[ISSU_NC_XPATH_MAX_NEST + 1];
+    unsigned np = 0;
+    size_t l;
+
+    *k = 1;
+    if (strlen(x) > ISSU_NC_XPATH_MAX_LEN) {
+        snprintf(err, errlen, "XPath filter longer than %d characters", ISSU_NC_XPATH_MAX_LEN);
+        return ISSU_ERR_INVAL;
+    }
+    for (;;) {
+        while (is_ws(*p))
+            p++;
+        if (!*p)
+            break;
+        n = p;
+        if (*p == '\'' || *p == '"') {
+            const char *q = strchr(p + 1, *p);
+            if (!q) {
+                snprintf(err, errlen, "XPath filter: unterminated string");
+                return ISSU_ERR_INVAL;
+            }
+            p = q + 1;
+            t = T_OPERAND;
+        } else if (p[0] == '/' && p[1] == '/') {
+            p += 2;
+            t = T_DSLASH;
+        } else if (*p == '/') {
+            p++;
+            t = T_SLASH;
+        } else if (*p == '[') {
+            p++;
+            t = T_LBR;
+        } else if (*p == ']') {
+            p++;
+            t = T_RBR;
+        } else if (*p == '(') {
+            p++;
+            t = T_LPAR;
+        } else if (*p == ')') {
+            p++;
+            t = T_RPAR;
+        } else if (*p == '*') {
+            p++;
+            /* after an operand it multiplies; elsewhere it is a name test */
+            t = prev == T_OPERAND || prev == T_RPAR || prev == T_RBR ? T_OP : T_OPERAND;
+        } else if (*p == '@' || *p == '$') {
+            p++;
+            t = T_OP; /* an attribute or a variable: the name follows */
+        } else if (is_ncname(*p)) {
+            while (is_ncname(*p) || (*p == ':' && p[1] != ':' && is_ncname(p[1])) || (*p == ':' && p[1] == '*'))
+                p += *p == ':' && p[1] == '*' ? 2 : 1;
+            l = (size_t)(p - n);
+            if (p[0] == ':' && p[1] == ':') {
+                if (depth && scan_axis(n, l) && depth + 1 > worst)
+                    worst = depth + 1;
+                p += 2;
+                t = T_AXIS;
+            } else if ((prev == T_OPERAND || prev == T_RPAR || prev == T_RBR) &&
+                       ((l == 3 && (!memcmp(n, "and", 3) || !memcmp(n, "div", 3) || !memcmp(n, "mod", 3))) ||
+                        (l == 2 && !memcmp(n, "or", 2)))) {
+                t = T_OP; /* XPath 1.0 3.7: after an operand these are operators */
+            } else {
+                t = T_OPERAND; /* a name, a number or a function name */
+            }
+        } else if (strchr("=!<>+-,|", *p)) {
+            p += (p[0] == '!' || p[0] == '<' || p[0] == '>') && p[1] == '=' ? 2 : 1;
+            t = T_OP;
+        } else {
+            snprintf(err, errlen, "XPath filter: unexpected character '%c'", *p);
+            return ISSU_ERR_INVAL;
+        }
+        /* a path starting with '/' inside a predicate: a scan of the tree */
+        if ((t == T_SLASH || t == T_DSLASH) && depth &&
+            !(prev == T_OPERAND || prev == T_RPAR || prev == T_RBR)) {
+            if (depth + 1 > worst)
+                worst = depth + 1;
+        }
+        if (t == T_LBR) {
+            if (++depth > ISSU_NC_XPATH_MAX_NEST) {
+                snprintf(err, errlen, "XPath filter: predicates nested deeper than %d", ISSU_NC_XPATH_MAX_NEST);
+                return ISSU_ERR_INVAL;
+            }
+        } else if (t == T_RBR) {
+            if (!depth) {
+                snprintf(err, errlen, "XPath filter: ']' without '['");
+                return ISSU_ERR_INVAL;
+            }
+            depth--;
+        } else if (t == T_LPAR) {
+            if (np >= ISSU_NC_XPATH_MAX_NEST) {
+                snprintf(err, errlen, "XPath filter: parentheses nested deeper than %d", ISSU_NC_XPATH_MAX_NEST);
+                return ISSU_ERR_INVAL;
+            }
+            paren[np++] = depth;
+        } else if (t == T_RPAR) {
+            if (!np || paren[--np] != depth) {
+                snprintf(err, errlen, "XPath filter: unbalanced parentheses");
+                return ISSU_ERR_INVAL;
+            }
+        }
+        prev = t;
+    }
+    if (depth || np) {
+        snprintf(err, errlen, "XPath filter: unbalanced %s", depth ? "brackets" : "parentheses");
+        return ISSU_ERR_INVAL;
+    }
+    *k = worst ? worst : 1;
+    return ISSU_OK;
+}
+
+int issu_nc_xpath_check(const char *x, uint64_t n_nodes, uint64_t max_cost, char *err, size_t errlen)
+{
+    uint64_t cost = 1;
+    unsigned k, i;
+
+    ISSU_CHECK(issu_nc_xpath_depth(x, &k, err, errlen));
+    if (k == 1)
+        return ISSU_OK;
+    for (i = 0; i < k; i++) {
+        if (n_nodes && cost > UINT64_MAX / n_nodes) {
+            cost = UINT64_MAX;
+            break;
+        }
+        cost *= n_nodes ? n_nodes : 1;
+    }
+    if (cost <= max_cost)
+        return ISSU_OK;
+    snprintf(err, errlen,
+             "XPath filter too costly: a path from the root inside a predicate (nesting %u) makes about %llu node "
+             "visits over %llu nodes, above the limit of %llu (--netconf-xpath-max-cost); select with relative "
+             "paths inside predicates",
+             k - 1, (unsigned long long)cost, (unsigned long long)n_nodes, (unsigned long long)max_cost);
+    return ISSU_ERR_INVAL;
+}
+
+int issu_nc_xpath_literal(const char *v, char *out, size_t outlen)
+{
+    const char *p;
+    size_t o = 0;
+    int n;
+
+#define PUT(...)                                                    \
+    do {                                                            \
+        n = snprintf(out + o, outlen - o, __VA_ARGS__);             \
+        if (n < 0 || (size_t)n >= outlen - o)                       \
+            return ISSU_ERR_INVAL;                                  \
+        o += (size_t)n;                                             \
+    } while (0)
+
+    if (!strchr(v, '\'')) {
+        PUT("'%s'", v);
+        return ISSU_OK;
+    }
+    if (!strchr(v, '"')) {
+        PUT("\"%s\"", v);
+        return ISSU_OK;
+    }
+    /* both quotes: XPath 1.0 has no escape, so concat('...', "'", '...') */
+    PUT("concat(");
+    for (p = v; *p;) {
+        size_t run = strcspn(p, "'");
+        if (p != v)
+            PUT(",");
+        if (run) {
+            PUT("'%.*s'", (int)run, p);
+            p += run;
+        } else {
+            PUT("\"'\"");
+            p++;
+        }
+    }
+    PUT(",'')"); /* concat needs two arguments at least */
+    return ISSU_OK;
+#undef PUT
+}

@@ -1,0 +1,136 @@
+/*
+ * test_nc_xpath.c - the bounds on client XPath (agent/netconf/nc_xpath.c):
+ * the cost exponent of a filter before libyang evaluates it, and string
+ * literals a subtree content match cannot close.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "issu_err.h"
+#include "nc_xpath.h"
+
+static unsigned depth_of(const char *x)
+{
+    char err[256];
+    unsigned k = 0;
+
+    if (issu_nc_xpath_depth(x, &k, err, sizeof(err)) != ISSU_OK)
+        fail_msg("refused \"%s\": %s", x, err);
+    return k;
+}
+
+static void test_linear(void **state)
+{
+    static const char *lin[] = {
+        "/ia:issu-state",
+        "/ia:issu-state/ia:session[ia:sid='46']/ia:name",
+        "//*",
+        "//ia:session[ia:result='incompatible' and ia:client-id > 2000]",
+        "/ia:issu-state/ia:client[.//ia:version = 2]",
+        "//ia:session[../ia:verdict = 'compatible']",
+        "//ia:session[ancestor::ia:issu-state]",
+        "count(//*)",
+        "//*[count(child::*) > 3] | //ia:verdict",
+        "//ia:session[string-length(ia:name) * 2 > 10]",
+        "//ia:x[ia:a = '/not/a/path' or ia:b = \"//\"]",
+        "//ia:x[ia:a div 2 = 1]",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(lin) / sizeof(lin[0]); i++)
+        if (depth_of(lin[i]) != 1)
+            fail_msg("\"%s\": k %u, 1 expected", lin[i], depth_of(lin[i]));
+}
+
+static void test_scans(void **state)
+{
+    static const struct {
+        const char *x;
+        unsigned k;
+    } sc[] = {
+        {"//*[count(//*) > 0]", 2},
+        {"//*[count(//*[count(//*) > 0]) > 0]", 3},
+        {"//*[/ia:issu-state/ia:verdict = 'x']", 2},
+        {"//ia:session[following-sibling::ia:session]", 2},
+        {"//ia:session[preceding::*]", 2},
+        {"//*[ia:a = 1 and //ia:b]", 2},
+        {"//*[ia:a or //ia:b]", 2},
+        {"//*[(//ia:b)]", 2},
+        {"//*[ia:a][count(/*) = 1]", 2},
+        {"//*[ia:c[count(//*) > 1]]", 3},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++)
+        if (depth_of(sc[i].x) != sc[i].k)
+            fail_msg("\"%s\": k %u, %u expected", sc[i].x, depth_of(sc[i].x), sc[i].k);
+}
+
+static void test_check(void **state)
+{
+    char err[512];
+
+    (void)state;
+    /* linear passes whatever the size */
+    assert_int_equal(issu_nc_xpath_check("//*", 10000000, 1000, err, sizeof(err)), ISSU_OK);
+    /* quadratic: ~3,000 nodes (the example state) is 9e6 > 2e6 */
+    assert_int_equal(issu_nc_xpath_check("//*[count(//*) > 0]", 3000, ISSU_NC_XPATH_DEF_MAX_COST, err, sizeof(err)),
+                     ISSU_ERR_INVAL);
+    assert_non_null(strstr(err, "--netconf-xpath-max-cost"));
+    /* a tiny tree may */
+    assert_int_equal(issu_nc_xpath_check("//*[count(//*) > 0]", 100, ISSU_NC_XPATH_DEF_MAX_COST, err, sizeof(err)),
+                     ISSU_OK);
+    /* cubic overflows nothing */
+    assert_int_equal(issu_nc_xpath_check("//*[count(//*[count(//*[count(//*)>0])>0])>0]", UINT64_MAX / 2,
+                                         UINT64_MAX - 1, err, sizeof(err)),
+                     ISSU_ERR_INVAL);
+}
+
+static void test_refused(void **state)
+{
+    static const char *bad[] = {"//*[", "//*]", "count((//*)", "'open", "//*[a=\"open]", "a#b", "a)"};
+    char err[256], deep[200], longx[ISSU_NC_XPATH_MAX_LEN + 10];
+    unsigned k;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (issu_nc_xpath_depth(bad[i], &k, err, sizeof(err)) == ISSU_OK)
+            fail_msg("accepted \"%s\"", bad[i]);
+    memset(deep, 0, sizeof(deep));
+    for (int i = 0; i < 20; i++)
+        strcat(deep, "a[");
+    assert_int_equal(issu_nc_xpath_depth(deep, &k, err, sizeof(err)), ISSU_ERR_INVAL);
+    memset(longx, 'a', sizeof(longx) - 1);
+    longx[sizeof(longx) - 1] = '\0';
+    assert_int_equal(issu_nc_xpath_depth(longx, &k, err, sizeof(err)), ISSU_ERR_INVAL);
+}
+
+static void test_literal(void **state)
+{
+    char out[256];
+
+    (void)state;
+    assert_int_equal(issu_nc_xpath_literal("compatible", out, sizeof(out)), ISSU_OK);
+    assert_string_equal(out, "'compatible'");
+    assert_int_equal(issu_nc_xpath_literal("it's", out, sizeof(out)), ISSU_OK);
+    assert_string_equal(out, "\"it's\"");
+    /* issue 10's injection: both quotes become a concat() the value cannot leave */
+    assert_int_equal(issu_nc_xpath_literal("\" or \"1\"=\"1\" or \"'", out, sizeof(out)), ISSU_OK);
+    assert_string_equal(out, "concat('\" or \"1\"=\"1\" or \"',\"'\",'')");
+    assert_int_equal(issu_nc_xpath_literal("'a\"'", out, sizeof(out)), ISSU_OK);
+    assert_string_equal(out, "concat(\"'\",'a\"',\"'\",'')");
+    assert_int_equal(issu_nc_xpath_literal("xxxxxxxxxx", out, 5), ISSU_ERR_INVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear), cmocka_unit_test(test_scans),   cmocka_unit_test(test_check),
+        cmocka_unit_test(test_refused), cmocka_unit_test(test_literal),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
