@@ -160,7 +160,7 @@ static void usage(FILE *f)
             ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR, ISSU_HUB_PEER_PENDING_MAX, ISSU_HUB_PEER_PENDING_DEFAULT,
             ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_MAX_SESSIONS,
             ISSU_NC_DEF_MAX_MESSAGE >> 20, ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT,
-            ISSU_NC_DEF_MESSAGE_TIMEOUT);
+            ISSU_NC_DEF_MESSAGE_TIMEOUT, (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST);
 }
 
 /* A whole number from @p min to @p max, with an optional K/M/G (x1024)
@@ -222,7 +222,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"netconf-hello-timeout", required_argument, NULL, 1003},
         {"netconf-auth-timeout", required_argument, NULL, 1004},
         {"netconf-message-timeout", required_argument, NULL, 1005},
-        {"netconf-xpath-max-cost", required_argument, NULL, 1006},
+        {"netconf-xpath-max-cost", required_argument, NULL, 1010},
         {"peer-pending-max", required_argument, NULL, 1006},
         {"peer-auth-timeout", required_argument, NULL, 1007},
         {"verbose", no_argument, NULL, 'v'},
@@ -268,7 +268,7 @@ static int parse(int argc, char **argv, struct opts *o)
             if (parse_num("--netconf-message-timeout", optarg, 1, 86400, 0, &o->nc_msg_to))
                 return ISSU_ERR_INVAL;
             break;
-        case 1006:
+        case 1010:
             if (parse_num("--netconf-xpath-max-cost", optarg, 1, 1ULL << 62, 0, &o->nc_xpath_cost))
                 return ISSU_ERR_INVAL;
             break;
