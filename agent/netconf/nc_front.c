@@ -656,6 +656,7 @@ static void *front_main(void *arg)
             p[n++] = (struct pollfd){.fd = nc->unix_fd, .events = POLLIN};
         if (nc->ssh_fd >= 0)
             p[n++] = (struct pollfd){.fd = nc->ssh_fd, .events = POLLIN};
+        issu_nc_ratelog_flush(nc);
         if (poll(p, (nfds_t)n, 200) <= 0)
             continue;
         for (int i = 0; i < n; i++)

@@ -42,8 +42,8 @@
 
 /** Worker threads polling the sessions; bounded by libnetconf2 (nc_libnetconf2.c). */
 #define ISSU_NC_WORKERS 5
-/** One worker's nc_ps_poll() timeout (why so short: nc_libnetconf2.c). */
-#define ISSU_NC_POLL_MS 20
+/** One worker's nc_ps_poll() timeout (why so short: nc_libnetconf2.c, entry 5). */
+#define ISSU_NC_POLL_MS 5
 /** A notification's send timeout: a dead subscriber cannot hold the others. */
 #define ISSU_NC_NOTIF_SEND_TIMEOUT_MS 500
 /** A run of writes without progress after which the session is dropped. */
@@ -88,6 +88,8 @@ enum issu_nc_rl {
 struct issu_nc_rlstate {
     int64_t last_ms;
     unsigned suppressed;
+    int level;
+    char what[160];        /**< the start of the last line printed */
 };
 
 /** A hub change waiting for the notify thread (a snapshot reference). */
@@ -156,6 +158,8 @@ void issu_nc_log(struct issu_nc *nc, int level, const char *fmt, ...) __attribut
 /** Log for @p reason at most once a second; says how many lines it held back. */
 void issu_nc_ratelog(struct issu_nc *nc, enum issu_nc_rl reason, int level, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/** Log the counts held back for a second or more (the front calls it). */
+void issu_nc_ratelog_flush(struct issu_nc *nc);
 /** Milliseconds of CLOCK_MONOTONIC. */
 int64_t issu_nc_now_ms(void);
 /** Hand a session whose hello is done to the workers (takes @p s and @p fd). */

@@ -353,8 +353,9 @@ int usleep(useconds_t usec)
  * pollsession: the workers and the thread adding a session. With 8 workers
  * nc_ps_add_session failed and new clients were reset, so ISSU_NC_WORKERS
  * is 5. A session being added waits for each worker's turn in that queue:
- * with 200 ms polls connecting took ~0.8 s, hence ISSU_NC_POLL_MS = 20 (an
- * idle poll costs the same either way, see 4).
+ * with 200 ms polls connecting took ~0.8 s; with 20 ms, eleven sessions
+ * whose hellos finish together took up to 1 s for the last, hence
+ * ISSU_NC_POLL_MS = 5 (an idle poll costs the same either way, see 4).
  * Test: test_netconf.py, check "every client that read nothing was
  * dropped" (10 sessions added while 5 workers poll). */
 

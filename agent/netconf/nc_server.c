@@ -68,7 +68,7 @@ void issu_nc_ratelog(struct issu_nc *nc, enum issu_nc_rl reason, int level, cons
     struct issu_nc_rlstate *r = &nc->rl[reason];
     int64_t now = issu_nc_now_ms();
     unsigned held = 0;
-    char msg[1024];
+    char msg[1024] = "";
     va_list ap;
 
     pthread_mutex_lock(&nc->rl_mu);
@@ -80,14 +80,39 @@ void issu_nc_ratelog(struct issu_nc *nc, enum issu_nc_rl reason, int level, cons
     held = r->suppressed;
     r->suppressed = 0;
     r->last_ms = now;
-    pthread_mutex_unlock(&nc->rl_mu);
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    r->level = level;
+    memcpy(r->what, msg, sizeof(r->what) - 1); /* its start names it */
+    r->what[sizeof(r->what) - 1] = '\0';
+    pthread_mutex_unlock(&nc->rl_mu);
     if (held)
         issu_nc_log(nc, level, "%s (and %u more like it in the last second)", msg, held);
     else
         issu_nc_log(nc, level, "%s", msg);
+}
+
+void issu_nc_ratelog_flush(struct issu_nc *nc)
+{
+    int64_t now = issu_nc_now_ms();
+    char what[sizeof(nc->rl[0].what)];
+    unsigned held;
+    int i, level;
+
+    for (i = 0; i < ISSU_NC_RL_N; i++) {
+        pthread_mutex_lock(&nc->rl_mu);
+        held = nc->rl[i].suppressed && now - nc->rl[i].last_ms >= 1000 ? nc->rl[i].suppressed : 0;
+        if (held) {
+            nc->rl[i].suppressed = 0;
+            nc->rl[i].last_ms = 0; /* the next one prints at once */
+            memcpy(what, nc->rl[i].what, sizeof(what));
+            level = nc->rl[i].level;
+        }
+        pthread_mutex_unlock(&nc->rl_mu);
+        if (held)
+            issu_nc_log(nc, level, "%u more like \"%s\" not logged", held, what);
+    }
 }
 
 /* ------------------------------------------------------------ sessions */
