@@ -215,11 +215,19 @@ int issu_nc_ssh_accept(struct issu_nc_conn *c, int64_t deadline_ms);
 void issu_nc_ssh_close(struct issu_nc_conn *c);
 /** Write what c->out holds to the channel (as much as the window takes). */
 int issu_nc_ssh_flush(struct issu_nc_conn *c);
+/** An authorized_keys file may not be larger, nor a line longer. */
+#define ISSU_NC_AUTHKEYS_MAX_SIZE (1 << 20)
+#define ISSU_NC_AUTHKEYS_MAX_LINE 16383
 /**
- * Parse an OpenSSH authorized_keys file: one key per line (no options),
- * the user from @p user or else the key's comment up to '@'. Appends to
- * *keys / *n (the caller frees them on any result); reasons go to the log.
+ * Parse OpenSSH authorized_keys text (@p name for messages): one key per
+ * line (no options), the user from @p user or else the key's comment up
+ * to '@'. Appends to *keys / *n (the caller frees them on any result);
+ * reasons go to the log. At least one key, no NUL byte, lines within the
+ * limit.
  */
+int issu_nc_authkeys_parse(struct issu_nc *nc, const char *name, const char *buf, size_t len, const char *user,
+                           struct issu_nc_authkey **keys, size_t *n);
+/** The same from a regular file of at most ISSU_NC_AUTHKEYS_MAX_SIZE bytes. */
 int issu_nc_authkeys_load(struct issu_nc *nc, const char *path, const char *user, struct issu_nc_authkey **keys,
                           size_t *n);
 

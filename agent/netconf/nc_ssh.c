@@ -14,6 +14,7 @@
 #include "nc_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,33 +67,69 @@ cleanup:
     return rc;
 }
 
+int issu_nc_authkeys_parse(struct issu_nc *nc, const char *name, const char *buf, size_t len, const char *user,
+                           struct issu_nc_authkey **keys, size_t *n)
+{
+    char line[ISSU_NC_AUTHKEYS_MAX_LINE + 1];
+    const char *p = buf, *end = buf + len, *nl;
+    unsigned lineno = 0;
+    size_t n0 = *n, l;
+
+    if (memchr(buf, '\0', len)) {
+        issu_nc_log(nc, LOG_ERR, "%s: a NUL byte: not a text file", name);
+        return ISSU_ERR_INVAL;
+    }
+    while (p < end) {
+        lineno++;
+        nl = memchr(p, '\n', (size_t)(end - p));
+        l = (size_t)((nl ? nl : end) - p);
+        if (l > ISSU_NC_AUTHKEYS_MAX_LINE) {
+            issu_nc_log(nc, LOG_ERR, "%s:%u: line too long (over %d bytes)", name, lineno, ISSU_NC_AUTHKEYS_MAX_LINE);
+            return ISSU_ERR_INVAL;
+        }
+        memcpy(line, p, l);
+        line[l] = '\0';
+        ISSU_CHECK(authkey_line(nc, name, lineno, line, user, keys, n));
+        p += l + (nl ? 1 : 0);
+    }
+    if (*n == n0) {
+        issu_nc_log(nc, LOG_ERR, "%s: no keys", name);
+        return ISSU_ERR_INVAL;
+    }
+    return ISSU_OK;
+}
+
 int issu_nc_authkeys_load(struct issu_nc *nc, const char *path, const char *user, struct issu_nc_authkey **keys,
                           size_t *n)
 {
-    FILE *f = fopen(path, "r");
-    char line[16384];
-    unsigned lineno = 0;
-    size_t n0 = *n;
-    int rc = ISSU_OK;
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    ssize_t r;
+    int fd, rc = ISSU_OK;
 
-    if (!f) {
+    /* O_NONBLOCK: a FIFO must not hang the start; only a regular file is read */
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
         issu_nc_log(nc, LOG_ERR, "%s: %s", path, strerror(errno));
         return ISSU_ERR_IO;
     }
-    while (fgets(line, sizeof(line), f)) {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            issu_nc_log(nc, LOG_ERR, "%s:%u: line too long", path, lineno);
-            ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
-        }
-        ISSU_CHECK_GOTO(authkey_line(nc, path, lineno, line, user, keys, n), rc);
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        issu_nc_log(nc, LOG_ERR, "%s: not a regular file", path);
+        ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
     }
-    if (*n == n0) {
-        issu_nc_log(nc, LOG_ERR, "%s: no keys", path);
-        rc = ISSU_ERR_INVAL;
+    if (st.st_size > ISSU_NC_AUTHKEYS_MAX_SIZE) {
+        issu_nc_log(nc, LOG_ERR, "%s: larger than %d bytes", path, ISSU_NC_AUTHKEYS_MAX_SIZE);
+        ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
     }
+    buf = malloc((size_t)st.st_size + 1);
+    ISSU_CHECK_MEM(buf, rc);
+    while (got < (size_t)st.st_size && (r = read(fd, buf + got, (size_t)st.st_size - got)) > 0)
+        got += (size_t)r;
+    rc = issu_nc_authkeys_parse(nc, path, buf, got, user, keys, n);
 cleanup:
-    fclose(f);
+    free(buf);
+    close(fd);
     return rc;
 }
 
