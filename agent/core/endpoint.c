@@ -444,6 +444,10 @@ static int publish(struct issu_endpoint *ep, int round_done)
             c->optional = pc->optional;
             c->entity_count = pc->n_entities;
         }
+        if (lc && pc) { /* either image's word makes it base (rule 7: both ends agree) */
+            c->base = (uint8_t)(c->base | pc->base);
+            c->optional = (uint8_t)(c->optional | pc->optional);
+        }
         ISSU_CHECK_GOTO(union_prereqs(lc, pc, c), rc);
         if (lc && pc && peer_up)
             ISSU_CHECK_GOTO(entity_mismatch(ep, lc, pc, c), rc);

@@ -252,11 +252,8 @@ uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
 
 /* ------------------------------------------------------- clients, verdict */
 
-enum { UNSEEN = 0, VISITING, DONE };
-
 struct fin {
     struct issu_snapshot *s;
-    uint8_t *state;
     const char *local_side, *peer_side;
 };
 
@@ -313,75 +310,164 @@ static int own_result(struct fin *f, struct issu_client_result *c)
     return ISSU_OK;
 }
 
-static int effective(struct fin *f, uint32_t idx);
+#define FAR UINT32_MAX /* no failing client within reach */
 
-static int effective(struct fin *f, uint32_t idx)
+/*
+ * Rule 5 over the prerequisite graph of both images (the union of their
+ * lists). A client is effectively incompatible when it can reach, through
+ * prerequisites, a client that failed on its own; else unknown when it can
+ * reach one whose result is unknown. Reachability settles every cycle (a
+ * strongly connected group, possible across two images that each have none)
+ * as one: its members reach the same clients. Nothing depends on the order of
+ * ids except the tie between two chains of the same length (the smaller ids).
+ *
+ * One breadth-first search over the reversed edges, from every client that
+ * failed on its own, gives each client its distance to the nearest failure:
+ * the shortest chain (item 9) follows the distances down, O(clients + edges).
+ * An optional client absent from one image counts for nothing: it is no
+ * failure and no edge leads to it.
+ */
+static int effective_all(struct fin *f)
 {
-    struct issu_client_result *c = &f->s->clients[idx];
-    uint32_t k;
+    struct issu_snapshot *s = f->s;
+    uint32_t n = s->n_clients, i, k, e = 0, head, tail;
+    uint32_t *dist = NULL, *unk = NULL, *start = NULL, *rev = NULL, *queue = NULL, *pidx = NULL, *eoff = NULL;
+    int rc = ISSU_OK;
 
-    if (f->state[idx] != UNSEEN)
-        return ISSU_OK; /* done, or a cycle across the two images: stop here */
-    f->state[idx] = VISITING;
-    c->effective = c->result;
-    if (c->result == ISSU_RES_INCOMPATIBLE) {
-        c->chain = malloc(sizeof(*c->chain));
-        if (!c->chain)
-            return ISSU_ERR_NOMEM;
-        c->chain[0] = c->id;
-        c->n_chain = 1;
-    }
-    for (k = 0; k < c->n_prereqs && c->effective == ISSU_RES_COMPATIBLE; k++) {
-        const struct issu_client_result *p = issu_snapshot_client(f->s, c->prereqs[k]);
-        uint32_t pidx;
+    if (!n)
+        return ISSU_OK;
+    for (i = 0; i < n; i++)
+        e += s->clients[i].n_prereqs;
+    dist = malloc(n * sizeof(*dist));
+    unk = calloc(n, sizeof(*unk));
+    eoff = malloc(((size_t)n + 1) * sizeof(*eoff));
+    start = calloc((size_t)n + 1, sizeof(*start));
+    queue = malloc(n * sizeof(*queue));
+    pidx = malloc((e ? e : 1) * sizeof(*pidx)); /* prereq k of client i -> its index, or FAR */
+    rev = malloc((e ? e : 1) * sizeof(*rev));
+    ISSU_CHECK_MEM(dist && unk && eoff && start && queue && pidx && rev, rc);
 
-        if (!p) {
-            c->effective = ISSU_RES_INCOMPATIBLE;
-            c->reason = xstrdup_printf("prerequisite %u is in neither image", c->prereqs[k]);
-            c->chain = malloc(sizeof(*c->chain));
-            if (!c->reason || !c->chain)
-                return ISSU_ERR_NOMEM;
-            c->chain[0] = c->id;
-            c->n_chain = 1;
-            break;
+    /* edges: resolve each prerequisite once; count reverse edges per target.
+     * dist[i] = 0 marks the clients that failed on their own and count. */
+    for (i = 0, e = 0; i < n; i++) {
+        struct issu_client_result *c = &s->clients[i];
+        eoff[i] = e;
+        dist[i] = c->counts && c->result == ISSU_RES_INCOMPATIBLE ? 0 : FAR;
+        for (k = 0; k < c->n_prereqs; k++, e++) {
+            const struct issu_client_result *p = issu_snapshot_client(s, c->prereqs[k]);
+            pidx[e] = p && p->counts ? (uint32_t)(p - s->clients) : FAR;
+            if (pidx[e] != FAR)
+                start[pidx[e] + 1]++;
+            if (!p && c->counts && dist[i]) {
+                /* a peer's inventory is not validated against ours */
+                dist[i] = 0;
+                c->reason = xstrdup_printf("prerequisite %u is in neither image", c->prereqs[k]);
+                ISSU_CHECK_MEM(c->reason, rc);
+            }
         }
-        pidx = (uint32_t)(p - f->s->clients);
-        ISSU_CHECK(effective(f, pidx));
-        if (p->effective == ISSU_RES_UNKNOWN) {
-            c->effective = ISSU_RES_UNKNOWN;
-        } else if (p->effective == ISSU_RES_INCOMPATIBLE && f->state[pidx] == DONE) {
-            c->effective = ISSU_RES_INCOMPATIBLE;
+    }
+    eoff[n] = e;
+    for (i = 0; i < n; i++)
+        start[i + 1] += start[i];
+    {
+        uint32_t *fill = queue; /* borrowed: next free slot per target */
+        memcpy(fill, start, n * sizeof(*fill));
+        for (i = 0, e = 0; i < n; i++)
+            for (k = 0; k < s->clients[i].n_prereqs; k++, e++)
+                if (pidx[e] != FAR)
+                    rev[fill[pidx[e]]++] = i;
+    }
+
+    /* distances to the nearest client that failed on its own and counts */
+    head = tail = 0;
+    for (i = 0; i < n; i++)
+        if (dist[i] == 0)
+            queue[tail++] = i;
+    while (head < tail) {
+        uint32_t t = queue[head++];
+        for (k = start[t]; k < start[t + 1]; k++)
+            if (dist[rev[k]] == FAR) {
+                dist[rev[k]] = dist[t] + 1;
+                queue[tail++] = rev[k];
+            }
+    }
+    /* reach of unknown results, the same way */
+    head = tail = 0;
+    for (i = 0; i < n; i++)
+        if (s->clients[i].result == ISSU_RES_UNKNOWN && s->clients[i].counts) {
+            unk[i] = 1;
+            queue[tail++] = i;
+        }
+    while (head < tail) {
+        uint32_t t = queue[head++];
+        for (k = start[t]; k < start[t + 1]; k++)
+            if (!unk[rev[k]]) {
+                unk[rev[k]] = 1;
+                queue[tail++] = rev[k];
+            }
+    }
+
+    for (i = 0; i < n; i++) {
+        struct issu_client_result *c = &s->clients[i];
+        uint32_t cur = i, d;
+
+        if (!c->counts || dist[i] == FAR) {
+            /* an absent optional client keeps its own result */
+            c->effective = !c->counts ? c->result : unk[i] ? ISSU_RES_UNKNOWN : ISSU_RES_COMPATIBLE;
+            if (!c->counts && c->result == ISSU_RES_INCOMPATIBLE) {
+                c->chain = malloc(sizeof(*c->chain));
+                ISSU_CHECK_MEM(c->chain, rc);
+                c->chain[0] = c->id;
+                c->n_chain = 1;
+            }
+            continue;
+        }
+        c->effective = ISSU_RES_INCOMPATIBLE;
+        c->chain = malloc(((size_t)dist[i] + 1) * sizeof(*c->chain));
+        ISSU_CHECK_MEM(c->chain, rc);
+        c->chain[c->n_chain++] = c->id;
+        /* down the distances: the smallest id among the next steps */
+        for (d = dist[i]; d > 0; d--) {
+            for (k = eoff[cur]; k < eoff[cur + 1]; k++)
+                if (pidx[k] != FAR && dist[pidx[k]] == d - 1)
+                    break;
+            cur = pidx[k];
+            c->chain[c->n_chain++] = s->clients[cur].id;
+        }
+        if (dist[i] > 0) {
+            const struct issu_client_result *p = issu_snapshot_client(s, c->chain[1]);
             free((char *)c->reason);
             c->reason = xstrdup_printf("prerequisite %u %s is incompatible", p->id, p->name);
-            c->chain = malloc(sizeof(*c->chain) * (1 + (size_t)p->n_chain));
-            if (!c->reason || !c->chain)
-                return ISSU_ERR_NOMEM;
-            c->chain[0] = c->id;
-            memcpy(c->chain + 1, p->chain, sizeof(*c->chain) * p->n_chain);
-            c->n_chain = 1 + p->n_chain;
+            ISSU_CHECK_MEM(c->reason, rc);
         }
     }
-    f->state[idx] = DONE;
-    return ISSU_OK;
+
+cleanup:
+    free(dist);
+    free(unk);
+    free(eoff);
+    free(start);
+    free(queue);
+    free(pidx);
+    free(rev);
+    return rc;
 }
 
 int issu_rules_finish(struct issu_snapshot *s, const char *local_side, const char *peer_side)
 {
-    struct fin f = {s, NULL, local_side, peer_side};
+    struct fin f = {s, local_side, peer_side};
     struct sbuf sb = {0};
     const struct issu_client_result *base_bad = NULL;
     uint32_t i, n_bad = 0;
     int rc = ISSU_OK, unknown = 0;
 
-    f.state = calloc(s->n_clients ? s->n_clients : 1, 1);
-    ISSU_CHECK_MEM(f.state, rc);
     for (i = 0; i < s->n_clients; i++) {
         struct issu_client_result *c = &s->clients[i];
-        c->counts = (uint8_t)!(c->presence != ISSU_PRESENT_BOTH && c->optional);
+        /* optional excuses absence only, and never a base client */
+        c->counts = (uint8_t)!(c->presence != ISSU_PRESENT_BOTH && c->optional && !c->base);
         ISSU_CHECK_GOTO(own_result(&f, c), rc);
     }
-    for (i = 0; i < s->n_clients; i++)
-        ISSU_CHECK_GOTO(effective(&f, i), rc);
+    ISSU_CHECK_GOTO(effective_all(&f), rc);
 
     for (i = 0; i < s->n_clients; i++) {
         const struct issu_client_result *c = &s->clients[i];
@@ -420,6 +506,5 @@ int issu_rules_finish(struct issu_snapshot *s, const char *local_side, const cha
 
 cleanup:
     free(sb.s);
-    free(f.state);
     return rc;
 }
