@@ -566,7 +566,7 @@ static int compute(struct issu_endpoint *ep, struct wsess *w, const struct issu_
 {
     struct issu_local_view lv;
     uint32_t vcap, ccap;
-    int rc;
+    int rc, base;
 
     lv.side = (uint8_t)ep->conf.side;
     lv.msgs = issu_client_msg_group(w->cl, w->ent->msg_group);
@@ -587,8 +587,23 @@ static int compute(struct issu_endpoint *ep, struct wsess *w, const struct issu_
     if (vcap != w->n_versions) /* caps follow the versions actually used */
         memmove((struct issu_neg_version *)w->block + w->n_versions,
                 (struct issu_neg_version *)w->block + vcap, w->n_caps * sizeof(struct issu_neg_cap));
-    w->result = issu_rules_policy(w->raw, w->cl->policy, (enum issu_policy)w->pc->policy,
+    base = w->cl->base || w->pc->base;
+    w->result = issu_rules_policy(w->raw, w->cl->policy, (enum issu_policy)w->pc->policy, base,
                                   &w->has_policy);
+    if (base && w->raw == ISSU_RES_INCOMPATIBLE &&
+        (w->cl->policy == ISSU_POLICY_ALLOW_DEGRADED || w->pc->policy == ISSU_POLICY_ALLOW_DEGRADED)) {
+        /* our manifests refuse this; a peer's inventory may still say it */
+        int both = w->cl->policy == w->pc->policy;
+        const char *who = w->cl->policy == ISSU_POLICY_ALLOW_DEGRADED ? issu_side_name(ep->conf.side)
+                                                                      : issu_side_name(ep->peer_side);
+        char *r = NULL;
+
+        if (asprintf(&r, "%s; policy allow-degraded on %s does not apply to a base client", w->reason,
+                     both ? "active and standby" : who) < 0)
+            return ISSU_ERR_NOMEM;
+        free(w->reason);
+        w->reason = r;
+    }
     if (w->result == ISSU_RES_INCOMPATIBLE && w->raw == ISSU_RES_COMPATIBLE) {
         const char *who = w->cl->policy == ISSU_POLICY_DENY ? issu_side_name(ep->conf.side)
                                                              : issu_side_name(ep->peer_side);

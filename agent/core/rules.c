@@ -236,7 +236,7 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
     return ISSU_OK;
 }
 
-uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
+uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b, int base,
                           uint8_t *has_policy)
 {
     *has_policy = (uint8_t)(a != ISSU_POLICY_NONE || b != ISSU_POLICY_NONE);
@@ -244,7 +244,7 @@ uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
         return raw;
     if (a == ISSU_POLICY_DENY || b == ISSU_POLICY_DENY)
         return ISSU_RES_INCOMPATIBLE;
-    if (raw == ISSU_RES_INCOMPATIBLE &&
+    if (raw == ISSU_RES_INCOMPATIBLE && !base &&
         (a == ISSU_POLICY_ALLOW_DEGRADED || b == ISSU_POLICY_ALLOW_DEGRADED))
         return ISSU_RES_COMPATIBLE;
     return raw;

@@ -40,9 +40,11 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
 
 /**
  * Rule 3: the session's result from its raw result and both clients'
- * policies. *has_policy tells whether "(policy)" applies.
+ * policies. *has_policy tells whether "(policy)" applies. allow-degraded
+ * never lifts a @p base client (either image's word): its result stays
+ * the raw result.
  */
-uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
+uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b, int base,
                           uint8_t *has_policy);
 
 /**

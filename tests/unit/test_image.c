@@ -295,6 +295,31 @@ test_errors_refs(void **state)
     issu_client_add_prereq(c, 2011);
     expect_invalid(img, "/issu-manifest:image/client[id='2007']: prerequisite cycle 2007 -> 2011 -> 2007");
 
+    /* nothing excuses a base client: not optional, no allow-degraded (issue 18) */
+    img = new_img();
+    c = add_simple(img, 4, 1, 1);
+    c->base = c->optional = 1;
+    expect_invalid(img, "/issu-manifest:image/client[id='4']: a base client cannot be optional (the verdict is "
+            "INCOMPATIBLE without it)");
+    img = new_img();
+    c = add_simple(img, 4, 1, 1);
+    c->base = 1;
+    c->policy = ISSU_POLICY_ALLOW_DEGRADED;
+    expect_invalid(img, "/issu-manifest:image/client[id='4']: a base client cannot have policy allow-degraded "
+            "(nothing works unless base clients are compatible)");
+    {
+        char err[256];
+        img = new_img();
+        c = add_simple(img, 4, 1, 1);
+        c->base = 1;
+        c->policy = ISSU_POLICY_DENY; /* blocking a base client is the operator's explicit word */
+        c = add_simple(img, 5, 1, 1);
+        c->optional = 1;
+        c->policy = ISSU_POLICY_ALLOW_DEGRADED;
+        assert_int_equal(issu_image_validate(img, err, sizeof err), ISSU_OK);
+        issu_image_free(img);
+    }
+
     /* the cycle is reported without the path that led to it */
     img = new_img();
     c = add_simple(img, 1, 1, 1);

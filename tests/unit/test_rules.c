@@ -258,30 +258,38 @@ static void test_policy_function(void **state)
     uint8_t hp = 9;
 
     (void)state;
-    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_NONE, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_NONE, 0, &hp),
                      ISSU_RES_INCOMPATIBLE);
     assert_int_equal(hp, 0);
-    assert_int_equal(issu_rules_policy(ISSU_RES_COMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_NONE, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_COMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_NONE, 0, &hp),
                      ISSU_RES_COMPATIBLE);
     assert_int_equal(hp, 0);
-    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_ENFORCE, ISSU_POLICY_NONE, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_ENFORCE, ISSU_POLICY_NONE, 0, &hp),
                      ISSU_RES_INCOMPATIBLE);
     assert_int_equal(hp, 1);
-    assert_int_equal(issu_rules_policy(ISSU_RES_COMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_ENFORCE, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_COMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_ENFORCE, 0, &hp),
                      ISSU_RES_COMPATIBLE);
     assert_int_equal(hp, 1);
-    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_ALLOW_DEGRADED, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_ALLOW_DEGRADED, 0, &hp),
                      ISSU_RES_COMPATIBLE);
-    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_ALLOW_DEGRADED, ISSU_POLICY_NONE, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_ALLOW_DEGRADED, ISSU_POLICY_NONE, 0, &hp),
                      ISSU_RES_COMPATIBLE);
-    assert_int_equal(issu_rules_policy(ISSU_RES_COMPATIBLE, ISSU_POLICY_DENY, ISSU_POLICY_NONE, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_COMPATIBLE, ISSU_POLICY_DENY, ISSU_POLICY_NONE, 0, &hp),
                      ISSU_RES_INCOMPATIBLE);
     /* deny wins over allow-degraded */
-    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_ALLOW_DEGRADED, ISSU_POLICY_DENY, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_ALLOW_DEGRADED, ISSU_POLICY_DENY, 0, &hp),
                      ISSU_RES_INCOMPATIBLE);
-    assert_int_equal(issu_rules_policy(ISSU_RES_UNKNOWN, ISSU_POLICY_DENY, ISSU_POLICY_NONE, &hp),
+    assert_int_equal(issu_rules_policy(ISSU_RES_UNKNOWN, ISSU_POLICY_DENY, ISSU_POLICY_NONE, 0, &hp),
                      ISSU_RES_UNKNOWN);
     assert_int_equal(hp, 1);
+    /* a base client: allow-degraded does not lift it; deny still blocks it */
+    assert_int_equal(issu_rules_policy(ISSU_RES_INCOMPATIBLE, ISSU_POLICY_NONE, ISSU_POLICY_ALLOW_DEGRADED, 1, &hp),
+                     ISSU_RES_INCOMPATIBLE);
+    assert_int_equal(hp, 1);
+    assert_int_equal(issu_rules_policy(ISSU_RES_COMPATIBLE, ISSU_POLICY_ALLOW_DEGRADED, ISSU_POLICY_NONE, 1, &hp),
+                     ISSU_RES_COMPATIBLE);
+    assert_int_equal(issu_rules_policy(ISSU_RES_COMPATIBLE, ISSU_POLICY_DENY, ISSU_POLICY_NONE, 1, &hp),
+                     ISSU_RES_INCOMPATIBLE);
 }
 
 /* Client @p id with message type 1 versions lo..hi and policy @p pol. */
@@ -342,6 +350,80 @@ static void test_policy_negotiated(void **state)
     assert_int_equal(p.va->verdict, ISSU_VERDICT_BASE_LEVEL);
     assert_string_equal(p.va->verdict_reason, "3 clients incompatible: 10 policy client; 11 policy client; "
                                               "13 policy client");
+    done(&p);
+}
+
+/* Item 2: base client 4 with allow-degraded on one image only and no common
+ * version. Our manifests refuse the policy on a base client; a peer's
+ * inventory may still carry it (the policy is set after validation here):
+ * the session stays INCOMPATIBLE and the verdict says why. */
+static void test_policy_base_client(void **state)
+{
+    static const char *want = "no common version for message type 1: active 1~1, standby 2~2; "
+                              "policy allow-degraded on standby does not apply to a base client";
+    struct pair p = {t_image("a"), t_image("s"), NULL, NULL};
+    const struct issu_session *x;
+
+    (void)state;
+    t_plain(p.a, 3, "ISSU RF", 1);
+    t_plain(p.s, 3, "ISSU RF", 1);
+    pol_client(p.a, 4, 1, 1, ISSU_POLICY_NONE);
+    pol_client(p.s, 4, 2, 2, ISSU_POLICY_NONE);
+    p.a->clients[1].base = p.s->clients[1].base = 1;
+    t_valid(p.a);
+    t_valid(p.s);
+    p.s->clients[1].policy = ISSU_POLICY_ALLOW_DEGRADED;
+    t_negotiate(p.a, p.s, &p.va, &p.vs);
+    t_assert_symmetric(p.va, p.vs);
+
+    x = sess(p.va, 4);
+    assert_int_equal(x->has_policy, 1);
+    assert_int_equal(x->raw_result, ISSU_RES_INCOMPATIBLE);
+    assert_int_equal(x->result, ISSU_RES_INCOMPATIBLE);
+    assert_string_equal(x->reason, want);
+    assert_int_equal(cl(p.va, 4)->result, ISSU_RES_INCOMPATIBLE);
+    assert_int_equal(p.va->verdict, ISSU_VERDICT_INCOMPATIBLE);
+    assert_int_equal(p.vs->verdict, ISSU_VERDICT_INCOMPATIBLE);
+    assert_string_equal(p.va->verdict_reason, "base client 4 policy client is incompatible: no common version for "
+                                              "message type 1: active 1~1, standby 2~2; policy allow-degraded on "
+                                              "standby does not apply to a base client");
+    done(&p);
+
+    /* the same on both sides */
+    p = (struct pair){t_image("a"), t_image("s"), NULL, NULL};
+    pol_client(p.a, 4, 1, 1, ISSU_POLICY_NONE);
+    pol_client(p.s, 4, 2, 2, ISSU_POLICY_NONE);
+    p.a->clients[0].base = 1;
+    t_valid(p.a);
+    t_valid(p.s);
+    p.a->clients[0].policy = p.s->clients[0].policy = ISSU_POLICY_ALLOW_DEGRADED;
+    t_negotiate(p.a, p.s, &p.va, &p.vs);
+    t_assert_symmetric(p.va, p.vs);
+    assert_string_equal(sess(p.vs, 4)->reason, "no common version for message type 1: active 1~1, standby 2~2; "
+                                               "policy allow-degraded on active and standby does not apply to a "
+                                               "base client");
+    assert_int_equal(p.vs->verdict, ISSU_VERDICT_INCOMPATIBLE);
+    done(&p);
+}
+
+/* Item 3: a peer that still says base and optional (our manifests refuse
+ * it): base wins, its absence makes the images incompatible. */
+static void test_base_optional_absent(void **state)
+{
+    struct pair p = {t_image("a"), t_image("s"), NULL, NULL};
+
+    (void)state;
+    add_bases(p.a);
+    t_plain(p.s, 3, "ISSU RF", 1);
+    t_valid(p.a);
+    t_valid(p.s);
+    p.a->clients[1].optional = 1;
+    t_negotiate(p.a, p.s, &p.va, &p.vs);
+    t_assert_symmetric(p.va, p.vs);
+    assert_int_equal(cl(p.vs, 4)->counts, 1);
+    assert_int_equal(p.vs->verdict, ISSU_VERDICT_INCOMPATIBLE);
+    assert_string_equal(p.vs->verdict_reason,
+                        "base client 4 ISSU CF client is incompatible: client present only on active");
     done(&p);
 }
 
@@ -959,6 +1041,8 @@ int main(void)
         cmocka_unit_test(test_caps_optional_novalue_highest),
         cmocka_unit_test(test_policy_function),
         cmocka_unit_test(test_policy_negotiated),
+        cmocka_unit_test(test_policy_base_client),
+        cmocka_unit_test(test_base_optional_absent),
         cmocka_unit_test(test_interdependency_chain),
         cmocka_unit_test(test_interdependency_one_sided_prereq),
         cmocka_unit_test(test_verdicts),
