@@ -203,7 +203,9 @@ int issu_render_verdict(FILE *f, const struct lyd_node *report)
         fprintf(f, "  %s: unique id %u, image %s %s\n", issu_tree_str(l, "side", "local"),
                 issu_tree_u32(l, "unique-id", 0), issu_tree_str(l, "image-name", "?"),
                 issu_tree_str(l, "image-version", ""));
-    if (p)
+    if (p && !issu_tree_child(p, "unique-id"))
+        fprintf(f, "  %s: no peer\n", issu_tree_str(p, "side", "peer"));
+    else if (p)
         fprintf(f, "  %s: unique id %u, image %s %s\n", issu_tree_str(p, "side", "peer"),
                 issu_tree_u32(p, "unique-id", 0), issu_tree_str(p, "image-name", "?"),
                 issu_tree_str(p, "image-version", ""));
@@ -234,6 +236,19 @@ int issu_render_verdict(FILE *f, const struct lyd_node *report)
         if (!first)
             fprintf(f, "\n");
     }
+    return ISSU_OK;
+}
+
+int issu_render_state(FILE *f, const struct lyd_node *state)
+{
+    const struct lyd_node *e = issu_tree_child(state, "endpoint");
+    char r[24];
+
+    ISSU_CHECK(issu_render_verdict(f, state));
+    if (e)
+        fprintf(f, "\nEndpoint: Peer_State = %s, Negotiate_Role = %s, Negotiations = %u\n",
+                issu_tree_str(e, "peer-state", "down"), upper(issu_tree_str(e, "role", "none"), r, sizeof(r)),
+                issu_tree_u32(e, "negotiations", 0));
     return ISSU_OK;
 }
 

@@ -61,6 +61,7 @@ struct issu_endpoint {
     struct issu_scratch scratch;
 
     int connected, hello_rx, inv_rx;
+    char *problem; /* why the last peer could not be negotiated with; shown as the verdict's reason */
     uint32_t peer_uid, peer_mtu;
     uint8_t peer_side, role;
     char *peer_name, *peer_version;
@@ -528,6 +529,10 @@ static int publish(struct issu_endpoint *ep, int round_done)
     }
     ISSU_CHECK_GOTO(issu_rules_finish(s, issu_side_name(ep->conf.side), issu_side_name(ep->peer_side)),
                     rc);
+    if (s->verdict == ISSU_VERDICT_UNKNOWN && ep->problem && !peer_up) {
+        s->verdict_reason = strdup(ep->problem);
+        ISSU_CHECK_MEM(s->verdict_reason, rc);
+    }
 
     if (round_done)
         ep->negotiations++;
@@ -688,14 +693,29 @@ static int request_round(struct issu_endpoint *ep, uint32_t client, uint32_t ent
 
 /* ------------------------------------------------------------ input side */
 
+/* Why the peer cannot be negotiated with (takes @p why): logged once while
+ * it stays the same (a transport retries), shown as the verdict's reason. */
+static void set_problem(struct issu_endpoint *ep, char *why)
+{
+    logf_(ep, ep->problem && !strcmp(ep->problem, why) ? LOG_DEBUG : LOG_ERR, "%s", why);
+    free(ep->problem);
+    ep->problem = why;
+}
+
 static int on_hello(struct issu_endpoint *ep, const struct issu_w_hello *h)
 {
     char *name, *ver;
 
     if (h->unique_id == ep->conf.unique_id) {
-        logf_(ep, LOG_ERR, "peer claims our own unique id %u", h->unique_id);
-        issu_enc_error(&ep->tx, 1, "duplicate unique id");
-        return ISSU_ERR_PROTO;
+        /* roles and session ids hang on unique ids: nothing can be negotiated */
+        char *why = NULL;
+
+        if (asprintf(&why, "no negotiation: the peer (%s) has the same unique id %u as this endpoint; "
+                     "each endpoint needs its own unique id", issu_side_name(h->side), h->unique_id) < 0)
+            return ISSU_ERR_NOMEM;
+        set_problem(ep, why);
+        issu_enc_error(&ep->tx, ISSU_ERR_REFUSED, "duplicate unique id");
+        return ISSU_ERR_REFUSED; /* shown once the caller drops the link */
     }
     if (h->side == ep->conf.side)
         logf_(ep, LOG_WARNING, "peer %u is also %s", h->unique_id, issu_side_name(h->side));
@@ -713,6 +733,8 @@ static int on_hello(struct issu_endpoint *ep, const struct issu_w_hello *h)
     ep->peer_uid = h->unique_id;
     ep->peer_side = h->side;
     ep->peer_mtu = h->transport_mtu;
+    free(ep->problem);
+    ep->problem = NULL;
     ep->role = ep->conf.unique_id < h->unique_id ? ISSU_ROLE_PRIMARY : ISSU_ROLE_PASSIVE;
     ep->hello_rx = 1;
     logf_(ep, LOG_INFO, "peer %u (%s) runs %s %s; we are %s", h->unique_id,
@@ -865,10 +887,15 @@ static int dispatch(struct issu_endpoint *ep, const struct issu_wmsg *m)
         return on_round_ack(ep, &m->u.round);
     case ISSU_MSG_RENEG_REQ:
         return on_reneg(ep, &m->u.reneg);
-    case ISSU_MSG_ERROR:
-        logf_(ep, LOG_ERR, "peer %u gives up: %.*s", ep->peer_uid, (int)m->u.error.text.len,
-              m->u.error.text.s);
-        return ISSU_ERR_PROTO;
+    case ISSU_MSG_ERROR: {
+        char *why = NULL;
+
+        if (asprintf(&why, "no negotiation: the peer (%s) gave up: %.*s", issu_side_name(ep->peer_side),
+                     (int)m->u.error.text.len, m->u.error.text.s) < 0)
+            return ISSU_ERR_NOMEM;
+        set_problem(ep, why);
+        return ISSU_ERR_REFUSED;
+    }
     case ISSU_MSG_KEEPALIVE:
         return ISSU_OK;
     default:
@@ -913,7 +940,8 @@ int issu_endpoint_input(struct issu_endpoint *ep, const uint8_t *data, size_t le
         off += flen;
     }
     if (rc != ISSU_OK) {
-        logf_(ep, LOG_ERR, "input from peer %u refused: %s", ep->peer_uid, issu_strerror(rc));
+        if (rc != ISSU_ERR_REFUSED) /* that one logged its own reason */
+            logf_(ep, LOG_ERR, "input from peer %u refused: %s", ep->peer_uid, issu_strerror(rc));
         if (rc == ISSU_ERR_DECODE || rc == ISSU_ERR_VERSION)
             issu_enc_error(&ep->tx, (uint16_t)rc, issu_strerror(rc));
         ep->rx.len = ep->rx_off = 0;
@@ -968,6 +996,7 @@ void issu_endpoint_free(struct issu_endpoint *ep)
     free_peer(ep);
     free(ep->peer_name);
     free(ep->peer_version);
+    free(ep->problem);
     free(ep->sids);
     free(ep->sid_base);
     issu_buf_free(&ep->tx);

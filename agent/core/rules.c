@@ -481,7 +481,7 @@ int issu_rules_finish(struct issu_snapshot *s, const char *local_side, const cha
             base_bad = c;
         n_bad++;
     }
-    if (unknown) {
+    if (unknown || s->peer_state != ISSU_PEER_UP) { /* no peer: no verdict, even with no clients */
         s->verdict = ISSU_VERDICT_UNKNOWN;
     } else if (base_bad) {
         s->verdict = ISSU_VERDICT_INCOMPATIBLE;

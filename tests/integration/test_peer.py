@@ -462,6 +462,33 @@ def t_wrong_key(key, bad):
     b.kill9()
 
 
+def t_duplicate_id(key):
+    """Two endpoints with the same unique id: one clear error each, no
+    misleading "out of protocol order", and `show issu state` says why there
+    is no verdict (issue 18 item 10)."""
+    port = free_port()
+    a = Issud(4, os.path.join(IMAGES, "running.json"), "active", key,
+              listen="127.0.0.1:%d" % port, tag="dup-active")
+    b = Issud(4, os.path.join(IMAGES, "upgrade-compatible.json"), "standby", key,
+              peer="127.0.0.1:%d" % port, tag="dup-standby")
+    if not check(a.up and b.up, "same-id pair started"):
+        return
+    why = "has the same unique id 4 as this endpoint"
+    check(wait_for(lambda: why in a.logtext() and why in b.logtext(), 15, 0.3),
+          "both sides log that the peer has their unique id")
+    check("protocol order" not in a.logtext() + b.logtext(),
+          "no 'message out of protocol order' in either log")
+
+    def state_says():
+        r = subprocess.run([os.path.join(BIN, "issuctl"), "--socket", a.sock, "show", "issu", "state"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        return r.returncode == 0 and "Image verdict: UNKNOWN" in r.stdout and why in r.stdout
+    check(wait_for(state_says, 15, 0.3), "show issu state: verdict UNKNOWN with the reason")
+    check(down(a) and down(b), "same id: no session negotiated on either side")
+    a.kill9()
+    b.kill9()
+
+
 def t_loss_return(a, b, port, key, faces=None):
     act = os.path.join(IMAGES, "running.json")
     base = os.path.join(IMAGES, "upgrade-base-level.json")
@@ -842,6 +869,7 @@ def main():
     a.kill9()
     b.kill9()
     t_wrong_key(key, bad)
+    t_duplicate_id(key)
     t_ipv6(key)
     t_hostile_unpeered(key, keyraw, badraw)
     t_snmp(key)
