@@ -175,6 +175,9 @@ int issu_report_fill(struct lyd_node *parent, const struct lys_module *mod, int 
 
     ISSU_CHECK(term(&b, parent, "verdict", issu_report_verdict(s->verdict)));
     ISSU_CHECK(term(&b, parent, "verdict-reason", s->verdict_reason));
+    for (i = 0; i < s->n_clients; i++) /* all of them: the reason names three */
+        if (s->clients[i].counts && s->clients[i].effective == ISSU_RES_INCOMPATIBLE)
+            ISSU_CHECK(term_u(&b, parent, "blocking-client", s->clients[i].id));
     ISSU_CHECK(identity(&b, parent, "local", s->unique_id, s->side, s->image_name, s->image_version));
     ISSU_CHECK(identity(&b, parent, "peer", s->peer_unique_id,
                         s->side == ISSU_SIDE_ACTIVE ? ISSU_SIDE_STANDBY : ISSU_SIDE_ACTIVE,
