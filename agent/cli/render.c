@@ -232,11 +232,16 @@ int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint3
     if (!s)
         return ISSU_ERR_NOTFOUND;
     fprintf(f, "Session_ID = %u :\n", sid);
-    LY_LIST_FOR(lyd_child(s), n)
-        if (is(n, "negotiated-version"))
+    LY_LIST_FOR(lyd_child(s), n) {
+        if (!is(n, "negotiated-version"))
+            continue;
+        if (!issu_tree_child(n, "version")) /* no "0": MTU 0 would read as "no size restriction" */
+            fprintf(f, "  Message_Type = %u, Negotiated_Version = FAILED (%s)\n", issu_tree_u32(n, "message-type", 0),
+                    issu_tree_str(n, "failure", "no version negotiated"));
+        else
             fprintf(f, "  Message_Type = %u, Negotiated_Version = %u, Message_MTU = %u\n",
-                    issu_tree_u32(n, "message-type", 0), issu_tree_u32(n, "version", 0),
-                    issu_tree_u32(n, "mtu", 0));
+                    issu_tree_u32(n, "message-type", 0), issu_tree_u32(n, "version", 0), issu_tree_u32(n, "mtu", 0));
+    }
     return ISSU_OK;
 }
 
@@ -262,8 +267,11 @@ int issu_render_negotiated_capability(FILE *f, const struct lyd_node *report, ui
             fprintf(f, "  Negotiated_Cap_Entry = %s\n", entry); /* the seed's single-entry form */
         else if (entry)
             fprintf(f, "  Cap_Type = %u, Cap_Result = %u, Negotiated_Cap_Entry = %s\n", t, r, entry);
-        else
+        else if (r) /* both sides list the type without entries */
             fprintf(f, "  Cap_Type = %u, Cap_Result = %u No cap value assigned\n", t, r);
+        else
+            fprintf(f, "  Cap_Type = %u, Cap_Result = %u Not negotiated: %s\n", t, r,
+                    issu_tree_str(n, "failure", "no common entry"));
     }
     return ISSU_OK;
 }

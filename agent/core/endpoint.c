@@ -48,6 +48,8 @@ struct wsess {
     uint32_t n_versions, n_caps;
     void *block; /* versions then caps; handed to the snapshot when fresh */
     char *reason;
+    char *notes; /* what the versions' and caps' notes point into */
+    uint32_t notes_len;
 };
 
 struct issu_endpoint {
@@ -186,6 +188,7 @@ static void free_sessions(struct issu_endpoint *ep)
     for (i = 0; i < ep->n_sess; i++) {
         free(ep->sess[i].block);
         free(ep->sess[i].reason);
+        free(ep->sess[i].notes);
     }
     free(ep->sess);
     ep->sess = NULL;
@@ -491,8 +494,11 @@ static int publish(struct issu_endpoint *ep, int round_done)
             ss->n_versions = w->n_versions;
             ss->n_caps = w->n_caps;
             ss->reason = w->reason;
+            ss->notes = w->notes;
+            ss->notes_len = w->notes_len;
             w->block = NULL;
             w->reason = NULL;
+            w->notes = NULL;
             w->fresh = 0;
         } else if (prev && prev->n_versions + prev->n_caps) {
             /* not in this round: keep what the last round found */
@@ -508,6 +514,13 @@ static int publish(struct issu_endpoint *ep, int round_done)
             ss->reason = prev->reason ? strdup(prev->reason) : NULL;
             if (prev->reason && !ss->reason)
                 ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+            if (prev->notes_len) {
+                char *nt = malloc(prev->notes_len);
+                ISSU_CHECK_MEM(nt, rc);
+                memcpy(nt, prev->notes, prev->notes_len);
+                ss->notes = nt;
+                ss->notes_len = prev->notes_len;
+            }
         }
         s->n_sessions = k + 1;
         s->by_sid[k] = k;
@@ -580,13 +593,16 @@ static int compute(struct issu_endpoint *ep, struct wsess *w, const struct issu_
     ccap = (lv.caps ? lv.caps->n_types : 0) + m->n_caps;
     free(w->block);
     free(w->reason);
+    free(w->notes);
     w->reason = NULL;
+    w->notes = NULL;
+    w->notes_len = 0;
     w->block = malloc(vcap * sizeof(struct issu_neg_version) + ccap * sizeof(struct issu_neg_cap) + 1);
     if (!w->block)
         return ISSU_ERR_NOMEM;
     rc = issu_rules_session(&lv, ep->peer_side, m, w->block, &w->n_versions,
                             (struct issu_neg_cap *)((struct issu_neg_version *)w->block + vcap),
-                            &w->n_caps, &w->raw, &w->reason);
+                            &w->n_caps, &w->raw, &w->reason, &w->notes, &w->notes_len);
     if (rc != ISSU_OK)
         return rc;
     if (vcap != w->n_versions) /* caps follow the versions actually used */

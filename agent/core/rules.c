@@ -88,6 +88,28 @@ static const char *side_name(uint8_t s)
     return issu_side_name(s);
 }
 
+/* Start a note (one NUL-terminated text of a notes buffer): its reference. */
+static uint32_t note_begin(struct sbuf *n)
+{
+    return n->oom ? 0 : (uint32_t)n->len + 1;
+}
+
+static void note_end(struct sbuf *n)
+{
+    if (!n->oom && n->s)
+        n->len++; /* keep the NUL sb_vadd wrote */
+}
+
+/* "active", "standby", "active and standby" (requiring sides), or NULL. */
+static const char *req_sides(int la, int lreq, int preq)
+{
+    if (lreq && preq)
+        return "active and standby";
+    if (!lreq && !preq)
+        return NULL;
+    return (lreq ? la : !la) ? "active" : "standby";
+}
+
 /* Print a side's entries as "1,2,3" (or "none"). */
 static void sb_entries(struct sbuf *b, const struct issu_cap_type *t)
 {
@@ -126,14 +148,15 @@ static int common_entry(const struct issu_cap_type *a, const struct issu_cap_typ
 int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
                        const struct issu_w_nego *peer,
                        struct issu_neg_version *versions, uint32_t *n_versions,
-                       struct issu_neg_cap *caps, uint32_t *n_caps, uint8_t *raw, char **reason)
+                       struct issu_neg_cap *caps, uint32_t *n_caps, uint8_t *raw, char **reason,
+                       char **notes, uint32_t *notes_len)
 {
     const struct issu_msg_type *lt = local->msgs ? local->msgs->types : NULL;
     const struct issu_cap_type *lc = local->caps ? local->caps->types : NULL;
     uint32_t nlt = local->msgs ? local->msgs->n_types : 0;
     uint32_t nlc = local->caps ? local->caps->n_types : 0;
     int local_active = local->side == ISSU_SIDE_ACTIVE;
-    struct sbuf sb = {0};
+    struct sbuf sb = {0}, nb = {0};
     uint32_t i = 0, j = 0, nv = 0, nc = 0;
     int bad = 0;
 
@@ -147,11 +170,19 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
         if (l && (!p || l->id < p->id)) {
             v->msg_type = l->id;
             sb_item(&sb, "message type %u unknown to %s", l->id, side_name(peer_side));
+            v->note = note_begin(&nb);
+            sb_add(&nb, "unknown to %s (%s has %u~%u)", side_name(peer_side), side_name(local->side),
+                   issu_msg_type_low(l), issu_msg_type_high(l));
+            note_end(&nb);
             bad = 1;
             i++;
         } else if (p && (!l || p->id < l->id)) {
             v->msg_type = p->id;
             sb_item(&sb, "message type %u unknown to %s", p->id, side_name(local->side));
+            v->note = note_begin(&nb);
+            sb_add(&nb, "unknown to %s (%s has %u~%u)", side_name(local->side), side_name(peer_side), p->low,
+                   p->high);
+            note_end(&nb);
             bad = 1;
             j++;
         } else {
@@ -167,6 +198,10 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
                 sb_item(&sb, "no common version for message type %u: active %u~%u, standby %u~%u",
                         l->id, local_active ? llo : p->low, local_active ? lhi : p->high,
                         local_active ? p->low : llo, local_active ? p->high : lhi);
+                v->note = note_begin(&nb);
+                sb_add(&nb, "no common version: active %u~%u, standby %u~%u", local_active ? llo : p->low,
+                       local_active ? lhi : p->high, local_active ? p->low : llo, local_active ? p->high : lhi);
+                note_end(&nb);
                 bad = 1;
             }
             i++;
@@ -182,22 +217,30 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
         struct issu_neg_cap *c = &caps[nc++];
 
         memset(c, 0, sizeof(*c));
-        if (l && (!p || l->id < p->id)) {
-            c->cap_type = l->id;
-            c->required = (uint8_t)(l->required ? 1 : 0);
-            if (l->required) {
-                sb_item(&sb, "required capability %u missing on %s", l->id, side_name(peer_side));
+        if ((l && (!p || l->id < p->id)) || (p && (!l || p->id < l->id))) {
+            /* on one side only */
+            const struct issu_cap_type *t = l && (!p || l->id < p->id) ? l : p;
+            uint8_t has = t == l ? local->side : peer_side, lacks = t == l ? peer_side : local->side;
+
+            c->cap_type = t->id;
+            c->required = (uint8_t)(t->required ? 1 : 0);
+            if (t->required) {
+                sb_item(&sb, "required capability %u missing on %s", t->id, side_name(lacks));
                 bad = 1;
             }
-            i++;
-        } else if (p && (!l || p->id < l->id)) {
-            c->cap_type = p->id;
-            c->required = (uint8_t)(p->required ? 1 : 0);
-            if (p->required) {
-                sb_item(&sb, "required capability %u missing on %s", p->id, side_name(local->side));
-                bad = 1;
-            }
-            j++;
+            c->note = note_begin(&nb);
+            if (t->required)
+                sb_add(&nb, "required by %s, missing on %s; %s entries ", side_name(has), side_name(lacks),
+                       side_name(has));
+            else
+                sb_add(&nb, "missing on %s (optional on %s); %s entries ", side_name(lacks), side_name(has),
+                       side_name(has));
+            sb_entries(&nb, t);
+            note_end(&nb);
+            if (t == l)
+                i++;
+            else
+                j++;
         } else {
             c->cap_type = l->id;
             c->required = (uint8_t)((l->required || p->required) ? 1 : 0);
@@ -206,16 +249,27 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
             } else if (common_entry(l, p, &c->entry)) {
                 c->result = 1;
                 c->has_entry = 1;
-            } else if (c->required) {
-                if (sb.items < MAX_REASONS) {
-                    sb_item(&sb, "no common entry for required capability %u: active ", l->id);
-                    sb_entries(&sb, local_active ? l : p);
-                    sb_add(&sb, ", standby ");
-                    sb_entries(&sb, local_active ? p : l);
-                } else {
-                    sb.dropped++;
+            } else {
+                const char *who = req_sides(local_active, l->required, p->required);
+
+                if (c->required) {
+                    if (sb.items < MAX_REASONS) {
+                        sb_item(&sb, "no common entry for required capability %u: active ", l->id);
+                        sb_entries(&sb, local_active ? l : p);
+                        sb_add(&sb, ", standby ");
+                        sb_entries(&sb, local_active ? p : l);
+                    } else {
+                        sb.dropped++;
+                    }
+                    bad = 1;
                 }
-                bad = 1;
+                c->note = note_begin(&nb);
+                sb_add(&nb, "%s%s, no common entry: active ", who ? "required by " : "optional on both sides",
+                       who ? who : "");
+                sb_entries(&nb, local_active ? l : p);
+                sb_add(&nb, ", standby ");
+                sb_entries(&nb, local_active ? p : l);
+                note_end(&nb);
             }
             i++;
             j++;
@@ -226,13 +280,23 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
     *n_caps = nc;
     *raw = bad ? ISSU_RES_INCOMPATIBLE : ISSU_RES_COMPATIBLE;
     *reason = NULL;
+    *notes = NULL;
+    *notes_len = 0;
+    if (nb.oom) {
+        free(sb.s);
+        return ISSU_ERR_NOMEM;
+    }
     if (bad) {
         *reason = sb_finish(&sb);
-        if (!*reason)
+        if (!*reason) {
+            free(nb.s);
             return ISSU_ERR_NOMEM;
+        }
     } else {
         free(sb.s);
     }
+    *notes = nb.s;
+    *notes_len = (uint32_t)nb.len;
     return ISSU_OK;
 }
 

@@ -154,6 +154,8 @@ static int session(const struct bld *b, struct lyd_node *parent, const struct is
         if (nv->version) {
             ISSU_CHECK(term_u(b, v, "version", nv->version));
             ISSU_CHECK(term_u(b, v, "mtu", nv->mtu));
+        } else {
+            ISSU_CHECK(term(b, v, "failure", issu_session_note(s, nv->note)));
         }
     }
     for (i = 0; i < s->n_caps; i++) {
@@ -163,6 +165,8 @@ static int session(const struct bld *b, struct lyd_node *parent, const struct is
         if (nc->has_entry)
             ISSU_CHECK(term_u(b, v, "entry", nc->entry));
         ISSU_CHECK(term_b(b, v, "required", nc->required));
+        if (!nc->result)
+            ISSU_CHECK(term(b, v, "failure", issu_session_note(s, nc->note)));
     }
     return ISSU_OK;
 }

@@ -133,6 +133,18 @@ grep '^\*\*\* Session_ID' "$tmp/out" | head -4 | cut -d, -f1 | tr '\n' ' ' >"$tm
 [ "$(cat "$tmp/order")" = "*** Session_ID = 1 *** Session_ID = 2 *** Session_ID = 95 *** Session_ID = 94 " ] && ok ||
     fail "session list order: $(cat "$tmp/order")"
 
+# a failed message type and failed capabilities say what failed (no "0", no "No cap value assigned")
+gen fail-a "3:b 4:b 10:v=1-2 11:c=5/1/1.2 12:c=2/0/1"
+gen fail-s "3:b 4:b 10:v=3-4 11:c=6/0/ 12:c=2/0/3"
+expect_rc 1 "failed entries" pair fail-a fail-s
+expect_line "$tmp/out" "  Message_Type = 1, Negotiated_Version = FAILED (no common version: active 1~2, standby 3~4)" "failed version"
+expect_line "$tmp/out" "  Cap_Type = 5, Cap_Result = 0 Not negotiated: required by active, missing on standby; active entries 1,2" "required cap missing"
+expect_line "$tmp/out" "  Cap_Type = 6, Cap_Result = 0 Not negotiated: missing on active (optional on standby); standby entries none" "optional cap one side"
+expect_line "$tmp/out" "  Cap_Type = 2, Cap_Result = 0 Not negotiated: optional on both sides, no common entry: active 1, standby 3" "optional no common entry"
+grep -q "Negotiated_Version = 0\|Cap_Result = 0 No cap value" "$tmp/out" && fail "a failure printed as a value" || ok
+pair fail-a fail-s --json >"$tmp/fail.json"
+yanglint -p "$src/yang" "$src/yang/issu-report.yang" "$tmp/fail.json" >"$tmp/lint" 2>&1 && ok || fail "json failed entries invalid: $(head -3 "$tmp/lint")"
+
 # a client in one image only: UNAVAILABLE in the session list, with its reason
 gen one-a "3:b 4:b 10 11:o"
 gen one-s "3:b 4:b"

@@ -128,6 +128,10 @@ static void test_no_common_version(void **state)
     assert_int_equal(x->versions[1].msg_type, 3);
     assert_int_equal(x->versions[1].version, 0);
     assert_int_equal(x->versions[0].version, 2); /* the other type still negotiates */
+    /* items 6-7: each failed entry says why, on both sides the same */
+    assert_null(issu_session_note(x, x->versions[0].note));
+    assert_string_equal(issu_session_note(x, x->versions[1].note), "no common version: active 1~1, standby 2~3");
+    assert_string_equal(issu_session_note(y, y->versions[1].note), "no common version: active 1~1, standby 2~3");
     assert_string_equal(cl(p.va, LDP)->reason, want);
     assert_string_equal(cl(p.vs, LDP)->reason, want);
     assert_int_equal(cl(p.va, LDP)->result, ISSU_RES_INCOMPATIBLE);
@@ -160,6 +164,12 @@ static void test_msg_type_unknown(void **state)
     assert_string_equal(sess(p.vs, 11)->reason, "message type 9 unknown to active");
     assert_int_equal(sess(p.va, 11)->n_versions, 2);
     assert_int_equal(sess(p.va, 11)->versions[1].version, 0);
+    assert_string_equal(issu_session_note(sess(p.va, 10), sess(p.va, 10)->versions[1].note),
+                        "unknown to standby (active has 1~1)");
+    assert_string_equal(issu_session_note(sess(p.vs, 10), sess(p.vs, 10)->versions[1].note),
+                        "unknown to standby (active has 1~1)");
+    assert_string_equal(issu_session_note(sess(p.va, 11), sess(p.va, 11)->versions[1].note),
+                        "unknown to active (standby has 1~2)");
     done(&p);
 }
 
@@ -197,12 +207,21 @@ static void test_required_cap_missing(void **state)
     assert_int_equal(x->caps[1].required, 1);
     assert_int_equal(x->caps[0].result, 1);
     assert_int_equal(x->caps[0].entry, 1);
+    assert_null(issu_session_note(x, x->caps[0].note));
+    assert_string_equal(issu_session_note(x, x->caps[1].note), "required by active, missing on standby; active "
+                                                                "entries 1,2");
+    assert_string_equal(issu_session_note(sess(p.vs, 10), sess(p.vs, 10)->caps[1].note),
+                        "required by active, missing on standby; active entries 1,2");
 
     x = sess(p.va, 20);
     assert_int_equal(x->raw_result, ISSU_RES_INCOMPATIBLE);
     assert_string_equal(x->reason, "no common entry for required capability 2: active 1, standby 2");
     assert_int_equal(x->caps[0].required, 1);
     assert_int_equal(x->caps[0].result, 0);
+    assert_string_equal(issu_session_note(x, x->caps[0].note), "required by standby, no common entry: active 1, "
+                                                                "standby 2");
+    assert_string_equal(issu_session_note(sess(p.vs, 20), sess(p.vs, 20)->caps[0].note),
+                        "required by standby, no common entry: active 1, standby 2");
     done(&p);
 }
 
@@ -248,6 +267,17 @@ static void test_caps_optional_novalue_highest(void **state)
     assert_int_equal(x->caps[3].result, 0);
     assert_int_equal(x->caps[4].cap_type, 4);
     assert_int_equal(x->caps[4].result, 0);
+    /* "No cap value assigned" stays for a type both list without entries */
+    assert_null(issu_session_note(x, x->caps[0].note));
+    assert_null(issu_session_note(x, x->caps[1].note));
+    assert_string_equal(issu_session_note(x, x->caps[2].note), "optional on both sides, no common entry: active 1, "
+                                                                "standby 2");
+    assert_string_equal(issu_session_note(x, x->caps[3].note), "missing on standby (optional on active); active "
+                                                                "entries 1");
+    assert_string_equal(issu_session_note(x, x->caps[4].note), "missing on active (optional on standby); standby "
+                                                                "entries 9");
+    assert_string_equal(issu_session_note(sess(p.vs, 10), sess(p.vs, 10)->caps[4].note),
+                        "missing on active (optional on standby); standby entries 9");
     assert_int_equal(p.va->verdict, ISSU_VERDICT_COMPATIBLE);
     done(&p);
 }
