@@ -238,6 +238,10 @@ int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint3
         if (!issu_tree_child(n, "version")) /* no "0": MTU 0 would read as "no size restriction" */
             fprintf(f, "  Message_Type = %u, Negotiated_Version = FAILED (%s)\n", issu_tree_u32(n, "message-type", 0),
                     issu_tree_str(n, "failure", "no version negotiated"));
+        else if (issu_tree_child(n, "warning"))
+            fprintf(f, "  Message_Type = %u, Negotiated_Version = %u, Message_MTU = %u (WARNING: %s)\n",
+                    issu_tree_u32(n, "message-type", 0), issu_tree_u32(n, "version", 0), issu_tree_u32(n, "mtu", 0),
+                    issu_tree_str(n, "warning", ""));
         else
             fprintf(f, "  Message_Type = %u, Negotiated_Version = %u, Message_MTU = %u\n",
                     issu_tree_u32(n, "message-type", 0), issu_tree_u32(n, "version", 0), issu_tree_u32(n, "mtu", 0));
@@ -301,6 +305,17 @@ static void client_result(FILE *f, const struct lyd_node *n)
         fprintf(f, "\n");
 }
 
+/* Does a session carry a warning (a version whose MTU differs)? */
+static int warned(const struct lyd_node *s)
+{
+    const struct lyd_node *n;
+
+    LY_LIST_FOR(lyd_child(s), n)
+        if (is(n, "negotiated-version") && issu_tree_child(n, "warning"))
+            return 1;
+    return 0;
+}
+
 static int blocks(const struct lyd_node *n)
 {
     return is(n, "client") && strcmp(issu_tree_str(n, "counts", "true"), "false") &&
@@ -337,8 +352,8 @@ int issu_render_verdict(FILE *f, const struct lyd_node *report)
      * its failed sessions (issue 18 item 11) */
     LY_LIST_FOR(lyd_child(report), n)
         nb += (unsigned)blocks(n);
+    ISSU_CHECK(sorted_sessions(report, 0, &v, &nv));
     if (nb) {
-        ISSU_CHECK(sorted_sessions(report, 0, &v, &nv));
         fprintf(f, "\nClients blocking the verdict (%u):\n", nb);
         LY_LIST_FOR(lyd_child(report), n) {
             uint32_t id;
@@ -352,8 +367,17 @@ int issu_render_verdict(FILE *f, const struct lyd_node *report)
                             upper(issu_tree_str(v[k].n, "result", "unknown"), buf, sizeof(buf)),
                             issu_tree_str(v[k].n, "reason", "no reason given"));
         }
-        free(v);
     }
+    /* what does not fail a session, yet an operator must hear of (item 8) */
+    for (k = 0, nb = 0; k < nv; k++)
+        nb += (unsigned)warned(v[k].n);
+    if (nb)
+        fprintf(f, "\nWarnings (%u session%s):\n", nb, nb == 1 ? "" : "s");
+    for (k = 0; nb && k < nv; k++)
+        if (warned(v[k].n))
+            fprintf(f, "    Session_ID = %u, Client_ID = %u, Entity_ID = %u : %s\n", v[k].sid, v[k].client,
+                    v[k].entity, issu_tree_str(v[k].n, "reason", ""));
+    free(v);
     fprintf(f, "\nClient results:\n");
     LY_LIST_FOR(lyd_child(report), n)
         if (is(n, "client"))
@@ -388,8 +412,11 @@ int issu_render_check(FILE *f, const struct lyd_node *report)
     for (k = 0; k < nv; k++) {
         const struct lyd_node *n = v[k].n;
         fprintf(f, "\n");
-        if (issu_tree_child(n, "reason"))
+        if (issu_tree_child(n, "reason") && (strcmp(issu_tree_str(n, "result", ""), "compatible") ||
+                                             strcmp(issu_tree_str(n, "raw-result", ""), "compatible")))
             fprintf(f, "Session_ID = %u is INCOMPATIBLE: %s\n", v[k].sid, issu_tree_str(n, "reason", ""));
+        else if (issu_tree_child(n, "reason")) /* warnings only */
+            fprintf(f, "Session_ID = %u is COMPATIBLE, with a %s\n", v[k].sid, issu_tree_str(n, "reason", ""));
         ISSU_CHECK_GOTO(issu_render_negotiated_version(f, report, v[k].sid), rc);
         ISSU_CHECK_GOTO(issu_render_negotiated_capability(f, report, v[k].sid), rc);
     }

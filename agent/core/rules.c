@@ -156,7 +156,7 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
     uint32_t nlt = local->msgs ? local->msgs->n_types : 0;
     uint32_t nlc = local->caps ? local->caps->n_types : 0;
     int local_active = local->side == ISSU_SIDE_ACTIVE;
-    struct sbuf sb = {0}, nb = {0};
+    struct sbuf sb = {0}, nb = {0}, wb = {0};
     uint32_t i = 0, j = 0, nv = 0, nc = 0;
     int bad = 0;
 
@@ -194,6 +194,16 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
                 /* rule 1: the highest version in both ranges (ranges are contiguous) */
                 v->version = hi;
                 v->mtu = l->versions[hi - llo].mtu;
+                v->peer_mtu = p->mtus[hi - p->low];
+                if (v->mtu != v->peer_mtu) {
+                    /* the same version, sized differently: a warning, not a failure */
+                    uint32_t am = local_active ? v->mtu : v->peer_mtu, sm = local_active ? v->peer_mtu : v->mtu;
+                    sb_item(&wb, "Message_MTU of message type %u version %u differs: active %u, standby %u", l->id,
+                            hi, am, sm);
+                    v->note = note_begin(&nb);
+                    sb_add(&nb, "Message_MTU differs: active %u, standby %u", am, sm);
+                    note_end(&nb);
+                }
             } else {
                 sb_item(&sb, "no common version for message type %u: active %u~%u, standby %u~%u",
                         l->id, local_active ? llo : p->low, local_active ? lhi : p->high,
@@ -282,18 +292,29 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
     *reason = NULL;
     *notes = NULL;
     *notes_len = 0;
-    if (nb.oom) {
-        free(sb.s);
-        return ISSU_ERR_NOMEM;
-    }
-    if (bad) {
-        *reason = sb_finish(&sb);
-        if (!*reason) {
+    if (bad || wb.items) {
+        /* the problems (three at most), then the warnings, counted apart */
+        char *pr = bad ? sb_finish(&sb) : (free(sb.s), NULL), *wr = wb.items ? sb_finish(&wb) : NULL;
+        struct sbuf r = {0};
+
+        if ((bad && !pr) || (wb.items && !wr))
+            r.oom = 1;
+        sb_add(&r, "%s%s%s%s", pr ? pr : "", pr && wr ? "; " : "", wr ? "warning: " : "", wr ? wr : "");
+        free(pr);
+        free(wr);
+        if (r.oom || !r.s) {
+            free(r.s);
             free(nb.s);
             return ISSU_ERR_NOMEM;
         }
+        *reason = r.s;
     } else {
         free(sb.s);
+    }
+    if (nb.oom) {
+        free((char *)*reason);
+        *reason = NULL;
+        return ISSU_ERR_NOMEM;
     }
     *notes = nb.s;
     *notes_len = (uint32_t)nb.len;

@@ -59,8 +59,10 @@ enum issu_presence {
 struct issu_neg_version {
     uint32_t msg_type;
     uint32_t version;
-    uint32_t mtu;  /**< MTU of the negotiated version in the local image */
-    uint32_t note; /**< 0, or 1 + offset in the session's notes: why no version */
+    uint32_t mtu;      /**< MTU of the negotiated version in the local image */
+    uint32_t peer_mtu; /**< ... in the peer's image */
+    uint32_t note;     /**< 0, or 1 + offset in the session's notes: why no version,
+                            or the warning that the two MTUs differ */
 };
 
 /** Per session and capability type. */
@@ -95,7 +97,8 @@ struct issu_session {
     struct issu_neg_version *versions; /**< by message type */
     uint32_t n_caps;
     struct issu_neg_cap *caps; /**< by capability type */
-    const char *reason; /**< why raw_result is incompatible; NULL when compatible */
+    const char *reason; /**< why raw_result is incompatible, then warnings (MTUs that
+                             differ); NULL when compatible without warning */
     const char *notes;  /**< NUL-separated texts the versions' and caps' note fields point to */
     uint32_t notes_len;
 };

@@ -154,6 +154,8 @@ static int session(const struct bld *b, struct lyd_node *parent, const struct is
         if (nv->version) {
             ISSU_CHECK(term_u(b, v, "version", nv->version));
             ISSU_CHECK(term_u(b, v, "mtu", nv->mtu));
+            ISSU_CHECK(term_u(b, v, "peer-mtu", nv->peer_mtu));
+            ISSU_CHECK(term(b, v, "warning", issu_session_note(s, nv->note)));
         } else {
             ISSU_CHECK(term(b, v, "failure", issu_session_note(s, nv->note)));
         }

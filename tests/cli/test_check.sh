@@ -145,6 +145,23 @@ grep -q "Negotiated_Version = 0\|Cap_Result = 0 No cap value" "$tmp/out" && fail
 pair fail-a fail-s --json >"$tmp/fail.json"
 yanglint -p "$src/yang" "$src/yang/issu-report.yang" "$tmp/fail.json" >"$tmp/lint" 2>&1 && ok || fail "json failed entries invalid: $(head -3 "$tmp/lint")"
 
+# the same version with another MTU on each side: compatible, with a warning where it is read
+gen mtu-a "3:b 4:b 10:m=20"
+gen mtu-s "3:b 4:b 10:m=40"
+expect_rc 0 "MTU differs" pair mtu-a mtu-s
+expect_line "$tmp/out" "  Message_Type = 1, Negotiated_Version = 1, Message_MTU = 20 (WARNING: Message_MTU differs: active 20, standby 40)" "MTU warning, version"
+expect_line "$tmp/out" "Warnings (1 session):" "warnings in the verdict view"
+expect_line "$tmp/out" "    Session_ID = 3, Client_ID = 10, Entity_ID = 1 : warning: Message_MTU of message type 1 version 1 differs: active 20, standby 40" "warned session"
+expect_line "$tmp/out" "Session_ID = 3 is COMPATIBLE, with a warning: Message_MTU of message type 1 version 1 differs: active 20, standby 40" "warning in the session section"
+pair mtu-a mtu-s --json >"$tmp/mtu.json"
+/usr/bin/python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["issu-report:upgrade-report"]
+s = [x for x in r["session"] if x["client-id"] == 10][0]
+v = s["negotiated-version"][0]
+assert (v["mtu"], v["peer-mtu"]) == (20, 40) and "differs" in v["warning"], v
+assert s["result"] == "compatible" and s["reason"].startswith("warning: "), s' "$tmp/mtu.json" && ok || fail "json MTU warning"
+
 # a client in one image only: UNAVAILABLE in the session list, with its reason
 gen one-a "3:b 4:b 10 11:o"
 gen one-s "3:b 4:b"

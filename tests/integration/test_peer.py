@@ -307,6 +307,9 @@ class Raw:
         self.s.close()
 
 
+PROTO = 2  # ISSU_PROTO_VERSION (agent/core/codec.h)
+
+
 def codec(proto, mtype, payload):
     return b"IS" + bytes([proto, mtype]) + struct.pack(">I", len(payload)) + payload
 
@@ -661,12 +664,12 @@ def t_hostile_unpeered(keyfile, key, keyb):
     check(wait_for(lambda: warned(h, mark), 5), "unpeered slow-loris: logged: %s"
           % matching(h, mark))
     # after the handshake: the codec and the secure frames themselves
-    hello = codec(1, 1, struct.pack(">IBI", 9, 2, 4096) + struct.pack(">H", 3) + b"bad" +
+    hello = codec(PROTO, 1, struct.pack(">IBI", 9, 2, 4096) + struct.pack(">H", 3) + b"bad" +
                   struct.pack(">H", 1) + b"1")
     cases = [
         ("garbage codec bytes", lambda r: r.frame(os.urandom(512))),
-        ("a truncated codec frame, then close", lambda r: r.frame(codec(1, 1, b"x" * 100)[:20])),
-        ("an oversized codec length", lambda r: r.frame(b"IS\x01\x02" + b"\xff\xff\xff\xff")),
+        ("a truncated codec frame, then close", lambda r: r.frame(codec(PROTO, 1, b"x" * 100)[:20])),
+        ("an oversized codec length", lambda r: r.frame(b"IS" + bytes([PROTO, 2]) + b"\xff\xff\xff\xff")),
         ("a wrong protocol version", lambda r: r.frame(b"IS\x63" + hello[3:])),
         ("a secure frame with a bad tag (injection)", lambda r: r.frame(hello, good_mac=False)),
         ("an oversized secure frame length", lambda r: r.frame(b"", length=0x7fffffff)),
@@ -741,7 +744,7 @@ def t_hostile_peered(a, b, port, key):
     r = Raw(port)
     ok = r.auth(open(key, "rb").read().rstrip(b"\n"))
     if ok:
-        r.frame(codec(1, 1, os.urandom(30)))
+        r.frame(codec(PROTO, 1, os.urandom(30)))
     check(r.closed_by_peer(10), "a second scripted peer (authenticated: %s) is dropped" % ok)
     r.close()
     after("a second scripted peer", mark)

@@ -62,7 +62,8 @@ static const struct issu_client_result *cl(const struct issu_snapshot *s, uint32
     return c;
 }
 
-/* Rule 1: highest version in both ranges; each side reports its own MTU. */
+/* Rule 1: highest version in both ranges; each side reports its own MTU,
+ * and both flag that the two differ (issue 18 item 8). */
 static void test_highest_common_version(void **state)
 {
     struct pair p = {t_image("a"), t_image("s"), NULL, NULL};
@@ -84,7 +85,14 @@ static void test_highest_common_version(void **state)
     y = sess(p.vs, LDP);
     assert_int_equal(x->raw_result, ISSU_RES_COMPATIBLE);
     assert_int_equal(x->result, ISSU_RES_COMPATIBLE);
-    assert_null(x->reason);
+    assert_string_equal(x->reason, "warning: Message_MTU of message type 1 version 3 differs: active 103, standby "
+                                   "203; Message_MTU of message type 2 version 2 differs: active 102, standby 202");
+    assert_string_equal(y->reason, x->reason);
+    assert_string_equal(issu_session_note(x, x->versions[0].note), "Message_MTU differs: active 103, standby 203");
+    assert_string_equal(issu_session_note(y, y->versions[0].note), "Message_MTU differs: active 103, standby 203");
+    assert_int_equal(x->versions[0].peer_mtu, 203);
+    assert_int_equal(y->versions[0].peer_mtu, 103);
+    assert_null(cl(p.va, LDP)->reason); /* a warning fails nothing */
     assert_int_equal(x->n_versions, 2);
     assert_int_equal(x->versions[0].msg_type, 1);
     assert_int_equal(x->versions[0].version, 3);
@@ -98,6 +106,35 @@ static void test_highest_common_version(void **state)
     assert_null(p.va->verdict_reason);
     assert_int_equal(cl(p.va, LDP)->result, ISSU_RES_COMPATIBLE);
     assert_int_equal(cl(p.va, LDP)->effective, ISSU_RES_COMPATIBLE);
+    done(&p);
+}
+
+/* A warning follows the problems of an incompatible session; equal MTUs warn of nothing. */
+static void test_mtu_warning_after_problems(void **state)
+{
+    struct pair p = {t_image("a"), t_image("s"), NULL, NULL};
+    struct issu_client *c;
+
+    (void)state;
+    c = t_client(p.a, 10, "ten");
+    t_msg(c, 1, 1, 2, 10);
+    t_msg(c, 2, 1, 1, 0);
+    c = t_client(p.s, 10, "ten");
+    t_msg(c, 1, 2, 2, 20);
+    t_msg(c, 2, 2, 2, 0);
+    c = t_client(p.a, 11, "eleven");
+    t_msg(c, 1, 1, 2, 10);
+    c = t_client(p.s, 11, "eleven");
+    t_msg(c, 1, 1, 3, 10);
+    run(&p);
+    assert_string_equal(sess(p.va, 10)->reason, "no common version for message type 2: active 1~1, standby 2~2; "
+                                                "warning: Message_MTU of message type 1 version 2 differs: active "
+                                                "12, standby 22");
+    assert_string_equal(cl(p.va, 10)->reason, "no common version for message type 2: active 1~1, standby 2~2; "
+                                              "warning: Message_MTU of message type 1 version 2 differs: active "
+                                              "12, standby 22");
+    assert_null(sess(p.va, 11)->reason);
+    assert_int_equal(sess(p.va, 11)->versions[0].peer_mtu, 12);
     done(&p);
 }
 
@@ -1066,6 +1103,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_highest_common_version),
         cmocka_unit_test(test_no_common_version),
+        cmocka_unit_test(test_mtu_warning_after_problems),
         cmocka_unit_test(test_msg_type_unknown),
         cmocka_unit_test(test_required_cap_missing),
         cmocka_unit_test(test_caps_optional_novalue_highest),
