@@ -904,6 +904,34 @@ static void test_base_on_one_side(void **state)
     done(&p);
 }
 
+/* docs/domain.md: images with no base clients, or no clients, are valid. */
+static void test_empty_images(void **state)
+{
+    struct pair p = {t_image("a"), t_image("s"), NULL, NULL};
+
+    (void)state;
+    run(&p); /* nothing to negotiate, nothing against the upgrade */
+    assert_int_equal(p.va->n_clients, 0);
+    assert_int_equal(p.va->verdict, ISSU_VERDICT_COMPATIBLE);
+    done(&p);
+
+    /* no base client: a failure is BASE-LEVEL at worst */
+    p = (struct pair){t_image("a"), t_image("s"), NULL, NULL};
+    pol_client(p.a, 10, 1, 1, ISSU_POLICY_NONE);
+    pol_client(p.s, 10, 2, 2, ISSU_POLICY_NONE);
+    run(&p);
+    assert_int_equal(p.va->verdict, ISSU_VERDICT_BASE_LEVEL);
+    done(&p);
+
+    /* a candidate without clients against one with base clients */
+    p = (struct pair){t_image("a"), t_image("s"), NULL, NULL};
+    add_bases(p.a);
+    run(&p);
+    assert_int_equal(p.vs->verdict, ISSU_VERDICT_INCOMPATIBLE);
+    assert_string_equal(p.vs->verdict_reason, "base client 3 ISSU RF is incompatible: client present only on active");
+    done(&p);
+}
+
 /* One abstract client of a small graph, for the id-order tests. */
 struct gnode {
     uint8_t where;    /* 1 active only, 2 standby only, 3 both */
@@ -1122,6 +1150,7 @@ int main(void)
         cmocka_unit_test(test_optional_prereq_absent),
         cmocka_unit_test(test_base_on_one_side),
         cmocka_unit_test(test_id_order_permutations),
+        cmocka_unit_test(test_empty_images),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
