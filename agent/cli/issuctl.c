@@ -211,8 +211,8 @@ static int cmd_show(int argc, char **argv)
     case SH_SESSIONS:
         if (id)
             snprintf(xpath, sizeof(xpath), STATE "/client[id='%u'] | " STATE "/session[client-id='%u']", id, id);
-        else
-            snprintf(xpath, sizeof(xpath), STATE "/session");
+        else /* the clients too: one in one image only shows where its sessions would be */
+            snprintf(xpath, sizeof(xpath), STATE "/client | " STATE "/session");
         break;
     case SH_NEGVER:
     case SH_NEGCAP: snprintf(xpath, sizeof(xpath), STATE "/session[session-id='%u']", id); break;

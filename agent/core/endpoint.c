@@ -1042,8 +1042,10 @@ int issu_endpoint_peer_lost(struct issu_endpoint *ep)
     ep->pending = 0;
     ep->tx.len = 0;
     ep->rx.len = ep->rx_off = 0;
-    if (was)
+    if (was && ep->hello_rx)
         logf_(ep, LOG_WARNING, "peer %u lost: its sessions are down", ep->peer_uid);
+    else if (was) /* never said who it was (refused, or gone before HELLO) */
+        logf_(ep, LOG_DEBUG, "peer disconnected before its HELLO was accepted");
     ep->hello_rx = ep->inv_rx = 0;
     /* keep the sessions (shown down) until a peer brings an inventory */
     return publish(ep, 0);
