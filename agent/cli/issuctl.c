@@ -7,7 +7,7 @@
  *
  *   issuctl --socket PATH [--json] show issu clients | sessions C |
  *           negotiated version S | negotiated capability S | message types C |
- *           entities C | comp-matrix
+ *           entities C | comp-matrix | state
  *   issuctl --socket PATH renegotiate [--client C | --session S]
  *   issuctl --socket PATH check --standby FILE [--json]
  *       ask a running issud over NETCONF (libnetconf2 client, nc_client.c).
@@ -59,7 +59,7 @@ static void usage(FILE *f)
             "\n"
             "  --socket PATH show issu clients | sessions CLIENT | negotiated version SESSION |\n"
             "        negotiated capability SESSION | message types CLIENT | entities CLIENT |\n"
-            "        comp-matrix\n"
+            "        comp-matrix | state\n"
             "        Read the live state of issud over NETCONF on its UNIX socket and\n"
             "        print it in the router's `show issu` layout (--json: the subtree\n"
             "        of /issu-agent:issu-state as RFC 7951 JSON).\n"
@@ -160,7 +160,7 @@ static int print_json(const struct lyd_node *tree)
     return 0;
 }
 
-enum show_kind { SH_CLIENTS, SH_SESSIONS, SH_NEGVER, SH_NEGCAP, SH_MSGTYPES, SH_ENTITIES, SH_MATRIX };
+enum show_kind { SH_CLIENTS, SH_SESSIONS, SH_NEGVER, SH_NEGCAP, SH_MSGTYPES, SH_ENTITIES, SH_MATRIX, SH_STATE };
 
 static int cmd_show(int argc, char **argv)
 {
@@ -183,6 +183,8 @@ static int cmd_show(int argc, char **argv)
         k = SH_CLIENTS;
     else if (argc == 1 && !strcmp(argv[0], "comp-matrix"))
         k = SH_MATRIX;
+    else if (argc == 1 && !strcmp(argv[0], "state"))
+        k = SH_STATE;
     else if ((argc == 1 || argc == 2) && !strcmp(argv[0], "sessions"))
         k = SH_SESSIONS, idarg = argc == 2 ? argv[1] : NULL;
     else if (argc == 2 && !strcmp(argv[0], "entities"))
@@ -202,11 +204,15 @@ static int cmd_show(int argc, char **argv)
     switch (k) {
     case SH_CLIENTS:
     case SH_MATRIX: snprintf(xpath, sizeof(xpath), STATE "/client"); break;
+    case SH_STATE: /* everything but the sessions and the running image */
+        snprintf(xpath, sizeof(xpath), STATE "/verdict | " STATE "/verdict-reason | " STATE "/local | " STATE
+                 "/peer | " STATE "/client | " STATE "/endpoint");
+        break;
     case SH_SESSIONS:
         if (id)
             snprintf(xpath, sizeof(xpath), STATE "/client[id='%u'] | " STATE "/session[client-id='%u']", id, id);
-        else
-            snprintf(xpath, sizeof(xpath), STATE "/session");
+        else /* the clients too: one in one image only shows where its sessions would be */
+            snprintf(xpath, sizeof(xpath), STATE "/client | " STATE "/session");
         break;
     case SH_NEGVER:
     case SH_NEGCAP: snprintf(xpath, sizeof(xpath), STATE "/session[session-id='%u']", id); break;
@@ -238,6 +244,7 @@ static int cmd_show(int argc, char **argv)
         switch (k) {
         case SH_CLIENTS: rc = root ? issu_render_clients(stdout, root) : ISSU_OK; break;
         case SH_MATRIX: rc = root ? issu_render_comp_matrix(stdout, root) : ISSU_OK; break;
+        case SH_STATE: rc = root ? issu_render_state(stdout, root) : ISSU_OK; break;
         case SH_SESSIONS: rc = root ? issu_render_sessions(stdout, root, id) : ISSU_OK; break;
         case SH_NEGVER: rc = issu_render_negotiated_version(stdout, root, id); break;
         case SH_NEGCAP: rc = issu_render_negotiated_capability(stdout, root, id); break;
@@ -261,7 +268,7 @@ cleanup:
 usage:
     fprintf(stderr, "issuctl show: expected 'show issu' followed by clients | sessions [CLIENT] |\n"
                     "  negotiated version SESSION | negotiated capability SESSION |\n"
-                    "  message types CLIENT | entities CLIENT | comp-matrix\n");
+                    "  message types CLIENT | entities CLIENT | comp-matrix | state\n");
     return EX_BADINPUT;
 }
 

@@ -2,7 +2,10 @@
  * render.c - `show issu` text from issu-report trees (render.h).
  *
  * Layouts follow the seed's LDP examples (the cleanest of its captures);
- * the session value row is aligned under its two header lines.
+ * the session value row is aligned under its two header lines. Sessions
+ * print by (client, entity); a client in one image only prints as
+ * UNAVAILABLE where its sessions would be; the verdict lists every client
+ * that blocks it (its reason names three).
  */
 #include "render.h"
 
@@ -113,35 +116,113 @@ static void session_block(FILE *f, const struct lyd_node *s)
                 upper(issu_tree_str(s, "result", "unknown"), r3, sizeof(r3)));
 }
 
+/* A session node with its sort key. */
+struct sref {
+    uint32_t client, entity, sid;
+    const struct lyd_node *n;
+};
+
+static int cmp_sref(const void *a, const void *b)
+{
+    const struct sref *x = a, *y = b;
+
+    if (x->client != y->client)
+        return x->client < y->client ? -1 : 1;
+    if (x->entity != y->entity)
+        return x->entity < y->entity ? -1 : 1;
+    return (x->sid > y->sid) - (x->sid < y->sid);
+}
+
+/* The report's sessions (of @p client_id, 0 = all) by (client, entity):
+ * the list is keyed by sid, an operator reads by client. */
+static int sorted_sessions(const struct lyd_node *report, uint32_t client_id, struct sref **out, size_t *n)
+{
+    const struct lyd_node *x;
+    size_t k = 0, cap = 0;
+    struct sref *v = NULL;
+    int rc = ISSU_OK;
+
+    LY_LIST_FOR(lyd_child(report), x) {
+        uint32_t c;
+        if (!is(x, "session") || (client_id && (c = issu_tree_u32(x, "client-id", 0)) != client_id))
+            continue;
+        if (k == cap) {
+            struct sref *w = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+            ISSU_CHECK_MEM(w, rc);
+            v = w;
+        }
+        v[k].client = issu_tree_u32(x, "client-id", 0);
+        v[k].entity = issu_tree_u32(x, "entity-id", 0);
+        v[k].sid = issu_tree_u32(x, "session-id", 0);
+        v[k++].n = x;
+    }
+    if (k > 1)
+        qsort(v, k, sizeof(*v), cmp_sref);
+    *out = v;
+    *n = k;
+    v = NULL;
+cleanup:
+    free(v);
+    return rc;
+}
+
+/* A client present in one image only: no session, shown as Cisco's
+ * comp-matrix shows it (UNAVAILABLE, '-' for what does not exist). */
+static void unavailable_block(FILE *f, const struct lyd_node *c)
+{
+    int counts = strcmp(issu_tree_str(c, "counts", "true"), "false") != 0;
+
+    fprintf(f, "-----\nClient_ID = %u, Entity_ID = - :\n", issu_tree_u32(c, "id", 0));
+    fprintf(f, "*** Session_ID = -, Session_Name = - :\n");
+    fprintf(f, "  Peer Peer Negotiate Negotiated Cap      Msg      Session\n");
+    fprintf(f, "  UniqueID Sid  Role      Result  GroupID GroupID Signature\n");
+    fprintf(f, "   %-6s %-3s %-8s %-11s %-6s %-6s %s\n", "-", "-", "-", "UNAVAILABLE", "-", "-", "-");
+    fprintf(f, "  Reason: %s; %s\n", issu_tree_str(c, "reason", "client present in one image only"),
+            counts ? "counts against the verdict" : "optional: does not count against the verdict");
+}
+
+static int one_sided(const struct lyd_node *c)
+{
+    return strcmp(issu_tree_str(c, "presence", "both"), "both") != 0;
+}
+
 int issu_render_sessions(FILE *f, const struct lyd_node *report, uint32_t client_id)
 {
     const struct lyd_node *n;
+    struct sref *v = NULL;
+    size_t nv = 0, k;
     uint32_t last_c = 0, last_e = 0;
-    int any = 0, first = 1;
+    int first = 1, rc;
 
     if (client_id && !issu_tree_client(report, client_id))
         return ISSU_ERR_NOTFOUND;
-    /* sessions are keyed by sid; print them grouped by (client, entity) order of
-     * appearance: one header per entity, as the router does */
-    LY_LIST_FOR(lyd_child(report), n) {
-        uint32_t c, e;
-        if (!is(n, "session"))
+    ISSU_CHECK(sorted_sessions(report, client_id, &v, &nv));
+    /* one header per entity, as the router does; clients in one image only
+     * where their sessions would be */
+    for (k = 0, n = lyd_child(report);; ) {
+        const struct lyd_node *c = NULL;
+        while (n && !(is(n, "client") && one_sided(n) && (!client_id || issu_tree_u32(n, "id", 0) == client_id)))
+            n = n->next;
+        c = n;
+        if (c && (k == nv || issu_tree_u32(c, "id", 0) < v[k].client)) {
+            unavailable_block(f, c);
+            first = 1;
+            n = n->next;
             continue;
-        c = issu_tree_u32(n, "client-id", 0);
-        e = issu_tree_u32(n, "entity-id", 0);
-        if (client_id && c != client_id)
-            continue;
-        if (first || c != last_c || e != last_e) {
-            fprintf(f, "-----\nClient_ID = %u, Entity_ID = %u :\n", c, e);
+        }
+        if (k == nv)
+            break;
+        if (first || v[k].client != last_c || v[k].entity != last_e) {
+            fprintf(f, "-----\nClient_ID = %u, Entity_ID = %u :\n", v[k].client, v[k].entity);
             first = 0;
         }
-        last_c = c;
-        last_e = e;
-        session_block(f, n);
-        any = 1;
+        last_c = v[k].client;
+        last_e = v[k].entity;
+        session_block(f, v[k++].n);
     }
-    (void)any;
-    return ISSU_OK;
+    rc = ISSU_OK;
+    free(v);
+    return rc;
 }
 
 int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint32_t sid)
@@ -151,11 +232,20 @@ int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint3
     if (!s)
         return ISSU_ERR_NOTFOUND;
     fprintf(f, "Session_ID = %u :\n", sid);
-    LY_LIST_FOR(lyd_child(s), n)
-        if (is(n, "negotiated-version"))
+    LY_LIST_FOR(lyd_child(s), n) {
+        if (!is(n, "negotiated-version"))
+            continue;
+        if (!issu_tree_child(n, "version")) /* no "0": MTU 0 would read as "no size restriction" */
+            fprintf(f, "  Message_Type = %u, Negotiated_Version = FAILED (%s)\n", issu_tree_u32(n, "message-type", 0),
+                    issu_tree_str(n, "failure", "no version negotiated"));
+        else if (issu_tree_child(n, "warning"))
+            fprintf(f, "  Message_Type = %u, Negotiated_Version = %u, Message_MTU = %u (WARNING: %s)\n",
+                    issu_tree_u32(n, "message-type", 0), issu_tree_u32(n, "version", 0), issu_tree_u32(n, "mtu", 0),
+                    issu_tree_str(n, "warning", ""));
+        else
             fprintf(f, "  Message_Type = %u, Negotiated_Version = %u, Message_MTU = %u\n",
-                    issu_tree_u32(n, "message-type", 0), issu_tree_u32(n, "version", 0),
-                    issu_tree_u32(n, "mtu", 0));
+                    issu_tree_u32(n, "message-type", 0), issu_tree_u32(n, "version", 0), issu_tree_u32(n, "mtu", 0));
+    }
     return ISSU_OK;
 }
 
@@ -181,81 +271,158 @@ int issu_render_negotiated_capability(FILE *f, const struct lyd_node *report, ui
             fprintf(f, "  Negotiated_Cap_Entry = %s\n", entry); /* the seed's single-entry form */
         else if (entry)
             fprintf(f, "  Cap_Type = %u, Cap_Result = %u, Negotiated_Cap_Entry = %s\n", t, r, entry);
-        else
+        else if (r) /* both sides list the type without entries */
             fprintf(f, "  Cap_Type = %u, Cap_Result = %u No cap value assigned\n", t, r);
+        else
+            fprintf(f, "  Cap_Type = %u, Cap_Result = %u Not negotiated: %s\n", t, r,
+                    issu_tree_str(n, "failure", "no common entry"));
     }
     return ISSU_OK;
+}
+
+/* One client's line, then its optional note, reason and chain. */
+static void client_result(FILE *f, const struct lyd_node *n)
+{
+    const char *res = issu_tree_str(n, "result", "unknown"), *eff = issu_tree_str(n, "effective-result", res);
+    const struct lyd_node *c;
+    char r[24];
+    int first = 1;
+
+    fprintf(f, "Client_ID = %u, Client_Name = %s%s : %s%s\n", issu_tree_u32(n, "id", 0),
+            issu_tree_str(n, "name", ""), !strcmp(issu_tree_str(n, "base", "false"), "true") ? ", Base" : "",
+            strcmp(res, eff) ? "EFFECTIVELY " : "", upper(eff, r, sizeof(r)));
+    if (one_sided(n) && !strcmp(issu_tree_str(n, "counts", "true"), "false"))
+        fprintf(f, "    (optional: does not count against the verdict)\n");
+    if (issu_tree_child(n, "reason"))
+        fprintf(f, "    reason: %s\n", issu_tree_str(n, "reason", ""));
+    LY_LIST_FOR(lyd_child(n), c) {
+        if (!is(c, "chain"))
+            continue;
+        fprintf(f, "%s%s", first ? "    chain: " : " -> ", lyd_get_value(c));
+        first = 0;
+    }
+    if (!first)
+        fprintf(f, "\n");
+}
+
+/* Does a session carry a warning (a version whose MTU differs)? */
+static int warned(const struct lyd_node *s)
+{
+    const struct lyd_node *n;
+
+    LY_LIST_FOR(lyd_child(s), n)
+        if (is(n, "negotiated-version") && issu_tree_child(n, "warning"))
+            return 1;
+    return 0;
+}
+
+static int blocks(const struct lyd_node *n)
+{
+    return is(n, "client") && strcmp(issu_tree_str(n, "counts", "true"), "false") &&
+           !strcmp(issu_tree_str(n, "effective-result", issu_tree_str(n, "result", "")), "incompatible");
 }
 
 int issu_render_verdict(FILE *f, const struct lyd_node *report)
 {
     const struct lyd_node *n, *l = issu_tree_child(report, "local"), *p = issu_tree_child(report, "peer");
     const char *why = issu_tree_str(report, "verdict-reason", NULL);
-    char v[32], r[24];
+    struct sref *v = NULL;
+    size_t nv = 0, k;
+    unsigned nb = 0;
+    char buf[32];
 
-    upper(issu_tree_str(report, "verdict", "unknown"), v, sizeof(v));
-    if (!strcmp(v, "BASE LEVEL COMPATIBLE"))
-        strcpy(v, "BASE-LEVEL COMPATIBLE"); /* the domain's spelling */
-    fprintf(f, "Image verdict: %s\n", v);
+    upper(issu_tree_str(report, "verdict", "unknown"), buf, sizeof(buf));
+    if (!strcmp(buf, "BASE LEVEL COMPATIBLE"))
+        strcpy(buf, "BASE-LEVEL COMPATIBLE"); /* the domain's spelling */
+    fprintf(f, "Image verdict: %s\n", buf);
     if (why)
         fprintf(f, "  %s\n", why);
     if (l)
         fprintf(f, "  %s: unique id %u, image %s %s\n", issu_tree_str(l, "side", "local"),
                 issu_tree_u32(l, "unique-id", 0), issu_tree_str(l, "image-name", "?"),
                 issu_tree_str(l, "image-version", ""));
-    if (p)
+    if (p && !issu_tree_child(p, "unique-id"))
+        fprintf(f, "  %s: no peer\n", issu_tree_str(p, "side", "peer"));
+    else if (p)
         fprintf(f, "  %s: unique id %u, image %s %s\n", issu_tree_str(p, "side", "peer"),
                 issu_tree_u32(p, "unique-id", 0), issu_tree_str(p, "image-name", "?"),
                 issu_tree_str(p, "image-version", ""));
-    fprintf(f, "\nClient results:\n");
-    LY_LIST_FOR(lyd_child(report), n) {
-        const char *res, *eff;
-        const struct lyd_node *c;
-        int first = 1;
-        if (!is(n, "client"))
-            continue;
-        res = issu_tree_str(n, "result", "unknown");
-        eff = issu_tree_str(n, "effective-result", res);
-        fprintf(f, "Client_ID = %u, Client_Name = %s%s : %s%s\n", issu_tree_u32(n, "id", 0),
-                issu_tree_str(n, "name", ""),
-                !strcmp(issu_tree_str(n, "base", "false"), "true") ? ", Base" : "",
-                strcmp(res, eff) ? "EFFECTIVELY " : "", upper(eff, r, sizeof(r)));
-        if (strcmp(issu_tree_str(n, "presence", "both"), "both") &&
-            !strcmp(issu_tree_str(n, "counts", "true"), "false"))
-            fprintf(f, "    (optional: does not count against the verdict)\n");
-        if (issu_tree_child(n, "reason"))
-            fprintf(f, "    reason: %s\n", issu_tree_str(n, "reason", ""));
-        LY_LIST_FOR(lyd_child(n), c) {
-            if (!is(c, "chain"))
+
+    /* the reason above names three clients at most: here is every one, with
+     * its failed sessions (issue 18 item 11) */
+    LY_LIST_FOR(lyd_child(report), n)
+        nb += (unsigned)blocks(n);
+    ISSU_CHECK(sorted_sessions(report, 0, &v, &nv));
+    if (nb) {
+        fprintf(f, "\nClients blocking the verdict (%u):\n", nb);
+        LY_LIST_FOR(lyd_child(report), n) {
+            uint32_t id;
+            if (!blocks(n))
                 continue;
-            fprintf(f, "%s%s", first ? "    chain: " : " -> ", lyd_get_value(c));
-            first = 0;
+            client_result(f, n);
+            id = issu_tree_u32(n, "id", 0);
+            for (k = 0; k < nv && v[k].client <= id; k++) /* clients come in id order */
+                if (v[k].client == id && strcmp(issu_tree_str(v[k].n, "result", ""), "compatible"))
+                    fprintf(f, "    Session_ID = %u, Entity_ID = %u : %s: %s\n", v[k].sid, v[k].entity,
+                            upper(issu_tree_str(v[k].n, "result", "unknown"), buf, sizeof(buf)),
+                            issu_tree_str(v[k].n, "reason", "no reason given"));
         }
-        if (!first)
-            fprintf(f, "\n");
     }
+    /* what does not fail a session, yet an operator must hear of (item 8) */
+    for (k = 0, nb = 0; k < nv; k++)
+        nb += (unsigned)warned(v[k].n);
+    if (nb)
+        fprintf(f, "\nWarnings (%u session%s):\n", nb, nb == 1 ? "" : "s");
+    for (k = 0; nb && k < nv; k++)
+        if (warned(v[k].n))
+            fprintf(f, "    Session_ID = %u, Client_ID = %u, Entity_ID = %u : %s\n", v[k].sid, v[k].client,
+                    v[k].entity, issu_tree_str(v[k].n, "reason", ""));
+    free(v);
+    fprintf(f, "\nClient results:\n");
+    LY_LIST_FOR(lyd_child(report), n)
+        if (is(n, "client"))
+            client_result(f, n);
+    return ISSU_OK;
+}
+
+int issu_render_state(FILE *f, const struct lyd_node *state)
+{
+    const struct lyd_node *e = issu_tree_child(state, "endpoint");
+    char r[24];
+
+    ISSU_CHECK(issu_render_verdict(f, state));
+    if (e)
+        fprintf(f, "\nEndpoint: Peer_State = %s, Negotiate_Role = %s, Negotiations = %u\n",
+                issu_tree_str(e, "peer-state", "down"), upper(issu_tree_str(e, "role", "none"), r, sizeof(r)),
+                issu_tree_u32(e, "negotiations", 0));
     return ISSU_OK;
 }
 
 int issu_render_check(FILE *f, const struct lyd_node *report)
 {
-    const struct lyd_node *n;
+    struct sref *v = NULL;
+    size_t nv = 0, k;
+    int rc = ISSU_OK;
 
     ISSU_CHECK(issu_render_verdict(f, report));
     fprintf(f, "\nSessions:\n");
     ISSU_CHECK(issu_render_sessions(f, report, 0));
-    LY_LIST_FOR(lyd_child(report), n) {
-        uint32_t sid;
-        if (!is(n, "session"))
-            continue;
-        sid = issu_tree_u32(n, "session-id", 0);
+    /* each session's results, by client as above */
+    ISSU_CHECK(sorted_sessions(report, 0, &v, &nv));
+    for (k = 0; k < nv; k++) {
+        const struct lyd_node *n = v[k].n;
         fprintf(f, "\n");
-        if (issu_tree_child(n, "reason"))
-            fprintf(f, "Session_ID = %u is INCOMPATIBLE: %s\n", sid, issu_tree_str(n, "reason", ""));
-        ISSU_CHECK(issu_render_negotiated_version(f, report, sid));
-        ISSU_CHECK(issu_render_negotiated_capability(f, report, sid));
+        if (issu_tree_child(n, "reason") && (strcmp(issu_tree_str(n, "result", ""), "compatible") ||
+                                             strcmp(issu_tree_str(n, "raw-result", ""), "compatible")))
+            fprintf(f, "Session_ID = %u is INCOMPATIBLE: %s\n", v[k].sid, issu_tree_str(n, "reason", ""));
+        else if (issu_tree_child(n, "reason")) /* warnings only */
+            fprintf(f, "Session_ID = %u is COMPATIBLE, with a %s\n", v[k].sid, issu_tree_str(n, "reason", ""));
+        ISSU_CHECK_GOTO(issu_render_negotiated_version(f, report, v[k].sid), rc);
+        ISSU_CHECK_GOTO(issu_render_negotiated_capability(f, report, v[k].sid), rc);
     }
-    return ISSU_OK;
+cleanup:
+    free(v);
+    return rc;
 }
 
 static const struct lyd_node *by_id(const struct lyd_node *parent, const char *list, uint32_t id)
@@ -331,7 +498,8 @@ int issu_render_comp_matrix(FILE *f, const struct lyd_node *report)
             continue;
         res = issu_tree_str(n, "result", "unknown");
         fprintf(f, "Client_ID = %u, Client_Name = %s, Result = %s, Effective_Result = %s\n",
-                issu_tree_u32(n, "id", 0), issu_tree_str(n, "name", ""), upper(res, r1, sizeof(r1)),
+                issu_tree_u32(n, "id", 0), issu_tree_str(n, "name", ""),
+                one_sided(n) && strcmp(res, "unknown") ? "UNAVAILABLE" : upper(res, r1, sizeof(r1)),
                 upper(issu_tree_str(n, "effective-result", res), r2, sizeof(r2)));
     }
     return ISSU_OK;

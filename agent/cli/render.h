@@ -43,6 +43,9 @@ int issu_render_message_types(FILE *f, const struct lyd_node *image, uint32_t cl
 int issu_render_entities(FILE *f, const struct lyd_node *image, uint32_t client_id);
 /** show issu comp-matrix: one line per client, own and effective result. */
 int issu_render_comp_matrix(FILE *f, const struct lyd_node *report);
+/** show issu state: the verdict view of the live state, then the endpoint's
+ * peer state, role and negotiation count (@p state: container issu-state). */
+int issu_render_state(FILE *f, const struct lyd_node *state);
 /** The whole check report: verdict, clients, then each session's three views. */
 int issu_render_check(FILE *f, const struct lyd_node *report);
 

@@ -185,7 +185,8 @@ int issu_enc_nego(struct issu_buf *b, uint8_t type, uint32_t round, const struct
     uint32_t nt = mg ? mg->n_types : 0, nc = cg ? cg->n_types : 0, i, j;
     size_t start, need = 5 * 4 + 1 + 4 + 4;
 
-    need += 12 * (size_t)nt;
+    for (i = 0; i < nt; i++)
+        need += 16 + 4 * (size_t)mg->types[i].n_versions;
     for (i = 0; i < nc; i++)
         need += 9 + 4 * (size_t)cg->types[i].n_entries;
     ISSU_CHECK(frame_begin(b, type, need, &start));
@@ -201,6 +202,9 @@ int issu_enc_nego(struct issu_buf *b, uint8_t type, uint32_t round, const struct
         put32(b, t->id);
         put32(b, issu_msg_type_low(t));
         put32(b, issu_msg_type_high(t));
+        put32(b, t->n_versions); /* contiguous: high - low + 1 */
+        for (j = 0; j < t->n_versions; j++)
+            put32(b, t->versions[j].mtu);
     }
     put32(b, nc);
     for (i = 0; i < nc; i++) {
@@ -425,7 +429,7 @@ static int dec_inventory(struct cursor *c, struct issu_scratch *s, struct issu_w
 
 static int dec_nego(struct cursor *c, struct issu_scratch *s, struct issu_w_nego *m)
 {
-    uint32_t i, j;
+    uint32_t i, j, n;
 
     m->round = get32(c);
     m->client = get32(c);
@@ -433,7 +437,7 @@ static int dec_nego(struct cursor *c, struct issu_scratch *s, struct issu_w_nego
     m->sid = get32(c);
     m->transport_mtu = get32(c);
     m->raw_result = get8(c);
-    m->n_types = getcount(c, 12);
+    m->n_types = getcount(c, 20); /* id, low, high, count, one MTU */
     if (c->bad || m->raw_result > 3 /* enum issu_result: 0 in requests, 1..3 */)
         return ISSU_ERR_DECODE;
     m->types = m->n_types ? scratch_alloc(s, (size_t)m->n_types * sizeof(*m->types)) : NULL;
@@ -446,6 +450,9 @@ static int dec_nego(struct cursor *c, struct issu_scratch *s, struct issu_w_nego
         t->high = get32(c);
         /* ranges as a validated image has them: versions from 1, low <= high */
         if (c->bad || t->low == 0 || t->low > t->high)
+            return ISSU_ERR_DECODE;
+        ISSU_CHECK(dec_u32_list(c, s, &n, &t->mtus));
+        if (n != t->high - t->low + 1 || !n) /* one MTU per version */
             return ISSU_ERR_DECODE;
         if (i && t->id <= m->types[i - 1].id)
             return ISSU_ERR_DECODE;

@@ -19,7 +19,8 @@
  * Messages (see endpoint.c for the exchange):
  *   HELLO      unique id, side, transport MTU, image name and version
  *   INVENTORY  every client: id, name, flags, policy, prerequisites, entity ids
- *   NEGO_REQ   PRIMARY -> PASSIVE: one entity's sid, MTU, message and capability types
+ *   NEGO_REQ   PRIMARY -> PASSIVE: one entity's sid, MTU, message types (each
+ *              version's MTU too) and capability types
  *   NEGO_RSP   PASSIVE -> PRIMARY: the same of its own, plus the raw result it computed
  *   ROUND_END  PRIMARY: the round's requests are all sent
  *   ROUND_ACK  PASSIVE: results published, with its verdict
@@ -35,7 +36,7 @@
 
 #include "image.h"
 
-#define ISSU_PROTO_VERSION 1
+#define ISSU_PROTO_VERSION 2 /* 2: NEGO carries each version's MTU */
 #define ISSU_FRAME_HDR 8
 #define ISSU_MAX_FRAME (4u << 20)  /**< largest payload accepted: 4 MiB */
 #define ISSU_MAX_STR 1024          /**< longest string on the wire */
@@ -97,12 +98,14 @@ struct issu_w_inventory {
     struct issu_w_client *clients;
 };
 
-/** A message type's supported range on the wire (versions are contiguous;
- *  MTUs stay local: each side reports the MTU of its own version). */
+/** A message type's supported range on the wire (versions are contiguous)
+ *  and the MTU of each version: each side reports its own MTU, and both see
+ *  when the two differ for the negotiated version. */
 struct issu_w_range {
     uint32_t id;
     uint32_t low;
     uint32_t high;
+    uint32_t *mtus; /**< high - low + 1 of them, version low first */
 };
 
 /** NEGO_REQ and NEGO_RSP: one side's view of one client entity. */

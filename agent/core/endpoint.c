@@ -48,6 +48,8 @@ struct wsess {
     uint32_t n_versions, n_caps;
     void *block; /* versions then caps; handed to the snapshot when fresh */
     char *reason;
+    char *notes; /* what the versions' and caps' notes point into */
+    uint32_t notes_len;
 };
 
 struct issu_endpoint {
@@ -61,6 +63,7 @@ struct issu_endpoint {
     struct issu_scratch scratch;
 
     int connected, hello_rx, inv_rx;
+    char *problem; /* why the last peer could not be negotiated with; shown as the verdict's reason */
     uint32_t peer_uid, peer_mtu;
     uint8_t peer_side, role;
     char *peer_name, *peer_version;
@@ -185,6 +188,7 @@ static void free_sessions(struct issu_endpoint *ep)
     for (i = 0; i < ep->n_sess; i++) {
         free(ep->sess[i].block);
         free(ep->sess[i].reason);
+        free(ep->sess[i].notes);
     }
     free(ep->sess);
     ep->sess = NULL;
@@ -444,6 +448,10 @@ static int publish(struct issu_endpoint *ep, int round_done)
             c->optional = pc->optional;
             c->entity_count = pc->n_entities;
         }
+        if (lc && pc) { /* either image's word makes it base (rule 7: both ends agree) */
+            c->base = (uint8_t)(c->base | pc->base);
+            c->optional = (uint8_t)(c->optional | pc->optional);
+        }
         ISSU_CHECK_GOTO(union_prereqs(lc, pc, c), rc);
         if (lc && pc && peer_up)
             ISSU_CHECK_GOTO(entity_mismatch(ep, lc, pc, c), rc);
@@ -486,8 +494,11 @@ static int publish(struct issu_endpoint *ep, int round_done)
             ss->n_versions = w->n_versions;
             ss->n_caps = w->n_caps;
             ss->reason = w->reason;
+            ss->notes = w->notes;
+            ss->notes_len = w->notes_len;
             w->block = NULL;
             w->reason = NULL;
+            w->notes = NULL;
             w->fresh = 0;
         } else if (prev && prev->n_versions + prev->n_caps) {
             /* not in this round: keep what the last round found */
@@ -503,6 +514,13 @@ static int publish(struct issu_endpoint *ep, int round_done)
             ss->reason = prev->reason ? strdup(prev->reason) : NULL;
             if (prev->reason && !ss->reason)
                 ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+            if (prev->notes_len) {
+                char *nt = malloc(prev->notes_len);
+                ISSU_CHECK_MEM(nt, rc);
+                memcpy(nt, prev->notes, prev->notes_len);
+                ss->notes = nt;
+                ss->notes_len = prev->notes_len;
+            }
         }
         s->n_sessions = k + 1;
         s->by_sid[k] = k;
@@ -524,6 +542,10 @@ static int publish(struct issu_endpoint *ep, int round_done)
     }
     ISSU_CHECK_GOTO(issu_rules_finish(s, issu_side_name(ep->conf.side), issu_side_name(ep->peer_side)),
                     rc);
+    if (s->verdict == ISSU_VERDICT_UNKNOWN && ep->problem && !peer_up) {
+        s->verdict_reason = strdup(ep->problem);
+        ISSU_CHECK_MEM(s->verdict_reason, rc);
+    }
 
     if (round_done)
         ep->negotiations++;
@@ -562,7 +584,7 @@ static int compute(struct issu_endpoint *ep, struct wsess *w, const struct issu_
 {
     struct issu_local_view lv;
     uint32_t vcap, ccap;
-    int rc;
+    int rc, base;
 
     lv.side = (uint8_t)ep->conf.side;
     lv.msgs = issu_client_msg_group(w->cl, w->ent->msg_group);
@@ -571,20 +593,38 @@ static int compute(struct issu_endpoint *ep, struct wsess *w, const struct issu_
     ccap = (lv.caps ? lv.caps->n_types : 0) + m->n_caps;
     free(w->block);
     free(w->reason);
+    free(w->notes);
     w->reason = NULL;
+    w->notes = NULL;
+    w->notes_len = 0;
     w->block = malloc(vcap * sizeof(struct issu_neg_version) + ccap * sizeof(struct issu_neg_cap) + 1);
     if (!w->block)
         return ISSU_ERR_NOMEM;
     rc = issu_rules_session(&lv, ep->peer_side, m, w->block, &w->n_versions,
                             (struct issu_neg_cap *)((struct issu_neg_version *)w->block + vcap),
-                            &w->n_caps, &w->raw, &w->reason);
+                            &w->n_caps, &w->raw, &w->reason, &w->notes, &w->notes_len);
     if (rc != ISSU_OK)
         return rc;
     if (vcap != w->n_versions) /* caps follow the versions actually used */
         memmove((struct issu_neg_version *)w->block + w->n_versions,
                 (struct issu_neg_version *)w->block + vcap, w->n_caps * sizeof(struct issu_neg_cap));
-    w->result = issu_rules_policy(w->raw, w->cl->policy, (enum issu_policy)w->pc->policy,
+    base = w->cl->base || w->pc->base;
+    w->result = issu_rules_policy(w->raw, w->cl->policy, (enum issu_policy)w->pc->policy, base,
                                   &w->has_policy);
+    if (base && w->raw == ISSU_RES_INCOMPATIBLE &&
+        (w->cl->policy == ISSU_POLICY_ALLOW_DEGRADED || w->pc->policy == ISSU_POLICY_ALLOW_DEGRADED)) {
+        /* our manifests refuse this; a peer's inventory may still say it */
+        int both = w->cl->policy == w->pc->policy;
+        const char *who = w->cl->policy == ISSU_POLICY_ALLOW_DEGRADED ? issu_side_name(ep->conf.side)
+                                                                      : issu_side_name(ep->peer_side);
+        char *r = NULL;
+
+        if (asprintf(&r, "%s; policy allow-degraded on %s does not apply to a base client", w->reason,
+                     both ? "active and standby" : who) < 0)
+            return ISSU_ERR_NOMEM;
+        free(w->reason);
+        w->reason = r;
+    }
     if (w->result == ISSU_RES_INCOMPATIBLE && w->raw == ISSU_RES_COMPATIBLE) {
         const char *who = w->cl->policy == ISSU_POLICY_DENY ? issu_side_name(ep->conf.side)
                                                              : issu_side_name(ep->peer_side);
@@ -669,14 +709,29 @@ static int request_round(struct issu_endpoint *ep, uint32_t client, uint32_t ent
 
 /* ------------------------------------------------------------ input side */
 
+/* Why the peer cannot be negotiated with (takes @p why): logged once while
+ * it stays the same (a transport retries), shown as the verdict's reason. */
+static void set_problem(struct issu_endpoint *ep, char *why)
+{
+    logf_(ep, ep->problem && !strcmp(ep->problem, why) ? LOG_DEBUG : LOG_ERR, "%s", why);
+    free(ep->problem);
+    ep->problem = why;
+}
+
 static int on_hello(struct issu_endpoint *ep, const struct issu_w_hello *h)
 {
     char *name, *ver;
 
     if (h->unique_id == ep->conf.unique_id) {
-        logf_(ep, LOG_ERR, "peer claims our own unique id %u", h->unique_id);
-        issu_enc_error(&ep->tx, 1, "duplicate unique id");
-        return ISSU_ERR_PROTO;
+        /* roles and session ids hang on unique ids: nothing can be negotiated */
+        char *why = NULL;
+
+        if (asprintf(&why, "no negotiation: the peer (%s) has the same unique id %u as this endpoint; "
+                     "each endpoint needs its own unique id", issu_side_name(h->side), h->unique_id) < 0)
+            return ISSU_ERR_NOMEM;
+        set_problem(ep, why);
+        issu_enc_error(&ep->tx, ISSU_ERR_REFUSED, "duplicate unique id");
+        return ISSU_ERR_REFUSED; /* shown once the caller drops the link */
     }
     if (h->side == ep->conf.side)
         logf_(ep, LOG_WARNING, "peer %u is also %s", h->unique_id, issu_side_name(h->side));
@@ -694,6 +749,8 @@ static int on_hello(struct issu_endpoint *ep, const struct issu_w_hello *h)
     ep->peer_uid = h->unique_id;
     ep->peer_side = h->side;
     ep->peer_mtu = h->transport_mtu;
+    free(ep->problem);
+    ep->problem = NULL;
     ep->role = ep->conf.unique_id < h->unique_id ? ISSU_ROLE_PRIMARY : ISSU_ROLE_PASSIVE;
     ep->hello_rx = 1;
     logf_(ep, LOG_INFO, "peer %u (%s) runs %s %s; we are %s", h->unique_id,
@@ -846,10 +903,15 @@ static int dispatch(struct issu_endpoint *ep, const struct issu_wmsg *m)
         return on_round_ack(ep, &m->u.round);
     case ISSU_MSG_RENEG_REQ:
         return on_reneg(ep, &m->u.reneg);
-    case ISSU_MSG_ERROR:
-        logf_(ep, LOG_ERR, "peer %u gives up: %.*s", ep->peer_uid, (int)m->u.error.text.len,
-              m->u.error.text.s);
-        return ISSU_ERR_PROTO;
+    case ISSU_MSG_ERROR: {
+        char *why = NULL;
+
+        if (asprintf(&why, "no negotiation: the peer (%s) gave up: %.*s", issu_side_name(ep->peer_side),
+                     (int)m->u.error.text.len, m->u.error.text.s) < 0)
+            return ISSU_ERR_NOMEM;
+        set_problem(ep, why);
+        return ISSU_ERR_REFUSED;
+    }
     case ISSU_MSG_KEEPALIVE:
         return ISSU_OK;
     default:
@@ -894,7 +956,8 @@ int issu_endpoint_input(struct issu_endpoint *ep, const uint8_t *data, size_t le
         off += flen;
     }
     if (rc != ISSU_OK) {
-        logf_(ep, LOG_ERR, "input from peer %u refused: %s", ep->peer_uid, issu_strerror(rc));
+        if (rc != ISSU_ERR_REFUSED) /* that one logged its own reason */
+            logf_(ep, LOG_ERR, "input from peer %u refused: %s", ep->peer_uid, issu_strerror(rc));
         if (rc == ISSU_ERR_DECODE || rc == ISSU_ERR_VERSION)
             issu_enc_error(&ep->tx, (uint16_t)rc, issu_strerror(rc));
         ep->rx.len = ep->rx_off = 0;
@@ -949,6 +1012,7 @@ void issu_endpoint_free(struct issu_endpoint *ep)
     free_peer(ep);
     free(ep->peer_name);
     free(ep->peer_version);
+    free(ep->problem);
     free(ep->sids);
     free(ep->sid_base);
     issu_buf_free(&ep->tx);
@@ -978,8 +1042,10 @@ int issu_endpoint_peer_lost(struct issu_endpoint *ep)
     ep->pending = 0;
     ep->tx.len = 0;
     ep->rx.len = ep->rx_off = 0;
-    if (was)
+    if (was && ep->hello_rx)
         logf_(ep, LOG_WARNING, "peer %u lost: its sessions are down", ep->peer_uid);
+    else if (was) /* never said who it was (refused, or gone before HELLO) */
+        logf_(ep, LOG_DEBUG, "peer disconnected before its HELLO was accepted");
     ep->hello_rx = ep->inv_rx = 0;
     /* keep the sessions (shown down) until a peer brings an inventory */
     return publish(ep, 0);

@@ -56,6 +56,9 @@ int issu_endpoint_connected(struct issu_endpoint *ep);
  * Bytes from the peer (any split: frames may arrive in pieces). A decode or
  * protocol error returns non-zero, logs why and leaves the published state as
  * it was; the caller should then drop the connection (issu_endpoint_peer_lost).
+ * ISSU_ERR_REFUSED: the peer cannot be negotiated with (it has our unique id,
+ * or it sent ERROR); the snapshots published from then on, until a peer says
+ * HELLO with another id, give the reason as the (unknown) verdict's reason.
  */
 int issu_endpoint_input(struct issu_endpoint *ep, const uint8_t *data, size_t len);
 

@@ -29,6 +29,8 @@ issu_strerror(int err)
         return "transport failure";
     case ISSU_ERR_IO:
         return "input/output error";
+    case ISSU_ERR_REFUSED:
+        return "negotiation refused";
     }
     return "unknown error";
 }

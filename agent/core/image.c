@@ -354,6 +354,13 @@ check_client(struct issu_client *c, char *err, size_t errlen)
         return fail(err, errlen, CL ": client name is empty", c->id);
     if ((unsigned)c->policy > ISSU_POLICY_DENY)
         return fail(err, errlen, CL ": invalid policy %d", c->id, (int)c->policy);
+    /* the image verdict hangs on base clients: nothing may excuse one */
+    if (c->base && c->optional)
+        return fail(err, errlen, CL ": a base client cannot be optional (the verdict is INCOMPATIBLE without it)",
+                c->id);
+    if (c->base && c->policy == ISSU_POLICY_ALLOW_DEGRADED)
+        return fail(err, errlen, CL ": a base client cannot have policy allow-degraded (nothing works unless "
+                "base clients are compatible)", c->id);
     if ((d = sort_dup(c->prereqs, c->n_prereqs, sizeof *c->prereqs)) >= 0)
         return fail(err, errlen, CL ": prerequisite %u listed twice", c->id, c->prereqs[d]);
     if (find_id(c->prereqs, c->n_prereqs, sizeof *c->prereqs, c->id))

@@ -124,7 +124,8 @@ int issu_cap_type_add_entry(struct issu_cap_type *t, uint32_t entry);
  * Sort every list and check what a schema cannot: duplicate ids at any level,
  * duplicate versions, a version range with a hole, an entity naming a missing
  * group, a prerequisite naming no client of the image, prerequisite cycles,
- * duplicate explicit session ids.
+ * duplicate explicit session ids, a base client that is optional or has
+ * policy allow-degraded.
  *
  * @param[out] err  on failure, a message of the form "<path>: <what is wrong>",
  *                  the path in the manifest's YANG terms (NUL-terminated).

@@ -17,6 +17,7 @@ enum issu_err {
     ISSU_ERR_NOTFOUND,  /**< no such client, entity or session */
     ISSU_ERR_TRANSPORT, /**< the transport failed to carry a message */
     ISSU_ERR_IO,        /**< file or socket error */
+    ISSU_ERR_REFUSED,   /**< the peer cannot be negotiated with; the endpoint logged and published why */
 };
 
 /** Short English name of an error code ("malformed message", ...). */

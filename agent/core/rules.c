@@ -88,6 +88,28 @@ static const char *side_name(uint8_t s)
     return issu_side_name(s);
 }
 
+/* Start a note (one NUL-terminated text of a notes buffer): its reference. */
+static uint32_t note_begin(struct sbuf *n)
+{
+    return n->oom ? 0 : (uint32_t)n->len + 1;
+}
+
+static void note_end(struct sbuf *n)
+{
+    if (!n->oom && n->s)
+        n->len++; /* keep the NUL sb_vadd wrote */
+}
+
+/* "active", "standby", "active and standby" (requiring sides), or NULL. */
+static const char *req_sides(int la, int lreq, int preq)
+{
+    if (lreq && preq)
+        return "active and standby";
+    if (!lreq && !preq)
+        return NULL;
+    return (lreq ? la : !la) ? "active" : "standby";
+}
+
 /* Print a side's entries as "1,2,3" (or "none"). */
 static void sb_entries(struct sbuf *b, const struct issu_cap_type *t)
 {
@@ -126,14 +148,15 @@ static int common_entry(const struct issu_cap_type *a, const struct issu_cap_typ
 int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
                        const struct issu_w_nego *peer,
                        struct issu_neg_version *versions, uint32_t *n_versions,
-                       struct issu_neg_cap *caps, uint32_t *n_caps, uint8_t *raw, char **reason)
+                       struct issu_neg_cap *caps, uint32_t *n_caps, uint8_t *raw, char **reason,
+                       char **notes, uint32_t *notes_len)
 {
     const struct issu_msg_type *lt = local->msgs ? local->msgs->types : NULL;
     const struct issu_cap_type *lc = local->caps ? local->caps->types : NULL;
     uint32_t nlt = local->msgs ? local->msgs->n_types : 0;
     uint32_t nlc = local->caps ? local->caps->n_types : 0;
     int local_active = local->side == ISSU_SIDE_ACTIVE;
-    struct sbuf sb = {0};
+    struct sbuf sb = {0}, nb = {0}, wb = {0};
     uint32_t i = 0, j = 0, nv = 0, nc = 0;
     int bad = 0;
 
@@ -147,11 +170,19 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
         if (l && (!p || l->id < p->id)) {
             v->msg_type = l->id;
             sb_item(&sb, "message type %u unknown to %s", l->id, side_name(peer_side));
+            v->note = note_begin(&nb);
+            sb_add(&nb, "unknown to %s (%s has %u~%u)", side_name(peer_side), side_name(local->side),
+                   issu_msg_type_low(l), issu_msg_type_high(l));
+            note_end(&nb);
             bad = 1;
             i++;
         } else if (p && (!l || p->id < l->id)) {
             v->msg_type = p->id;
             sb_item(&sb, "message type %u unknown to %s", p->id, side_name(local->side));
+            v->note = note_begin(&nb);
+            sb_add(&nb, "unknown to %s (%s has %u~%u)", side_name(local->side), side_name(peer_side), p->low,
+                   p->high);
+            note_end(&nb);
             bad = 1;
             j++;
         } else {
@@ -163,10 +194,24 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
                 /* rule 1: the highest version in both ranges (ranges are contiguous) */
                 v->version = hi;
                 v->mtu = l->versions[hi - llo].mtu;
+                v->peer_mtu = p->mtus[hi - p->low];
+                if (v->mtu != v->peer_mtu) {
+                    /* the same version, sized differently: a warning, not a failure */
+                    uint32_t am = local_active ? v->mtu : v->peer_mtu, sm = local_active ? v->peer_mtu : v->mtu;
+                    sb_item(&wb, "Message_MTU of message type %u version %u differs: active %u, standby %u", l->id,
+                            hi, am, sm);
+                    v->note = note_begin(&nb);
+                    sb_add(&nb, "Message_MTU differs: active %u, standby %u", am, sm);
+                    note_end(&nb);
+                }
             } else {
                 sb_item(&sb, "no common version for message type %u: active %u~%u, standby %u~%u",
                         l->id, local_active ? llo : p->low, local_active ? lhi : p->high,
                         local_active ? p->low : llo, local_active ? p->high : lhi);
+                v->note = note_begin(&nb);
+                sb_add(&nb, "no common version: active %u~%u, standby %u~%u", local_active ? llo : p->low,
+                       local_active ? lhi : p->high, local_active ? p->low : llo, local_active ? p->high : lhi);
+                note_end(&nb);
                 bad = 1;
             }
             i++;
@@ -182,22 +227,30 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
         struct issu_neg_cap *c = &caps[nc++];
 
         memset(c, 0, sizeof(*c));
-        if (l && (!p || l->id < p->id)) {
-            c->cap_type = l->id;
-            c->required = (uint8_t)(l->required ? 1 : 0);
-            if (l->required) {
-                sb_item(&sb, "required capability %u missing on %s", l->id, side_name(peer_side));
+        if ((l && (!p || l->id < p->id)) || (p && (!l || p->id < l->id))) {
+            /* on one side only */
+            const struct issu_cap_type *t = l && (!p || l->id < p->id) ? l : p;
+            uint8_t has = t == l ? local->side : peer_side, lacks = t == l ? peer_side : local->side;
+
+            c->cap_type = t->id;
+            c->required = (uint8_t)(t->required ? 1 : 0);
+            if (t->required) {
+                sb_item(&sb, "required capability %u missing on %s", t->id, side_name(lacks));
                 bad = 1;
             }
-            i++;
-        } else if (p && (!l || p->id < l->id)) {
-            c->cap_type = p->id;
-            c->required = (uint8_t)(p->required ? 1 : 0);
-            if (p->required) {
-                sb_item(&sb, "required capability %u missing on %s", p->id, side_name(local->side));
-                bad = 1;
-            }
-            j++;
+            c->note = note_begin(&nb);
+            if (t->required)
+                sb_add(&nb, "required by %s, missing on %s; %s entries ", side_name(has), side_name(lacks),
+                       side_name(has));
+            else
+                sb_add(&nb, "missing on %s (optional on %s); %s entries ", side_name(lacks), side_name(has),
+                       side_name(has));
+            sb_entries(&nb, t);
+            note_end(&nb);
+            if (t == l)
+                i++;
+            else
+                j++;
         } else {
             c->cap_type = l->id;
             c->required = (uint8_t)((l->required || p->required) ? 1 : 0);
@@ -206,16 +259,27 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
             } else if (common_entry(l, p, &c->entry)) {
                 c->result = 1;
                 c->has_entry = 1;
-            } else if (c->required) {
-                if (sb.items < MAX_REASONS) {
-                    sb_item(&sb, "no common entry for required capability %u: active ", l->id);
-                    sb_entries(&sb, local_active ? l : p);
-                    sb_add(&sb, ", standby ");
-                    sb_entries(&sb, local_active ? p : l);
-                } else {
-                    sb.dropped++;
+            } else {
+                const char *who = req_sides(local_active, l->required, p->required);
+
+                if (c->required) {
+                    if (sb.items < MAX_REASONS) {
+                        sb_item(&sb, "no common entry for required capability %u: active ", l->id);
+                        sb_entries(&sb, local_active ? l : p);
+                        sb_add(&sb, ", standby ");
+                        sb_entries(&sb, local_active ? p : l);
+                    } else {
+                        sb.dropped++;
+                    }
+                    bad = 1;
                 }
-                bad = 1;
+                c->note = note_begin(&nb);
+                sb_add(&nb, "%s%s, no common entry: active ", who ? "required by " : "optional on both sides",
+                       who ? who : "");
+                sb_entries(&nb, local_active ? l : p);
+                sb_add(&nb, ", standby ");
+                sb_entries(&nb, local_active ? p : l);
+                note_end(&nb);
             }
             i++;
             j++;
@@ -226,17 +290,38 @@ int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
     *n_caps = nc;
     *raw = bad ? ISSU_RES_INCOMPATIBLE : ISSU_RES_COMPATIBLE;
     *reason = NULL;
-    if (bad) {
-        *reason = sb_finish(&sb);
-        if (!*reason)
+    *notes = NULL;
+    *notes_len = 0;
+    if (bad || wb.items) {
+        /* the problems (three at most), then the warnings, counted apart */
+        char *pr = bad ? sb_finish(&sb) : (free(sb.s), NULL), *wr = wb.items ? sb_finish(&wb) : NULL;
+        struct sbuf r = {0};
+
+        if ((bad && !pr) || (wb.items && !wr))
+            r.oom = 1;
+        sb_add(&r, "%s%s%s%s", pr ? pr : "", pr && wr ? "; " : "", wr ? "warning: " : "", wr ? wr : "");
+        free(pr);
+        free(wr);
+        if (r.oom || !r.s) {
+            free(r.s);
+            free(nb.s);
             return ISSU_ERR_NOMEM;
+        }
+        *reason = r.s;
     } else {
         free(sb.s);
     }
+    if (nb.oom) {
+        free((char *)*reason);
+        *reason = NULL;
+        return ISSU_ERR_NOMEM;
+    }
+    *notes = nb.s;
+    *notes_len = (uint32_t)nb.len;
     return ISSU_OK;
 }
 
-uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
+uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b, int base,
                           uint8_t *has_policy)
 {
     *has_policy = (uint8_t)(a != ISSU_POLICY_NONE || b != ISSU_POLICY_NONE);
@@ -244,7 +329,7 @@ uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
         return raw;
     if (a == ISSU_POLICY_DENY || b == ISSU_POLICY_DENY)
         return ISSU_RES_INCOMPATIBLE;
-    if (raw == ISSU_RES_INCOMPATIBLE &&
+    if (raw == ISSU_RES_INCOMPATIBLE && !base &&
         (a == ISSU_POLICY_ALLOW_DEGRADED || b == ISSU_POLICY_ALLOW_DEGRADED))
         return ISSU_RES_COMPATIBLE;
     return raw;
@@ -252,11 +337,8 @@ uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
 
 /* ------------------------------------------------------- clients, verdict */
 
-enum { UNSEEN = 0, VISITING, DONE };
-
 struct fin {
     struct issu_snapshot *s;
-    uint8_t *state;
     const char *local_side, *peer_side;
 };
 
@@ -313,75 +395,164 @@ static int own_result(struct fin *f, struct issu_client_result *c)
     return ISSU_OK;
 }
 
-static int effective(struct fin *f, uint32_t idx);
+#define FAR UINT32_MAX /* no failing client within reach */
 
-static int effective(struct fin *f, uint32_t idx)
+/*
+ * Rule 5 over the prerequisite graph of both images (the union of their
+ * lists). A client is effectively incompatible when it can reach, through
+ * prerequisites, a client that failed on its own; else unknown when it can
+ * reach one whose result is unknown. Reachability settles every cycle (a
+ * strongly connected group, possible across two images that each have none)
+ * as one: its members reach the same clients. Nothing depends on the order of
+ * ids except the tie between two chains of the same length (the smaller ids).
+ *
+ * One breadth-first search over the reversed edges, from every client that
+ * failed on its own, gives each client its distance to the nearest failure:
+ * the shortest chain (item 9) follows the distances down, O(clients + edges).
+ * An optional client absent from one image counts for nothing: it is no
+ * failure and no edge leads to it.
+ */
+static int effective_all(struct fin *f)
 {
-    struct issu_client_result *c = &f->s->clients[idx];
-    uint32_t k;
+    struct issu_snapshot *s = f->s;
+    uint32_t n = s->n_clients, i, k, e = 0, head, tail;
+    uint32_t *dist = NULL, *unk = NULL, *start = NULL, *rev = NULL, *queue = NULL, *pidx = NULL, *eoff = NULL;
+    int rc = ISSU_OK;
 
-    if (f->state[idx] != UNSEEN)
-        return ISSU_OK; /* done, or a cycle across the two images: stop here */
-    f->state[idx] = VISITING;
-    c->effective = c->result;
-    if (c->result == ISSU_RES_INCOMPATIBLE) {
-        c->chain = malloc(sizeof(*c->chain));
-        if (!c->chain)
-            return ISSU_ERR_NOMEM;
-        c->chain[0] = c->id;
-        c->n_chain = 1;
-    }
-    for (k = 0; k < c->n_prereqs && c->effective == ISSU_RES_COMPATIBLE; k++) {
-        const struct issu_client_result *p = issu_snapshot_client(f->s, c->prereqs[k]);
-        uint32_t pidx;
+    if (!n)
+        return ISSU_OK;
+    for (i = 0; i < n; i++)
+        e += s->clients[i].n_prereqs;
+    dist = malloc(n * sizeof(*dist));
+    unk = calloc(n, sizeof(*unk));
+    eoff = malloc(((size_t)n + 1) * sizeof(*eoff));
+    start = calloc((size_t)n + 1, sizeof(*start));
+    queue = malloc(n * sizeof(*queue));
+    pidx = malloc((e ? e : 1) * sizeof(*pidx)); /* prereq k of client i -> its index, or FAR */
+    rev = malloc((e ? e : 1) * sizeof(*rev));
+    ISSU_CHECK_MEM(dist && unk && eoff && start && queue && pidx && rev, rc);
 
-        if (!p) {
-            c->effective = ISSU_RES_INCOMPATIBLE;
-            c->reason = xstrdup_printf("prerequisite %u is in neither image", c->prereqs[k]);
-            c->chain = malloc(sizeof(*c->chain));
-            if (!c->reason || !c->chain)
-                return ISSU_ERR_NOMEM;
-            c->chain[0] = c->id;
-            c->n_chain = 1;
-            break;
+    /* edges: resolve each prerequisite once; count reverse edges per target.
+     * dist[i] = 0 marks the clients that failed on their own and count. */
+    for (i = 0, e = 0; i < n; i++) {
+        struct issu_client_result *c = &s->clients[i];
+        eoff[i] = e;
+        dist[i] = c->counts && c->result == ISSU_RES_INCOMPATIBLE ? 0 : FAR;
+        for (k = 0; k < c->n_prereqs; k++, e++) {
+            const struct issu_client_result *p = issu_snapshot_client(s, c->prereqs[k]);
+            pidx[e] = p && p->counts ? (uint32_t)(p - s->clients) : FAR;
+            if (pidx[e] != FAR)
+                start[pidx[e] + 1]++;
+            if (!p && c->counts && dist[i]) {
+                /* a peer's inventory is not validated against ours */
+                dist[i] = 0;
+                c->reason = xstrdup_printf("prerequisite %u is in neither image", c->prereqs[k]);
+                ISSU_CHECK_MEM(c->reason, rc);
+            }
         }
-        pidx = (uint32_t)(p - f->s->clients);
-        ISSU_CHECK(effective(f, pidx));
-        if (p->effective == ISSU_RES_UNKNOWN) {
-            c->effective = ISSU_RES_UNKNOWN;
-        } else if (p->effective == ISSU_RES_INCOMPATIBLE && f->state[pidx] == DONE) {
-            c->effective = ISSU_RES_INCOMPATIBLE;
+    }
+    eoff[n] = e;
+    for (i = 0; i < n; i++)
+        start[i + 1] += start[i];
+    {
+        uint32_t *fill = queue; /* borrowed: next free slot per target */
+        memcpy(fill, start, n * sizeof(*fill));
+        for (i = 0, e = 0; i < n; i++)
+            for (k = 0; k < s->clients[i].n_prereqs; k++, e++)
+                if (pidx[e] != FAR)
+                    rev[fill[pidx[e]]++] = i;
+    }
+
+    /* distances to the nearest client that failed on its own and counts */
+    head = tail = 0;
+    for (i = 0; i < n; i++)
+        if (dist[i] == 0)
+            queue[tail++] = i;
+    while (head < tail) {
+        uint32_t t = queue[head++];
+        for (k = start[t]; k < start[t + 1]; k++)
+            if (dist[rev[k]] == FAR) {
+                dist[rev[k]] = dist[t] + 1;
+                queue[tail++] = rev[k];
+            }
+    }
+    /* reach of unknown results, the same way */
+    head = tail = 0;
+    for (i = 0; i < n; i++)
+        if (s->clients[i].result == ISSU_RES_UNKNOWN && s->clients[i].counts) {
+            unk[i] = 1;
+            queue[tail++] = i;
+        }
+    while (head < tail) {
+        uint32_t t = queue[head++];
+        for (k = start[t]; k < start[t + 1]; k++)
+            if (!unk[rev[k]]) {
+                unk[rev[k]] = 1;
+                queue[tail++] = rev[k];
+            }
+    }
+
+    for (i = 0; i < n; i++) {
+        struct issu_client_result *c = &s->clients[i];
+        uint32_t cur = i, d;
+
+        if (!c->counts || dist[i] == FAR) {
+            /* an absent optional client keeps its own result */
+            c->effective = !c->counts ? c->result : unk[i] ? ISSU_RES_UNKNOWN : ISSU_RES_COMPATIBLE;
+            if (!c->counts && c->result == ISSU_RES_INCOMPATIBLE) {
+                c->chain = malloc(sizeof(*c->chain));
+                ISSU_CHECK_MEM(c->chain, rc);
+                c->chain[0] = c->id;
+                c->n_chain = 1;
+            }
+            continue;
+        }
+        c->effective = ISSU_RES_INCOMPATIBLE;
+        c->chain = malloc(((size_t)dist[i] + 1) * sizeof(*c->chain));
+        ISSU_CHECK_MEM(c->chain, rc);
+        c->chain[c->n_chain++] = c->id;
+        /* down the distances: the smallest id among the next steps */
+        for (d = dist[i]; d > 0; d--) {
+            for (k = eoff[cur]; k < eoff[cur + 1]; k++)
+                if (pidx[k] != FAR && dist[pidx[k]] == d - 1)
+                    break;
+            cur = pidx[k];
+            c->chain[c->n_chain++] = s->clients[cur].id;
+        }
+        if (dist[i] > 0) {
+            const struct issu_client_result *p = issu_snapshot_client(s, c->chain[1]);
             free((char *)c->reason);
             c->reason = xstrdup_printf("prerequisite %u %s is incompatible", p->id, p->name);
-            c->chain = malloc(sizeof(*c->chain) * (1 + (size_t)p->n_chain));
-            if (!c->reason || !c->chain)
-                return ISSU_ERR_NOMEM;
-            c->chain[0] = c->id;
-            memcpy(c->chain + 1, p->chain, sizeof(*c->chain) * p->n_chain);
-            c->n_chain = 1 + p->n_chain;
+            ISSU_CHECK_MEM(c->reason, rc);
         }
     }
-    f->state[idx] = DONE;
-    return ISSU_OK;
+
+cleanup:
+    free(dist);
+    free(unk);
+    free(eoff);
+    free(start);
+    free(queue);
+    free(pidx);
+    free(rev);
+    return rc;
 }
 
 int issu_rules_finish(struct issu_snapshot *s, const char *local_side, const char *peer_side)
 {
-    struct fin f = {s, NULL, local_side, peer_side};
+    struct fin f = {s, local_side, peer_side};
     struct sbuf sb = {0};
     const struct issu_client_result *base_bad = NULL;
     uint32_t i, n_bad = 0;
     int rc = ISSU_OK, unknown = 0;
 
-    f.state = calloc(s->n_clients ? s->n_clients : 1, 1);
-    ISSU_CHECK_MEM(f.state, rc);
     for (i = 0; i < s->n_clients; i++) {
         struct issu_client_result *c = &s->clients[i];
-        c->counts = (uint8_t)!(c->presence != ISSU_PRESENT_BOTH && c->optional);
+        /* optional excuses absence only, and never a base client */
+        c->counts = (uint8_t)!(c->presence != ISSU_PRESENT_BOTH && c->optional && !c->base);
         ISSU_CHECK_GOTO(own_result(&f, c), rc);
     }
-    for (i = 0; i < s->n_clients; i++)
-        ISSU_CHECK_GOTO(effective(&f, i), rc);
+    ISSU_CHECK_GOTO(effective_all(&f), rc);
 
     for (i = 0; i < s->n_clients; i++) {
         const struct issu_client_result *c = &s->clients[i];
@@ -395,7 +566,7 @@ int issu_rules_finish(struct issu_snapshot *s, const char *local_side, const cha
             base_bad = c;
         n_bad++;
     }
-    if (unknown) {
+    if (unknown || s->peer_state != ISSU_PEER_UP) { /* no peer: no verdict, even with no clients */
         s->verdict = ISSU_VERDICT_UNKNOWN;
     } else if (base_bad) {
         s->verdict = ISSU_VERDICT_INCOMPATIBLE;
@@ -420,6 +591,5 @@ int issu_rules_finish(struct issu_snapshot *s, const char *local_side, const cha
 
 cleanup:
     free(sb.s);
-    free(f.state);
     return rc;
 }

@@ -32,17 +32,24 @@ struct issu_local_view {
  *
  * @param[out] raw     ISSU_RES_COMPATIBLE or ISSU_RES_INCOMPATIBLE
  * @param[out] reason  malloc'd plain-words reason when incompatible, else NULL
+ *                     (the first three problems; the notes have every one)
+ * @param[out] notes   malloc'd NUL-separated texts, one per message type that
+ *                     negotiated no version and per capability type that did
+ *                     not negotiate (their note fields point in), or NULL
  */
 int issu_rules_session(const struct issu_local_view *local, uint8_t peer_side,
                        const struct issu_w_nego *peer,
                        struct issu_neg_version *versions, uint32_t *n_versions,
-                       struct issu_neg_cap *caps, uint32_t *n_caps, uint8_t *raw, char **reason);
+                       struct issu_neg_cap *caps, uint32_t *n_caps, uint8_t *raw, char **reason,
+                       char **notes, uint32_t *notes_len);
 
 /**
  * Rule 3: the session's result from its raw result and both clients'
- * policies. *has_policy tells whether "(policy)" applies.
+ * policies. *has_policy tells whether "(policy)" applies. allow-degraded
+ * never lifts a @p base client (either image's word): its result stays
+ * the raw result.
  */
-uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b,
+uint8_t issu_rules_policy(uint8_t raw, enum issu_policy a, enum issu_policy b, int base,
                           uint8_t *has_policy);
 
 /**

@@ -34,6 +34,7 @@ void issu_snapshot_unref(struct issu_snapshot *s)
     }
     for (i = 0; i < s->n_sessions; i++) {
         free((char *)s->sessions[i].reason);
+        free((char *)s->sessions[i].notes);
         free(s->sessions[i].versions); /* one block: the caps follow the versions */
     }
     free(s->clients);

@@ -59,7 +59,10 @@ enum issu_presence {
 struct issu_neg_version {
     uint32_t msg_type;
     uint32_t version;
-    uint32_t mtu; /**< MTU of the negotiated version in the local image */
+    uint32_t mtu;      /**< MTU of the negotiated version in the local image */
+    uint32_t peer_mtu; /**< ... in the peer's image */
+    uint32_t note;     /**< 0, or 1 + offset in the session's notes: why no version,
+                            or the warning that the two MTUs differ */
 };
 
 /** Per session and capability type. */
@@ -70,6 +73,7 @@ struct issu_neg_cap {
     uint8_t required;  /**< required by either side */
     uint8_t pad_;
     uint32_t entry;    /**< negotiated entry: the highest common one */
+    uint32_t note;     /**< 0, or 1 + offset in the session's notes: why not negotiated */
 };
 
 struct issu_session {
@@ -93,8 +97,17 @@ struct issu_session {
     struct issu_neg_version *versions; /**< by message type */
     uint32_t n_caps;
     struct issu_neg_cap *caps; /**< by capability type */
-    const char *reason; /**< why raw_result is incompatible; NULL when compatible */
+    const char *reason; /**< why raw_result is incompatible, then warnings (MTUs that
+                             differ); NULL when compatible without warning */
+    const char *notes;  /**< NUL-separated texts the versions' and caps' note fields point to */
+    uint32_t notes_len;
 };
+
+/** The text of a version's or capability's note, or NULL. */
+static inline const char *issu_session_note(const struct issu_session *s, uint32_t note)
+{
+    return note && s->notes && note <= s->notes_len ? s->notes + note - 1 : NULL;
+}
 
 struct issu_client_result {
     uint32_t id;

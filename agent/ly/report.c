@@ -154,6 +154,10 @@ static int session(const struct bld *b, struct lyd_node *parent, const struct is
         if (nv->version) {
             ISSU_CHECK(term_u(b, v, "version", nv->version));
             ISSU_CHECK(term_u(b, v, "mtu", nv->mtu));
+            ISSU_CHECK(term_u(b, v, "peer-mtu", nv->peer_mtu));
+            ISSU_CHECK(term(b, v, "warning", issu_session_note(s, nv->note)));
+        } else {
+            ISSU_CHECK(term(b, v, "failure", issu_session_note(s, nv->note)));
         }
     }
     for (i = 0; i < s->n_caps; i++) {
@@ -163,6 +167,8 @@ static int session(const struct bld *b, struct lyd_node *parent, const struct is
         if (nc->has_entry)
             ISSU_CHECK(term_u(b, v, "entry", nc->entry));
         ISSU_CHECK(term_b(b, v, "required", nc->required));
+        if (!nc->result)
+            ISSU_CHECK(term(b, v, "failure", issu_session_note(s, nc->note)));
     }
     return ISSU_OK;
 }
@@ -175,6 +181,9 @@ int issu_report_fill(struct lyd_node *parent, const struct lys_module *mod, int 
 
     ISSU_CHECK(term(&b, parent, "verdict", issu_report_verdict(s->verdict)));
     ISSU_CHECK(term(&b, parent, "verdict-reason", s->verdict_reason));
+    for (i = 0; i < s->n_clients; i++) /* all of them: the reason names three */
+        if (s->clients[i].counts && s->clients[i].effective == ISSU_RES_INCOMPATIBLE)
+            ISSU_CHECK(term_u(&b, parent, "blocking-client", s->clients[i].id));
     ISSU_CHECK(identity(&b, parent, "local", s->unique_id, s->side, s->image_name, s->image_version));
     ISSU_CHECK(identity(&b, parent, "peer", s->peer_unique_id,
                         s->side == ISSU_SIDE_ACTIVE ? ISSU_SIDE_STANDBY : ISSU_SIDE_ACTIVE,

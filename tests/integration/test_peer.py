@@ -316,6 +316,9 @@ class Raw:
         self.s.close()
 
 
+PROTO = 2  # ISSU_PROTO_VERSION (agent/core/codec.h)
+
+
 def codec(proto, mtype, payload):
     return b"IS" + bytes([proto, mtype]) + struct.pack(">I", len(payload)) + payload
 
@@ -467,6 +470,33 @@ def t_wrong_key(key, bad):
     check(a.serves() and b.serves(), "both still serve NETCONF after the refusal")
     print("  listener log: " + " | ".join(l for l in a.logtext().splitlines()
                                           if "127.0.0.1" in l)[:400])
+    a.kill9()
+    b.kill9()
+
+
+def t_duplicate_id(key):
+    """Two endpoints with the same unique id: one clear error each, no
+    misleading "out of protocol order", and `show issu state` says why there
+    is no verdict (issue 18 item 10)."""
+    port = free_port()
+    a = Issud(4, os.path.join(IMAGES, "running.json"), "active", key,
+              listen="127.0.0.1:%d" % port, tag="dup-active")
+    b = Issud(4, os.path.join(IMAGES, "upgrade-compatible.json"), "standby", key,
+              peer="127.0.0.1:%d" % port, tag="dup-standby")
+    if not check(a.up and b.up, "same-id pair started"):
+        return
+    why = "has the same unique id 4 as this endpoint"
+    check(wait_for(lambda: why in a.logtext() and why in b.logtext(), 15, 0.3),
+          "both sides log that the peer has their unique id")
+    check("protocol order" not in a.logtext() + b.logtext(),
+          "no 'message out of protocol order' in either log")
+
+    def state_says():
+        r = subprocess.run([os.path.join(BIN, "issuctl"), "--socket", a.sock, "show", "issu", "state"],
+                           capture_output=True, text=True, env=env, timeout=60)
+        return r.returncode == 0 and "Image verdict: UNKNOWN" in r.stdout and why in r.stdout
+    check(wait_for(state_says, 15, 0.3), "show issu state: verdict UNKNOWN with the reason")
+    check(down(a) and down(b), "same id: no session negotiated on either side")
     a.kill9()
     b.kill9()
 
@@ -643,12 +673,12 @@ def t_hostile_unpeered(keyfile, key, keyb):
     check(wait_for(lambda: warned(h, mark), 5), "unpeered slow-loris: logged: %s"
           % matching(h, mark))
     # after the handshake: the codec and the secure frames themselves
-    hello = codec(1, 1, struct.pack(">IBI", 9, 2, 4096) + struct.pack(">H", 3) + b"bad" +
+    hello = codec(PROTO, 1, struct.pack(">IBI", 9, 2, 4096) + struct.pack(">H", 3) + b"bad" +
                   struct.pack(">H", 1) + b"1")
     cases = [
         ("garbage codec bytes", lambda r: r.frame(os.urandom(512))),
-        ("a truncated codec frame, then close", lambda r: r.frame(codec(1, 1, b"x" * 100)[:20])),
-        ("an oversized codec length", lambda r: r.frame(b"IS\x01\x02" + b"\xff\xff\xff\xff")),
+        ("a truncated codec frame, then close", lambda r: r.frame(codec(PROTO, 1, b"x" * 100)[:20])),
+        ("an oversized codec length", lambda r: r.frame(b"IS" + bytes([PROTO, 2]) + b"\xff\xff\xff\xff")),
         ("a wrong protocol version", lambda r: r.frame(b"IS\x63" + hello[3:])),
         ("a secure frame with a bad tag (injection)", lambda r: r.frame(hello, good_mac=False)),
         ("an oversized secure frame length", lambda r: r.frame(b"", length=0x7fffffff)),
@@ -723,7 +753,7 @@ def t_hostile_peered(a, b, port, key):
     r = Raw(port)
     ok = r.auth(open(key, "rb").read().rstrip(b"\n"))
     if ok:
-        r.frame(codec(1, 1, os.urandom(30)))
+        r.frame(codec(PROTO, 1, os.urandom(30)))
     check(r.closed_by_peer(10), "a second scripted peer (authenticated: %s) is dropped" % ok)
     r.close()
     after("a second scripted peer", mark)
@@ -1000,6 +1030,7 @@ def main():
     a.kill9()
     b.kill9()
     t_wrong_key(key, bad)
+    t_duplicate_id(key)
     t_ipv6(key)
     t_hostile_unpeered(key, keyraw, badraw)
     t_lockout(key)

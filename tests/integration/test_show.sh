@@ -73,6 +73,7 @@ expect_exit() {
 
 expect clients.txt show issu clients
 expect comp_matrix.txt show issu comp-matrix
+expect state.txt show issu state
 for cs in 2011:46 2009:39 2008:19 2007:40 2030:131073 2031:196646 2089:45 2053:84; do
     c=${cs%%:*}; s=${cs##*:}
     expect sessions_$c.txt show issu sessions "$c"

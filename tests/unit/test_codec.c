@@ -180,9 +180,12 @@ static void test_roundtrip(void **state)
         assert_int_equal(n->types[0].id, 1);
         assert_int_equal(n->types[0].low, 1);
         assert_int_equal(n->types[0].high, 4);
+        assert_int_equal(n->types[0].mtus[0], 11); /* t_msg: MTU 10 + version */
+        assert_int_equal(n->types[0].mtus[3], 14);
         assert_int_equal(n->types[1].id, 3);
         assert_int_equal(n->types[1].low, 2);
         assert_int_equal(n->types[1].high, 2);
+        assert_int_equal(n->types[1].mtus[0], 2);
         assert_int_equal(n->n_caps, 2);
         assert_int_equal(n->caps[0].id, 0);
         assert_int_equal(n->caps[0].n_entries, 0);
@@ -549,6 +552,36 @@ static void test_trailing_and_fields(void **state)
     r32(&r, 0);
     rend(&r);
     assert_int_equal(issu_decode(r.b, r.len, &sc, &m), ISSU_ERR_DECODE);
+    /* one MTU per version: 1~2 with one or three MTUs, and a 1~2^32-1 range
+     * whose MTU count the frame cannot hold */
+    {
+        static const uint32_t counts[] = {1, 3, 2};
+        uint32_t k, j;
+        for (k = 0; k < 3; k++) {
+            rnego(&r, ISSU_MSG_NEGO_RSP, 1);
+            r32(&r, 1);
+            r32(&r, 1);
+            r32(&r, 1);
+            r32(&r, 2);
+            r32(&r, counts[k]);
+            for (j = 0; j < counts[k]; j++)
+                r32(&r, 100 + j);
+            r32(&r, 0);
+            rend(&r);
+            assert_int_equal(issu_decode(r.b, r.len, &sc, &m), counts[k] == 2 ? ISSU_OK : ISSU_ERR_DECODE);
+        }
+        rnego(&r, ISSU_MSG_NEGO_RSP, 1);
+        r32(&r, 1);
+        r32(&r, 1);
+        r32(&r, 1);
+        r32(&r, 0xffffffffu);
+        r32(&r, 0xffffffffu);
+        r32(&r, 0);
+        r32(&r, 0);
+        rend(&r);
+        assert_int_equal(issu_decode(r.b, r.len, &sc, &m), ISSU_ERR_DECODE);
+        assert_true(sc.cap <= 4 * 4096 + 256);
+    }
     issu_scratch_free(&sc);
 }
 
@@ -568,9 +601,13 @@ static void test_non_ascending(void **state)
         r32(&r, types[k][0]);
         r32(&r, 1);
         r32(&r, 1);
+        r32(&r, 1); /* one MTU */
+        r32(&r, 0);
         r32(&r, types[k][1]);
         r32(&r, 1);
         r32(&r, 1);
+        r32(&r, 1);
+        r32(&r, 0);
         r32(&r, 0);
         rend(&r);
         assert_int_equal(issu_decode(r.b, r.len, &sc, &m), k == 0 ? ISSU_OK : ISSU_ERR_DECODE);
@@ -737,7 +774,7 @@ static void test_endpoint_garbage(void **state)
         expect_refused(&e, i, garbage, sizeof garbage - 1, ISSU_ERR_DECODE);
         /* another protocol version */
         rhdr(&r, ISSU_MSG_KEEPALIVE);
-        r.b[2] = 2;
+        r.b[2] = ISSU_PROTO_VERSION + 1;
         rend(&r);
         expect_refused(&e, i, r.b, r.len, ISSU_ERR_VERSION);
         /* a valid keepalive, then garbage in the same read */
@@ -772,10 +809,10 @@ static void test_endpoint_garbage(void **state)
         r32(&r, 0);
         rend(&r);
         expect_refused(&e, i, r.b, r.len, ISSU_ERR_DECODE);
-        /* the peer gives up */
+        /* the peer gives up: refused (not "out of protocol order") */
         b.len = 0;
         assert_int_equal(issu_enc_error(&b, 7, "bye"), ISSU_OK);
-        expect_refused(&e, i, b.data, b.len, ISSU_ERR_PROTO);
+        expect_refused(&e, i, b.data, b.len, ISSU_ERR_REFUSED);
     }
     /* after the refusals the pair still negotiates once reconnected */
     assert_int_equal(issu_endpoint_peer_lost(e.p.ep[0]), ISSU_OK);

@@ -418,6 +418,130 @@ static void test_conf_errors(void **state)
     issu_image_free(img);
 }
 
+/* Every log line of one endpoint, for the duplicate-id test. */
+struct logs {
+    unsigned n_err;
+    char text[8][256];
+    unsigned n;
+};
+
+static void log_keep(void *arg, int level, const char *msg)
+{
+    struct logs *l = arg;
+
+    if (level <= LOG_ERR)
+        l->n_err++;
+    if (l->n < 8)
+        snprintf(l->text[l->n++], sizeof l->text[0], "%s", msg);
+}
+
+static int logged(const struct logs *l, const char *what)
+{
+    unsigned i;
+
+    for (i = 0; i < l->n; i++)
+        if (strstr(l->text[i], what))
+            return 1;
+    return 0;
+}
+
+/* Issue 18 item 10: two endpoints with the same unique id. One clear error
+ * each (no "out of protocol order"), and the state says why there is no
+ * verdict, also once the peer is gone. */
+static void test_duplicate_unique_id(void **state)
+{
+    static const char *want = "no negotiation: the peer (standby) has the same unique id 4 as this endpoint; "
+                              "each endpoint needs its own unique id";
+    struct issu_image *a = image(1, 2), *s = image(1, 2);
+    struct issu_mem_pair p;
+    struct issu_endpoint_conf c;
+    struct logs l[2];
+    struct issu_snapshot *v;
+    int i;
+
+    (void)state;
+    memset(&p, 0, sizeof(p));
+    memset(l, 0, sizeof(l));
+    memset(&c, 0, sizeof(c));
+    c.log = log_keep;
+    c.unique_id = T_ACTIVE_UID;
+    c.side = ISSU_SIDE_ACTIVE;
+    c.image = a;
+    c.arg = &l[0];
+    c.transport = issu_mem_transport(&p, 0);
+    assert_int_equal(issu_endpoint_new(&c, &p.ep[0]), ISSU_OK);
+    c.side = ISSU_SIDE_STANDBY;
+    c.image = s;
+    c.arg = &l[1];
+    c.transport = issu_mem_transport(&p, 1);
+    assert_int_equal(issu_endpoint_new(&c, &p.ep[1]), ISSU_OK);
+
+    assert_int_equal(issu_endpoint_connected(p.ep[0]), ISSU_OK);
+    assert_int_equal(issu_endpoint_connected(p.ep[1]), ISSU_OK);
+    /* each side reads the other's HELLO (a transport drops the link on the first error) */
+    assert_int_equal(issu_endpoint_input(p.ep[0], p.q[0].data, p.q[0].len), ISSU_ERR_REFUSED);
+    assert_int_equal(issu_endpoint_input(p.ep[1], p.q[1].data, p.q[1].len), ISSU_ERR_REFUSED);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(l[i].n_err, 1);
+        assert_false(logged(&l[i], "protocol order"));
+        assert_false(logged(&l[i], "refused"));
+    }
+    assert_true(logged(&l[0], want));
+    assert_true(logged(&l[1], "the peer (active) has the same unique id 4 as this endpoint"));
+
+    assert_int_equal(issu_endpoint_peer_lost(p.ep[0]), ISSU_OK);
+    v = issu_endpoint_snapshot(p.ep[0]);
+    assert_int_equal(v->peer_state, ISSU_PEER_DOWN);
+    assert_int_equal(v->verdict, ISSU_VERDICT_UNKNOWN);
+    assert_string_equal(v->verdict_reason, want);
+    issu_snapshot_unref(v);
+
+    /* the peer's ERROR, read by an endpoint that had not seen the HELLO yet */
+    memset(&l[1], 0, sizeof(l[1]));
+    p.q[0].len = p.q[1].len = 0;
+    assert_int_equal(issu_endpoint_connected(p.ep[1]), ISSU_OK);
+    assert_int_equal(issu_enc_error(&p.q[1], ISSU_ERR_REFUSED, "duplicate unique id"), ISSU_OK);
+    assert_int_equal(issu_endpoint_input(p.ep[1], p.q[1].data, p.q[1].len), ISSU_ERR_REFUSED);
+    assert_int_equal(l[1].n_err, 1);
+    assert_true(logged(&l[1], "no negotiation: the peer (active) gave up: duplicate unique id"));
+    assert_int_equal(issu_endpoint_peer_lost(p.ep[1]), ISSU_OK);
+    v = issu_endpoint_snapshot(p.ep[1]);
+    assert_string_equal(v->verdict_reason, "no negotiation: the peer (active) gave up: duplicate unique id");
+    issu_snapshot_unref(v);
+
+    issu_endpoint_free(p.ep[0]);
+    issu_endpoint_free(p.ep[1]);
+    issu_mem_pair_clear(&p);
+    issu_image_free(a);
+    issu_image_free(s);
+}
+
+/* No peer, no verdict: even an image without clients is not COMPATIBLE alone. */
+static void test_no_clients_no_peer(void **state)
+{
+    struct issu_image *img = t_image("empty");
+    struct issu_mem_pair p;
+    struct issu_endpoint_conf c;
+    struct issu_endpoint *ep = NULL;
+    struct issu_snapshot *v;
+
+    (void)state;
+    memset(&p, 0, sizeof(p));
+    memset(&c, 0, sizeof(c));
+    t_valid(img);
+    c.unique_id = 4;
+    c.side = ISSU_SIDE_ACTIVE;
+    c.image = img;
+    c.transport = issu_mem_transport(&p, 0);
+    assert_int_equal(issu_endpoint_new(&c, &ep), ISSU_OK);
+    v = issu_endpoint_snapshot(ep);
+    assert_int_equal(v->verdict, ISSU_VERDICT_UNKNOWN);
+    issu_snapshot_unref(v);
+    issu_endpoint_free(ep);
+    issu_mem_pair_clear(&p);
+    issu_image_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +554,8 @@ int main(void)
     };
     const struct CMUnitTest alone[] = {
         cmocka_unit_test(test_conf_errors),
+        cmocka_unit_test(test_duplicate_unique_id),
+        cmocka_unit_test(test_no_clients_no_peer),
     };
     int rc = cmocka_run_group_tests(tests, setup, teardown);
 

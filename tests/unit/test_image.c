@@ -295,6 +295,31 @@ test_errors_refs(void **state)
     issu_client_add_prereq(c, 2011);
     expect_invalid(img, "/issu-manifest:image/client[id='2007']: prerequisite cycle 2007 -> 2011 -> 2007");
 
+    /* nothing excuses a base client: not optional, no allow-degraded (issue 18) */
+    img = new_img();
+    c = add_simple(img, 4, 1, 1);
+    c->base = c->optional = 1;
+    expect_invalid(img, "/issu-manifest:image/client[id='4']: a base client cannot be optional (the verdict is "
+            "INCOMPATIBLE without it)");
+    img = new_img();
+    c = add_simple(img, 4, 1, 1);
+    c->base = 1;
+    c->policy = ISSU_POLICY_ALLOW_DEGRADED;
+    expect_invalid(img, "/issu-manifest:image/client[id='4']: a base client cannot have policy allow-degraded "
+            "(nothing works unless base clients are compatible)");
+    {
+        char err[256];
+        img = new_img();
+        c = add_simple(img, 4, 1, 1);
+        c->base = 1;
+        c->policy = ISSU_POLICY_DENY; /* blocking a base client is the operator's explicit word */
+        c = add_simple(img, 5, 1, 1);
+        c->optional = 1;
+        c->policy = ISSU_POLICY_ALLOW_DEGRADED;
+        assert_int_equal(issu_image_validate(img, err, sizeof err), ISSU_OK);
+        issu_image_free(img);
+    }
+
     /* the cycle is reported without the path that led to it */
     img = new_img();
     c = add_simple(img, 1, 1, 1);
@@ -373,7 +398,7 @@ test_policy_strerror(void **state)
 
     assert_string_equal(issu_strerror(ISSU_ERR_DECODE), "malformed message");
     assert_string_equal(issu_strerror(-1), "unknown error");
-    for (e = ISSU_OK; e <= ISSU_ERR_IO; e++) {
+    for (e = ISSU_OK; e <= ISSU_ERR_REFUSED; e++) {
         assert_string_not_equal(issu_strerror(e), "unknown error");
         for (f = ISSU_OK; f < e; f++)
             assert_string_not_equal(issu_strerror(e), issu_strerror(f));

@@ -460,6 +460,10 @@ test_err_semantics(void **state)
             "message-group: message-group 7 is not defined in client 2011");
     expect_file_error("bad-dup-sid.json", ISSU_ERR_INVAL, ": /issu-manifest:image/client[id='2011']/entity[id='1']/"
             "session-id: session-id 40 is already used by client 2007 entity 1");
+    expect_file_error("bad-base-optional.json", ISSU_ERR_INVAL, ": /issu-manifest:image/client[id='4']: a base "
+            "client cannot be optional (the verdict is INCOMPATIBLE without it)");
+    expect_file_error("bad-base-degraded.json", ISSU_ERR_INVAL, ": /issu-manifest:image/client[id='4']: a base "
+            "client cannot have policy allow-degraded (nothing works unless base clients are compatible)");
 }
 
 static void

@@ -152,6 +152,7 @@ static inline void t_assert_symmetric(const struct issu_snapshot *a, const struc
         for (k = 0; k < x->n_versions; k++) {
             assert_int_equal(x->versions[k].msg_type, y->versions[k].msg_type);
             assert_int_equal(x->versions[k].version, y->versions[k].version);
+            assert_true(t_streq(issu_session_note(x, x->versions[k].note), issu_session_note(y, y->versions[k].note)));
         }
         assert_int_equal(x->n_caps, y->n_caps);
         for (k = 0; k < x->n_caps; k++) {
@@ -160,6 +161,7 @@ static inline void t_assert_symmetric(const struct issu_snapshot *a, const struc
             assert_int_equal(x->caps[k].has_entry, y->caps[k].has_entry);
             assert_int_equal(x->caps[k].entry, y->caps[k].entry);
             assert_int_equal(x->caps[k].required, y->caps[k].required);
+            assert_true(t_streq(issu_session_note(x, x->caps[k].note), issu_session_note(y, y->caps[k].note)));
         }
     }
 }
