@@ -18,6 +18,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +74,8 @@ static void usage(FILE *f)
             "\n"
             "Options:\n"
             "  -s, --socket PATH  issud's NETCONF UNIX socket\n"
+            "  -t, --timeout S    with --socket: give up (exit 4) when issud has not\n"
+            "                     answered within S seconds (default 30)\n"
             "  -j, --json     RFC 7951 JSON instead of text\n"
             "  -h, --help     this text\n"
             "  -V, --version  print the version\n"
@@ -477,9 +482,31 @@ cleanup:
     return ex;
 }
 
+/* --timeout: issud that does not answer is an error, not a hang. A
+ * watchdog thread, not alarm(): libnetconf2's client blocks every signal
+ * while it waits for the server's hello. */
+static unsigned timeout_s = 30;
+
+static void *watchdog(void *arg)
+{
+    static const char msg[] = "issuctl: issud did not answer in time (--timeout): is it stuck?\n";
+    struct timespec t = {.tv_sec = (time_t)timeout_s};
+
+    (void)arg;
+    while (nanosleep(&t, &t) < 0)
+        ;
+    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+        /* nothing more to say */
+    }
+    _exit(EX_INTERNAL);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     int i = 1;
+    char *end;
+    unsigned long t;
 
     while (i < argc && argv[i][0] == '-') {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -498,6 +525,14 @@ int main(int argc, char **argv)
                 return EX_BADINPUT;
             }
             sock_path = argv[i];
+        } else if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--timeout")) {
+            errno = 0;
+            t = ++i < argc ? strtoul(argv[i], &end, 10) : 0;
+            if (i >= argc || argv[i][0] < '0' || argv[i][0] > '9' || *end || errno || !t || t > 86400) {
+                fprintf(stderr, "issuctl: --timeout needs SECONDS (1..86400)\n");
+                return EX_BADINPUT;
+            }
+            timeout_s = (unsigned)t;
         } else {
             fprintf(stderr, "issuctl: unknown option %s\n", argv[i]);
             usage(stderr);
@@ -508,6 +543,11 @@ int main(int argc, char **argv)
     if (i >= argc) {
         usage(stderr);
         return EX_BADINPUT;
+    }
+    if (sock_path) { /* the whole exchange with issud, connection included */
+        pthread_t wd;
+        if (pthread_create(&wd, NULL, watchdog, NULL) == 0)
+            pthread_detach(wd);
     }
     if (!strcmp(argv[i], "check"))
         return cmd_check(argc - i, argv + i);

@@ -176,6 +176,37 @@ def served(m, what):
     check(ok and dt < 3, "%s: a <get> over SSH is answered in %.2f s" % (what, dt))
 
 
+def issuctl_timeout(tmp):
+    """issuctl against a socket that accepts and never answers: exit 4 at --timeout."""
+    path = os.path.join(tmp, "mute.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(4)
+    held = []
+    stop = []
+
+    def accept():
+        srv.settimeout(0.2)
+        while not stop:
+            try:
+                held.append(srv.accept()[0])
+            except socket.timeout:
+                pass
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    t0 = time.time()
+    p = subprocess.run([os.path.join(BIN, "issuctl"), "--timeout", "2", "--socket", path, "show", "issu", "clients"],
+                       capture_output=True, text=True, timeout=30)
+    dt = time.time() - t0
+    stop.append(1)
+    t.join(2)
+    for c in held:
+        c.close()
+    srv.close()
+    check(p.returncode == 4 and "did not answer in time" in p.stderr and dt < 5,
+          "issuctl: a server that never answers -> exit %d after %.1f s (%s)" % (p.returncode, dt, p.stderr.strip()))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="issu-hostile-")
     proc = None
@@ -184,6 +215,7 @@ def main():
                         os.path.join(tmp, "client")], check=True)
         shutil.copy(os.path.join(tmp, "client.pub"), os.path.join(tmp, "authorized_keys"))
         key = os.path.join(tmp, "client")
+        issuctl_timeout(tmp)
         port = free_port()
         sock = os.path.join(tmp, "nc.sock")
         logf = os.path.join(tmp, "issud.log")
