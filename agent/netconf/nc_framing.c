@@ -42,14 +42,12 @@ void issu_nc_framer_set_chunked(struct issu_nc_framer *f)
 
 void issu_nc_framer_free(struct issu_nc_framer *f)
 {
-    free(f->buf);
-    f->buf = NULL;
-    f->len = f->cap = 0;
+    issu_buf_free(&f->msg);
 }
 
 void issu_nc_framer_next(struct issu_nc_framer *f)
 {
-    f->len = 0;
+    f->msg.len = 0;
     f->eom = 0;
     f->left = 0;
     f->digits = 0;
@@ -59,27 +57,15 @@ void issu_nc_framer_next(struct issu_nc_framer *f)
 
 int issu_nc_framer_partial(const struct issu_nc_framer *f)
 {
-    return f->len > 0 || (f->chunked && f->state != C_LF);
+    return f->msg.len > 0 || (f->chunked && f->state != C_LF);
 }
 
-/* Room for @p more bytes and a NUL: grows with what arrived, never with
- * what the peer announced. */
-static int reserve(struct issu_nc_framer *f, size_t more)
+/* @p n bytes in, room for a NUL after them: grows with what arrived,
+ * never with what the peer announced. */
+static int take(struct issu_nc_framer *f, const char *in, size_t n)
 {
-    size_t cap;
-    char *p;
-
-    if (f->len + more + 1 <= f->cap)
-        return ISSU_OK;
-    cap = f->cap ? f->cap : 4096;
-    while (cap < f->len + more + 1)
-        cap *= 2;
-    p = realloc(f->buf, cap);
-    if (!p)
-        return ISSU_ERR_NOMEM;
-    f->buf = p;
-    f->cap = cap;
-    return ISSU_OK;
+    ISSU_CHECK(issu_buf_reserve(&f->msg, n + 1));
+    return issu_buf_append(&f->msg, in, n);
 }
 
 static int fail(struct issu_nc_framer *f, const char *why)
@@ -110,15 +96,13 @@ static int feed_eom(struct issu_nc_framer *f, const char *in, size_t n, size_t *
             break;
         }
     }
-    if (f->len + i - (f->eom == EOM_LEN ? EOM_LEN : f->eom) > f->max_msg)
+    if (f->msg.len + i - (f->eom == EOM_LEN ? EOM_LEN : f->eom) > f->max_msg)
         return fail(f, "message larger than the limit");
-    ISSU_CHECK(reserve(f, i));
-    memcpy(f->buf + f->len, in, i);
-    f->len += i;
+    ISSU_CHECK(take(f, in, i));
     *used = i;
     if (f->eom == EOM_LEN) {
-        f->len -= EOM_LEN;
-        f->buf[f->len] = '\0';
+        f->msg.len -= EOM_LEN;
+        f->msg.data[f->msg.len] = '\0';
         *complete = 1;
     }
     return ISSU_OK;
@@ -126,7 +110,7 @@ static int feed_eom(struct issu_nc_framer *f, const char *in, size_t n, size_t *
 
 static int feed_chunked(struct issu_nc_framer *f, const char *in, size_t n, size_t *used, int *complete)
 {
-    size_t i = 0, take;
+    size_t i = 0, k;
     int rc;
 
     while (i < n) {
@@ -166,7 +150,7 @@ static int feed_chunked(struct issu_nc_framer *f, const char *in, size_t n, size
                 if (f->left > ISSU_NC_CHUNK_MAX)
                     return fail(f, "chunk size is not a number from 1 to 4294967295");
             } else if (c == '\n') {
-                if (f->left > f->max_msg - f->len)
+                if (f->left > f->max_msg - f->msg.len)
                     return fail(f, "message larger than the limit");
                 f->state = C_DATA;
             } else {
@@ -175,12 +159,10 @@ static int feed_chunked(struct issu_nc_framer *f, const char *in, size_t n, size
             i++;
             break;
         case C_DATA:
-            take = n - i < f->left ? n - i : (size_t)f->left;
-            ISSU_CHECK_GOTO(reserve(f, take), rc);
-            memcpy(f->buf + f->len, in + i, take);
-            f->len += take;
-            f->left -= take;
-            i += take;
+            k = n - i < f->left ? n - i : (size_t)f->left;
+            ISSU_CHECK_GOTO(take(f, in + i, k), rc);
+            f->left -= k;
+            i += k;
             if (!f->left) {
                 f->n_chunks++;
                 f->state = C_LF;
@@ -190,8 +172,8 @@ static int feed_chunked(struct issu_nc_framer *f, const char *in, size_t n, size
             if (c != '\n')
                 return fail(f, "end of chunks not followed by LF");
             i++;
-            ISSU_CHECK_GOTO(reserve(f, 0), rc);
-            f->buf[f->len] = '\0';
+            ISSU_CHECK_GOTO(issu_buf_reserve(&f->msg, 1), rc);
+            f->msg.data[f->msg.len] = '\0';
             *complete = 1;
             *used = i;
             return ISSU_OK;

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "codec.h" /* struct issu_buf */
+
 /** The biggest chunk-size RFC 6242 allows. */
 #define ISSU_NC_CHUNK_MAX 4294967295ULL
 
@@ -34,9 +36,8 @@ struct issu_nc_framer {
     uint64_t left;     /**< bytes of the current chunk still to come */
     unsigned digits;   /**< digits of the chunk-size read so far */
     unsigned n_chunks; /**< chunks of the current message */
-    size_t eom;        /**< bytes of "]]>]]>" matched at the end of buf */
-    char *buf;         /**< the message so far (NUL-terminated once complete) */
-    size_t len, cap;
+    size_t eom;        /**< bytes of "]]>]]>" matched at the end of msg */
+    struct issu_buf msg; /**< the message so far (NUL-terminated once complete) */
     const char *why;   /**< after an error: what was wrong (static text) */
 };
 
@@ -49,8 +50,8 @@ void issu_nc_framer_set_chunked(struct issu_nc_framer *f);
 /**
  * Consume bytes of @p in (@p n of them) up to the end of one message.
  * *used: bytes consumed (the rest belongs to the next message);
- * *complete: 1 when a message is complete: f->buf / f->len hold it (data
- * only, framing removed, NUL-terminated) until issu_nc_framer_next.
+ * *complete: 1 when a message is complete: f->msg holds it (data only,
+ * framing removed, NUL-terminated) until issu_nc_framer_next.
  * Returns ISSU_OK, ISSU_ERR_DECODE for a framing error or an oversized
  * message (f->why says which; the framer is then unusable), or
  * ISSU_ERR_NOMEM.

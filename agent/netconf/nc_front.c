@@ -149,33 +149,18 @@ static void conn_free(struct issu_nc_conn *c)
         close(c->pfd);
     issu_nc_framer_free(&c->in);
     issu_nc_link_put(c->link);
-    free(c->inq);
+    issu_buf_free(&c->inq);
     free(c);
 }
 
 static int inq_add(struct issu_nc_conn *c, const char *head, size_t hl, const char *body, size_t bl,
                    const char *tail, size_t tl)
 {
-    size_t need = c->inq_len + hl + bl + tl, cap;
-    char *p;
-
-    if (c->inq_off && c->inq_off == c->inq_len)
-        c->inq_off = c->inq_len = 0, need = hl + bl + tl;
-    if (need > c->inq_cap) {
-        cap = c->inq_cap ? c->inq_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        p = realloc(c->inq, cap);
-        if (!p)
-            return ISSU_ERR_NOMEM;
-        c->inq = p;
-        c->inq_cap = cap;
-    }
-    memcpy(c->inq + c->inq_len, head, hl);
-    memcpy(c->inq + c->inq_len + hl, body, bl);
-    memcpy(c->inq + c->inq_len + hl + bl, tail, tl);
-    c->inq_len += hl + bl + tl;
-    return ISSU_OK;
+    if (c->inq_off && c->inq_off == c->inq.len)
+        c->inq_off = c->inq.len = 0;
+    ISSU_CHECK(issu_buf_append(&c->inq, head, hl));
+    ISSU_CHECK(issu_buf_append(&c->inq, body, bl));
+    return issu_buf_append(&c->inq, tail, tl);
 }
 
 /* RFC 6241 4.1: an <rpc> without message-id gets rpc-error missing-attribute. */
@@ -216,22 +201,22 @@ static int on_message(struct issu_nc_conn *c, int *hello_seen)
 
     if (!*hello_seen) {
         *hello_seen = 1;
-        ISSU_CHECK(inq_add(c, "", 0, c->in.buf, c->in.len, "]]>]]>", 6));
-        if (issu_nc_hello_offers_11(c->in.buf, c->in.len))
+        ISSU_CHECK(inq_add(c, "", 0, (const char *)c->in.msg.data, c->in.msg.len, "]]>]]>", 6));
+        if (issu_nc_hello_offers_11((const char *)c->in.msg.data, c->in.msg.len))
             issu_nc_framer_set_chunked(&c->in); /* libnetconf2 offers 1.1: both use it */
         return ISSU_OK;
     }
-    if (issu_nc_rpc_lacks_message_id(c->in.buf, c->in.len)) {
+    if (issu_nc_rpc_lacks_message_id((const char *)c->in.msg.data, c->in.msg.len)) {
         issu_nc_log(c->nc, LOG_INFO, "%s%s%s: <rpc> without message-id refused", c->user,
                     c->host[0] ? "@" : "", c->host);
         return answer_missing_id(c);
     }
     if (!c->in.chunked)
-        return inq_add(c, "", 0, c->in.buf, c->in.len, "]]>]]>", 6);
-    if (!c->in.len) /* RFC 6242 has no empty chunk: hand on a blank one */
+        return inq_add(c, "", 0, (const char *)c->in.msg.data, c->in.msg.len, "]]>]]>", 6);
+    if (!c->in.msg.len) /* RFC 6242 has no empty chunk: hand on a blank one */
         return inq_add(c, "\n#1\n \n##\n", 9, "", 0, "", 0);
-    n = snprintf(head, sizeof(head), "\n#%zu\n", c->in.len);
-    return inq_add(c, head, (size_t)n, c->in.buf, c->in.len, "\n##\n", 4);
+    n = snprintf(head, sizeof(head), "\n#%zu\n", c->in.msg.len);
+    return inq_add(c, head, (size_t)n, (const char *)c->in.msg.data, c->in.msg.len, "\n##\n", 4);
 }
 
 struct relay {
@@ -278,7 +263,7 @@ static int feed_client(struct relay *r, const char *data, size_t len)
     }
     /* libnetconf2 reads one message at a time: more than two messages'
      * worth waiting means the client sends faster than it is served */
-    if (c->inq_len - c->inq_off > 2 * c->in.max_msg + 65536) {
+    if (c->inq.len - c->inq_off > 2 * c->in.max_msg + 65536) {
         issu_nc_ratelog(c->nc, ISSU_NC_RL_FRAMING, LOG_WARNING, "%s%s%s: sends faster than issud serves: session closed",
                         c->user, c->host[0] ? "@" : "", c->host);
         return ISSU_ERR_PROTO;
@@ -314,15 +299,15 @@ static int flush_inq(struct issu_nc_conn *c)
 {
     ssize_t n;
 
-    while (c->inq_off < c->inq_len) {
-        n = send(c->lfd, c->inq + c->inq_off, c->inq_len - c->inq_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (c->inq_off < c->inq.len) {
+        n = send(c->lfd, c->inq.data + c->inq_off, c->inq.len - c->inq_off, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
             return ISSU_OK;
         if (n < 0)
             return ISSU_ERR_IO;
         c->inq_off += (size_t)n;
     }
-    c->inq_off = c->inq_len = 0;
+    c->inq_off = c->inq.len = 0;
     return ISSU_OK;
 }
 
@@ -361,9 +346,26 @@ static int flush_out_unix(struct issu_nc_conn *c)
     return ISSU_OK;
 }
 
-static int flush_out(struct issu_nc_conn *c)
+/* Carry libnetconf2's bytes to the client while either side moves (up to
+ * 1 MiB a turn, then the deadlines and the client's side get their turn):
+ * out is emptied and refilled in the same turn, so a big reply is not
+ * paced by the relay's poll timeout. */
+static int carry_out(struct issu_nc_conn *c)
 {
-    return c->ti == ISSU_NC_TI_SSH ? issu_nc_ssh_flush(c) : flush_out_unix(c);
+    size_t len0, off0;
+    int turns = 16, moved;
+
+    do {
+        len0 = c->out_len;
+        ISSU_CHECK(read_lib(c));
+        moved = c->out_len != len0;
+        off0 = c->out_off;
+        ISSU_CHECK(c->ti == ISSU_NC_TI_SSH ? issu_nc_ssh_flush(c) : flush_out_unix(c));
+        moved |= c->out_off != off0;
+        if (c->out_off == c->out_len)
+            c->out_off = c->out_len = 0;
+    } while (moved && --turns);
+    return ISSU_OK;
 }
 
 static const char *who(const struct relay *r)
@@ -434,7 +436,7 @@ static int relay_step_unix(struct relay *r)
     p[0].events = (c->client_eof ? 0 : POLLIN) | (c->out_off < c->out_len ? POLLOUT : 0);
     p[1].fd = c->lfd;
     p[1].events = (c->out_len < sizeof(c->out) && !c->lib_eof ? POLLIN : 0) |
-                  (c->inq_off < c->inq_len ? POLLOUT : 0);
+                  (c->inq_off < c->inq.len ? POLLOUT : 0);
     if (poll(p, 2, RELAY_POLL_MS) < 0 && errno != EINTR)
         return ISSU_ERR_IO;
     if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -500,7 +502,7 @@ static void relay(struct issu_nc_conn *c)
         rc = c->ti == ISSU_NC_TI_SSH ? relay_step_ssh(&r) : relay_step_unix(&r);
         if (rc != ISSU_OK || c->failed)
             break;
-        if (flush_inq(c) != ISSU_OK || read_lib(c) != ISSU_OK || flush_out(c) != ISSU_OK)
+        if (flush_inq(c) != ISSU_OK || carry_out(c) != ISSU_OK)
             break;
         if (r.hello_started && __atomic_load_n(&r.hello_done, __ATOMIC_ACQUIRE) && hello_finished(&r) != ISSU_OK)
             break;
@@ -511,7 +513,7 @@ static void relay(struct issu_nc_conn *c)
         if (c->lib_eof && c->out_off == c->out_len)
             break;
         /* the client left: nothing more to carry */
-        if (c->client_eof && c->inq_off == c->inq_len)
+        if (c->client_eof && c->inq_off == c->inq.len)
             break;
     }
 cleanup:

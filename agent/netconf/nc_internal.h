@@ -186,8 +186,8 @@ struct issu_nc_conn {
     int lfd_in_ev;               /**< lfd is polled by ev */
     int authed, subsys, auth_failures, client_eof;
     struct issu_nc_framer in;    /**< what the client sends */
-    char *inq;                   /**< framed messages on their way to libnetconf2 */
-    size_t inq_len, inq_off, inq_cap;
+    struct issu_buf inq;         /**< framed messages on their way to libnetconf2 */
+    size_t inq_off;              /**< how much of inq went out */
     char out[64 * 1024];         /**< libnetconf2's bytes on their way to the client */
     size_t out_len, out_off;
     int lib_eof;
@@ -283,6 +283,8 @@ struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_se
 int issu_nc_lnc2_init(struct issu_nc *nc);
 /** Whether @p addr lies in libnetconf2's code, as the workarounds see it (tests). */
 int issu_nc_lnc2_in_scope(const void *addr);
+/** Whether @p addr lies in nc_ps_poll itself (the idle-wait stretch's scope; tests). */
+int issu_nc_lnc2_in_ps_poll(const void *addr);
 /** This thread serves sessions (workers, notify): libnetconf2's poll steps are 1 ms. */
 void issu_nc_lnc2_arm_thread(int worker);
 /** Splice @p xml in place of @p data's value when this thread prints its reply; NULL: none. */

@@ -20,8 +20,9 @@
  * directly; NC_TIMEOUT_STEP is a compile-time constant; its parse and
  * print go straight to libyang). The write() and ssh_channel_write()
  * interposers of earlier versions are gone: issud owns the transport now
- * (entry 3). What the caller check leaves is usleep() on NETCONF threads
- * and two libyang calls whose only caller that changes is libnetconf2.
+ * (entry 3). What the caller check leaves is usleep() called from
+ * nc_ps_poll itself on NETCONF threads, and two libyang calls whose only
+ * caller that changes is libnetconf2.
  *
  * Build-side workaround, for completeness: libnetconf2 2.0.24's pkg-config
  * file omits -DNC_ENABLED_SSH -DNC_ENABLED_TLS, without which the installed
@@ -67,15 +68,33 @@ static int find_segment(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+/* nc_ps_poll's own code: [poll_lo, poll_hi), where its idle wait lives. */
+static uintptr_t poll_lo, poll_hi;
+
 static void lnc2_locate(void)
 {
+    const ElfW(Sym) *sym = NULL;
     Dl_info di;
     void *fn;
     void *p = (void *)nc_ps_poll;
 
     memcpy(&fn, &p, sizeof(fn));
-    if (dladdr(fn, &di) && di.dli_fbase)
+    if (dladdr1(fn, &di, (void **)&sym, RTLD_DL_SYMENT) && di.dli_fbase) {
         dl_iterate_phdr(find_segment, (void *)(uintptr_t)di.dli_fbase);
+        if (sym && sym->st_size && di.dli_saddr == fn) {
+            poll_lo = (uintptr_t)fn;
+            poll_hi = poll_lo + sym->st_size;
+        }
+    }
+}
+
+/* Whether @p ret is in nc_ps_poll itself (not in what it calls). */
+static int from_ps_poll(const void *ret)
+{
+    uintptr_t a = (uintptr_t)ret;
+
+    pthread_once(&lnc2_once, lnc2_locate);
+    return a >= poll_lo && a < poll_hi;
 }
 
 /* Whether @p ret (a return address) is in libnetconf2's code. If the
@@ -94,6 +113,11 @@ int issu_nc_lnc2_in_scope(const void *addr)
     return from_lnc2(addr);
 }
 
+int issu_nc_lnc2_in_ps_poll(const void *addr)
+{
+    return from_ps_poll(addr);
+}
+
 int issu_nc_lnc2_init(struct issu_nc *nc)
 {
     pthread_once(&lnc2_once, lnc2_locate);
@@ -102,8 +126,10 @@ int issu_nc_lnc2_init(struct issu_nc *nc)
                                      "NETCONF threads");
         return ISSU_ERR_NOTFOUND;
     }
-    issu_nc_log(nc, LOG_DEBUG, "libnetconf2 workarounds scoped to its code (%zu KiB)",
-                (size_t)(lnc2_hi - lnc2_lo) / 1024);
+    if (!poll_hi)
+        issu_nc_log(nc, LOG_WARNING, "nc_ps_poll's size unknown: its idle waits stay at 100 us steps");
+    issu_nc_log(nc, LOG_DEBUG, "libnetconf2 workarounds scoped to its code (%zu KiB), nc_ps_poll %zu bytes",
+                (size_t)(lnc2_hi - lnc2_lo) / 1024, (size_t)(poll_hi - poll_lo));
     return ISSU_OK;
 }
 
@@ -321,11 +347,13 @@ void issu_nc_lnc2_arm_thread(int worker)
  *
  * libnetconf2 2.0.24 waits in steps of usleep(NC_TIMEOUT_STEP = 100):
  * nc_ps_poll re-polls its sessions every 100 us until its timeout, so one
- * idle connected client kept a worker at ~11% of a CPU. For libnetconf2's
- * calls on armed threads such a step is 1 ms (~10x fewer wake-ups; a new
- * RPC waits 1 ms at most). The same step paces a write that found the
- * socketpair full: the relay empties it 64 KiB at a time, so 1 ms steps
- * still move ~200 KB a step, far above what a client takes. Upstream:
+ * idle connected client kept a worker at ~11% of a CPU. For nc_ps_poll's
+ * own calls (the return address lies in that function, whose size the
+ * dynamic symbol gives) on armed threads such a step is 1 ms (~10x fewer
+ * wake-ups; a new RPC waits 1 ms at most). Every other wait of
+ * libnetconf2 keeps its 100 us: stretching nc_write's retry on a full
+ * socketpair capped a reply at one socket buffer (~200 KB) per ms, and a
+ * 10 MB <get> over the UNIX socket took 53 ms instead of ~16. Upstream:
  * unchanged through libnetconf2 4.2.14; the step is a compile-time constant.
  * Test: tests/bench/netconf_get_bench.py reports issud's idle CPU (~2.6%
  * with it, ~11% without); no ctest test, CPU shares are not asserted. */
@@ -340,7 +368,7 @@ int usleep(useconds_t usec)
 
     if (real_sym(&slot, "usleep", &real, sizeof(real)))
         return -1;
-    if (stall_armed && usec < POLL_STEP_US && from_lnc2(__builtin_return_address(0)))
+    if (stall_armed && usec < POLL_STEP_US && from_ps_poll(__builtin_return_address(0)))
         usec = POLL_STEP_US;
     return real(usec);
 }

@@ -51,11 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         consumed += used;
         if (!complete)
             continue;
-        if (f.len > LIMIT || f.len > consumed || f.buf[f.len] != '\0')
+        if (f.msg.len > LIMIT || f.msg.len > consumed || f.msg.data[f.msg.len] != '\0')
             abort();
-        (void)issu_nc_rpc_lacks_message_id(f.buf, f.len);
+        (void)issu_nc_rpc_lacks_message_id((const char *)f.msg.data, f.msg.len);
         if (!hello_done) {
-            if (issu_nc_hello_offers_11(f.buf, f.len))
+            if (issu_nc_hello_offers_11((const char *)f.msg.data, f.msg.len))
                 issu_nc_framer_set_chunked(&f);
             hello_done = 1;
         }

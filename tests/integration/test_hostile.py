@@ -34,6 +34,9 @@ import threading
 import time
 
 from lxml import etree
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nclib import check, failures, free_port  # noqa: E402
 from ncclient import manager
 from ncclient.operations.rpc import RPCError
 import paramiko
@@ -45,22 +48,8 @@ HELLO11 = (b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilitie
            b'urn:ietf:params:netconf:base:1.1</capability></capabilities></hello>]]>]]>')
 GET = b'<rpc message-id="%d" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source><running/>' \
       b'</source></get-config></rpc>'
-failures = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    sys.stdout.flush()
-    if not cond:
-        failures.append(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def chunk(m):

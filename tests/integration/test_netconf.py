@@ -26,6 +26,9 @@ import threading
 import time
 
 from lxml import etree
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nclib import check, failures, free_port  # noqa: E402
 from ncclient import manager
 import paramiko
 from ncclient.operations.rpc import RPCError
@@ -34,21 +37,8 @@ SRC, BIN = sys.argv[1], sys.argv[2]
 IA = "urn:issu-agent:yang:issu-agent"
 NS = {"ia": IA}
 NC = "{urn:ietf:params:xml:ns:netconf:base:1.0}"
-failures = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def connect(port, key, user="tester"):
@@ -238,7 +228,12 @@ def stalled_subscriber(tmp):
         live.close()
     finally:
         p.terminate()
-        p.wait(10)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:  # a stuck issud is a failure, not a leftover
+            check(False, "issud stopped on SIGTERM within 10 s")
+            p.kill()
+            p.wait()
 
 
 def main():

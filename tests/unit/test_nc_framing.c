@@ -37,7 +37,7 @@ static int feed_all(struct issu_nc_framer *f, const char *in, size_t n, size_t s
         off += used;
         if (complete) {
             (*msgs)++;
-            snprintf(last, lastlen, "%s", f->buf);
+            snprintf(last, lastlen, "%s", (const char *)f->msg.data);
             issu_nc_framer_next(f);
         } else {
             assert_int_equal(used, k); /* an incomplete message takes everything */
@@ -78,7 +78,7 @@ static void test_eom_hello_then_chunked(void **state)
     assert_int_equal(issu_nc_framer_feed(&f, "\n#1\na\n##\n\n#1\nb\n##\n", 20, &used, &complete), ISSU_OK);
     assert_int_equal(complete, 1);
     assert_int_equal(used, 9);
-    assert_string_equal(f.buf, "a");
+    assert_string_equal((const char *)f.msg.data, "a");
     issu_nc_framer_free(&f);
 }
 
@@ -145,7 +145,7 @@ static void test_sizes_not_allocated(void **state)
     issu_nc_framer_set_chunked(&f);
     assert_int_equal(issu_nc_framer_feed(&f, "\n#4294967295\nab", 15, &used, &complete), ISSU_OK);
     assert_int_equal(complete, 0);
-    assert_true(f.cap < 65536);
+    assert_true(f.msg.cap < 65536);
     assert_true(issu_nc_framer_partial(&f));
     issu_nc_framer_free(&f);
 }

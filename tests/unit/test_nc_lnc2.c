@@ -43,6 +43,10 @@ static void test_scope(void **state)
     assert_false(issu_nc_lnc2_in_scope(fnaddr((void (*)(void))lyd_new_term)));
     assert_false(issu_nc_lnc2_in_scope(dlsym(RTLD_NEXT, "write")));
     assert_false(issu_nc_lnc2_in_scope(NULL));
+    /* the idle-wait stretch: nc_ps_poll's own code only */
+    assert_true(issu_nc_lnc2_in_ps_poll((const char *)fnaddr((void (*)(void))nc_ps_poll) + 16));
+    assert_false(issu_nc_lnc2_in_ps_poll(fnaddr((void (*)(void))nc_accept)));
+    assert_false(issu_nc_lnc2_in_ps_poll(fnaddr((void (*)(void))test_scope)));
 }
 
 /* A blank RPC parsed by anyone but libnetconf2 keeps libyang's answer
