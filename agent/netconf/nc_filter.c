@@ -67,6 +67,7 @@ static int select_xpath(struct issu_nc *nc, const struct lyd_node *const *src, c
         if (lyd_find_xpath(src[k], xpath, &set) != LY_SUCCESS) {
             const char *m = ly_errmsg(nc->ctx);
             snprintf(err, errlen, "invalid XPath filter \"%s\": %s", xpath, m ? m : "cannot evaluate");
+            ly_set_free(set, NULL); /* a result that is no node set comes back allocated */
             return ISSU_ERR_INVAL;
         }
         for (i = 0; i < set->count && rc == ISSU_OK; i++) {
@@ -207,7 +208,8 @@ int issu_nc_filter_apply(struct issu_nc *nc, const struct lyd_node *rpc, const s
             return ISSU_ERR_INVAL;
         }
         /* the client's expression: bounded before libyang runs it */
-        if (issu_nc_xpath_check(lyd_get_meta_value(sel), n_nodes, nc->conf.xpath_max_cost, err, errlen) != ISSU_OK)
+        if (issu_nc_ly_xpath_check(lyd_get_meta_value(sel), err, errlen) != ISSU_OK ||
+            issu_nc_xpath_check(lyd_get_meta_value(sel), n_nodes, nc->conf.xpath_max_cost, err, errlen) != ISSU_OK)
             return ISSU_ERR_INVAL;
         return select_xpath(nc, data, lyd_get_meta_value(sel), out, err, errlen);
     }

@@ -16,6 +16,7 @@
  *   nc_rpc.c          every other RPC, rpc-error replies, the callback table
  *   nc_notif.c        RFC 5277 subscription and notifications from hub changes
  *   nc_libnetconf2.c  every workaround for libnetconf2 2.0.24 (the only interposer)
+ *   nc_libyang.c      every workaround for libyang 2.1.30 on client input
  */
 #ifndef ISSU_NC_INTERNAL_H
 #define ISSU_NC_INTERNAL_H
@@ -155,6 +156,8 @@ extern struct issu_nc *issu_nc_the;
 
 /* ---- nc_server.c */
 void issu_nc_log(struct issu_nc *nc, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/** The libyang context the face serves (nc->ctx, nc->mod): NETCONF's and issu-agent's modules. */
+int issu_nc_ctx_load(struct issu_nc *nc);
 /** Log for @p reason at most once a second; says how many lines it held back. */
 void issu_nc_ratelog(struct issu_nc *nc, enum issu_nc_rl reason, int level, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -277,6 +280,10 @@ void *issu_nc_notif_main(void *arg);
 /** Free changes nobody will send (at stop). */
 void issu_nc_notif_drain(struct issu_nc *nc);
 struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_session *session);
+
+/* ---- nc_libyang.c: see that file for what each works around */
+/** ISSU_OK when libyang 2.1.30 can evaluate the client's XPath @p x without harm. */
+int issu_nc_ly_xpath_check(const char *x, char *err, size_t errlen);
 
 /* ---- nc_libnetconf2.c: see that file for what each works around */
 /** Find libnetconf2's code (the workarounds' scope); logs where it fails. */

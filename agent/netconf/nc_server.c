@@ -214,7 +214,7 @@ static void *worker_main(void *arg)
 
 /* ------------------------------------------------------------ start/stop */
 
-static int make_ctx(struct issu_nc *nc)
+int issu_nc_ctx_load(struct issu_nc *nc)
 {
     static const char *xpath_feat[] = {"xpath", NULL};
     const char *env = getenv("ISSU_YANG_DIR"), *m;
@@ -281,7 +281,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     ly_set_log_clb(issu_nc_lnc2_ly_log, 1); /* after libnetconf2's own */
     issu_nc_lnc2_init(nc); /* a miss only widens the scope: logged, not fatal */
 
-    ISSU_CHECK_GOTO(make_ctx(nc), rc);
+    ISSU_CHECK_GOTO(issu_nc_ctx_load(nc), rc);
     if (nc_server_init(nc->ctx)) {
         issu_nc_log(nc, LOG_ERR, "nc_server_init failed");
         ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);

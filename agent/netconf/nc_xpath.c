@@ -9,8 +9,11 @@
  * deepest predicate that holds a scan: an absolute path ("/..." or "//..."
  * where a path starts), or an axis that walks siblings or the whole
  * document (following, preceding, following-sibling, preceding-sibling).
- * Relative paths inside predicates (child steps, ".//", "..", ancestor)
- * cost the size of the node's own neighbourhood and do not count. The
+ * At any depth, "//" again in a path from the root ("//a//b": descendants
+ * of every descendant) and a node set from the root compared with another
+ * ("//a = /b": every pair) count one level more. Relative paths inside
+ * predicates (child steps, ".//", "..", ancestor) cost the size of the
+ * node's own neighbourhood and do not count. The
  * estimate is conservative (a scan inside a predicate of a small child
  * list counts as a scan of the whole tree); every k = 1 expression passes,
  * as it is linear in the data, like the whole-state <get>.
@@ -22,7 +25,7 @@
 
 #include "issu_err.h"
 
-enum tok { T_END, T_SLASH, T_DSLASH, T_LBR, T_RBR, T_LPAR, T_RPAR, T_OPERAND, T_OP, T_AXIS, T_BAD };
+enum tok { T_END, T_SLASH, T_DSLASH, T_LBR, T_RBR, T_LPAR, T_RPAR, T_OPERAND, T_OP, T_CMP, T_AXIS, T_BAD };
 
 static int is_ncname(char c)
 {
@@ -46,16 +49,25 @@ static int scan_axis(const char *n, size_t l)
     return 0;
 }
 
-int issu_nc_xpath_depth(const char *x, unsigned *k, char *err, size_t errlen)
+int issu_nc_xpath_scan(const char *x, unsigned *k, unsigned *ops, char *err, size_t errlen)
 {
     const char *p = x, *n;
     enum tok prev = T_END, t;
     unsigned depth = 0, worst = 0;
     unsigned paren[ISSU_NC_XPATH_MAX_NEST + 1];
     unsigned np = 0;
+    /* per predicate depth: the path being read is absolute; the left side
+     * of a pending comparison was */
+    int abs_path[ISSU_NC_XPATH_MAX_NEST + 2] = {0}, cmp_abs[ISSU_NC_XPATH_MAX_NEST + 2] = {0};
+    int desc[ISSU_NC_XPATH_MAX_NEST + 2] = {0}; /* the path has a "//" already */
+    int fn[ISSU_NC_XPATH_MAX_NEST + 1];          /* per '(': a function call (its value no node set) */
+    int at_start;
+    /* comparisons in a row at each nesting level (brackets and parentheses) */
+    unsigned run[2 * ISSU_NC_XPATH_MAX_NEST + 2] = {0}, lvl = 0;
     size_t l;
 
     *k = 1;
+    *ops = 0;
     if (strlen(x) > ISSU_NC_XPATH_MAX_LEN) {
         snprintf(err, errlen, "XPath filter longer than %d characters", ISSU_NC_XPATH_MAX_LEN);
         return ISSU_ERR_INVAL;
@@ -112,44 +124,74 @@ int issu_nc_xpath_depth(const char *x, unsigned *k, char *err, size_t errlen)
                        ((l == 3 && (!memcmp(n, "and", 3) || !memcmp(n, "div", 3) || !memcmp(n, "mod", 3))) ||
                         (l == 2 && !memcmp(n, "or", 2)))) {
                 t = T_OP; /* XPath 1.0 3.7: after an operand these are operators */
+                if (l == 3 && !memcmp(n, "mod", 3))
+                    *ops |= ISSU_NC_XPATH_OP_MOD;
+                if ((l == 3 && !memcmp(n, "and", 3)) || l == 2)
+                    run[lvl] = 0; /* "a = b and c = d" is no chain */
             } else {
                 t = T_OPERAND; /* a name, a number or a function name */
             }
         } else if (strchr("=!<>+-,|", *p)) {
+            t = strchr("=!<>", *p) ? T_CMP : T_OP;
             p += (p[0] == '!' || p[0] == '<' || p[0] == '>') && p[1] == '=' ? 2 : 1;
-            t = T_OP;
         } else {
             snprintf(err, errlen, "XPath filter: unexpected character '%c'", *p);
             return ISSU_ERR_INVAL;
         }
-        /* a path starting with '/' inside a predicate: a scan of the tree */
-        if ((t == T_SLASH || t == T_DSLASH) && depth &&
-            !(prev == T_OPERAND || prev == T_RPAR || prev == T_RBR)) {
-            if (depth + 1 > worst)
+        at_start = !(prev == T_OPERAND || prev == T_RPAR || prev == T_RBR);
+        if ((t == T_SLASH || t == T_DSLASH) && at_start) {
+            /* a path from the root inside a predicate: a scan per node */
+            if (depth && depth + 1 > worst)
                 worst = depth + 1;
+            /* a node set compared with a node set from the root: pairs */
+            if (cmp_abs[depth] && depth + 2 > worst)
+                worst = depth + 2;
+            abs_path[depth] = 1;
+            desc[depth] = t == T_DSLASH;
+            cmp_abs[depth] = 0;
+        } else if (t == T_DSLASH && abs_path[depth]) {
+            /* "//" again in a path from the root: descendants of every descendant */
+            if (desc[depth] && depth + 2 > worst)
+                worst = depth + 2;
+            desc[depth] = 1;
+        } else if (t == T_CMP) {
+            cmp_abs[depth] = abs_path[depth];
+            abs_path[depth] = 0;
+            if (++run[lvl] >= 2)
+                *ops |= ISSU_NC_XPATH_OP_CHAINED_CMP;
+        } else if (t == T_OP) {
+            abs_path[depth] = cmp_abs[depth] = 0;
         }
         if (t == T_LBR) {
             if (++depth > ISSU_NC_XPATH_MAX_NEST) {
                 snprintf(err, errlen, "XPath filter: predicates nested deeper than %d", ISSU_NC_XPATH_MAX_NEST);
                 return ISSU_ERR_INVAL;
             }
+            abs_path[depth] = cmp_abs[depth] = 0;
+            run[++lvl] = 0;
         } else if (t == T_RBR) {
             if (!depth) {
                 snprintf(err, errlen, "XPath filter: ']' without '['");
                 return ISSU_ERR_INVAL;
             }
             depth--;
+            lvl--;
         } else if (t == T_LPAR) {
             if (np >= ISSU_NC_XPATH_MAX_NEST) {
                 snprintf(err, errlen, "XPath filter: parentheses nested deeper than %d", ISSU_NC_XPATH_MAX_NEST);
                 return ISSU_ERR_INVAL;
             }
+            fn[np] = prev == T_OPERAND;
             paren[np++] = depth;
+            run[++lvl] = 0;
         } else if (t == T_RPAR) {
             if (!np || paren[--np] != depth) {
                 snprintf(err, errlen, "XPath filter: unbalanced parentheses");
                 return ISSU_ERR_INVAL;
             }
+            lvl--;
+            if (fn[np]) /* count(//x) is a number, whatever it counted */
+                abs_path[depth] = desc[depth] = 0;
         }
         prev = t;
     }
@@ -159,6 +201,13 @@ int issu_nc_xpath_depth(const char *x, unsigned *k, char *err, size_t errlen)
     }
     *k = worst ? worst : 1;
     return ISSU_OK;
+}
+
+int issu_nc_xpath_depth(const char *x, unsigned *k, char *err, size_t errlen)
+{
+    unsigned ops;
+
+    return issu_nc_xpath_scan(x, k, &ops, err, errlen);
 }
 
 int issu_nc_xpath_check(const char *x, uint64_t n_nodes, uint64_t max_cost, char *err, size_t errlen)

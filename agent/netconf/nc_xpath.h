@@ -26,6 +26,14 @@
  */
 int issu_nc_xpath_depth(const char *x, unsigned *k, char *err, size_t errlen);
 
+/** Operators issu_nc_xpath_scan reports (what a library may not evaluate safely). */
+#define ISSU_NC_XPATH_OP_MOD 0x1u
+/** A comparison whose operand is a comparison without parentheses ("a < b < c"). */
+#define ISSU_NC_XPATH_OP_CHAINED_CMP 0x2u
+
+/** issu_nc_xpath_depth, and in *@p ops the ISSU_NC_XPATH_OP_* operators @p x uses. */
+int issu_nc_xpath_scan(const char *x, unsigned *k, unsigned *ops, char *err, size_t errlen);
+
 /**
  * ISSU_OK when @p x may run over a tree of @p n_nodes nodes: k == 1, or
  * n^k <= @p max_cost. Else ISSU_ERR_INVAL, the reason in @p err.
