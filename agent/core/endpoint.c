@@ -628,11 +628,14 @@ static int compute(struct issu_endpoint *ep, struct wsess *w, const struct issu_
     if (w->result == ISSU_RES_INCOMPATIBLE && w->raw == ISSU_RES_COMPATIBLE) {
         const char *who = w->cl->policy == ISSU_POLICY_DENY ? issu_side_name(ep->conf.side)
                                                              : issu_side_name(ep->peer_side);
-        char buf[80];
-        snprintf(buf, sizeof(buf), "policy on %s denies this client", who);
-        w->reason = strdup(buf);
-        if (!w->reason)
+        char *r = NULL;
+
+        /* a compatible session may carry warnings (an MTU that differs): keep them */
+        if (asprintf(&r, "policy on %s denies this client%s%s", who, w->reason ? "; " : "",
+                     w->reason ? w->reason : "") < 0)
             return ISSU_ERR_NOMEM;
+        free(w->reason);
+        w->reason = r;
     }
     w->peer_sid = m->sid;
     if (m->transport_mtu && m->transport_mtu < w->transport_mtu)
