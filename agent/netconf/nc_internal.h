@@ -94,7 +94,7 @@ struct issu_nc_rlstate {
 
 /** A hub change waiting for the notify thread (a snapshot reference). */
 struct issu_nc_change {
-    struct issu_snapshot *cur;
+    struct issu_events *ev; /**< the events of one change (events.h), a reference */
     struct issu_nc_change *next;
 };
 
@@ -271,7 +271,8 @@ int issu_nc_rpc_register(struct issu_nc *nc);
 
 /* ---- nc_notif.c */
 /** Hub listener (core thread): queues the snapshot for the notify thread. */
-void issu_nc_notif_on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur);
+void issu_nc_notif_on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur,
+                             const struct issu_events *ev);
 /** The notify thread. */
 void *issu_nc_notif_main(void *arg);
 /** Free changes nobody will send (at stop). */
