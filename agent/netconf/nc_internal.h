@@ -119,6 +119,8 @@ struct issu_nc {
     struct issu_nc_conf conf;
     struct ly_ctx *ctx;
     const struct lys_module *mod; /**< issu-agent */
+    struct lyd_node *yanglib;     /**< RFC 8525 yang-library and modules-state of ctx (built once, read only) */
+    uint64_t n_yanglib;           /**< its data nodes */
     struct nc_pollsession *ps;
     pthread_mutex_t ps_add_mu;    /**< one nc_ps_add_session at a time */
     pthread_t workers[ISSU_NC_WORKERS], notif_thr;
@@ -241,10 +243,12 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
 void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x);
 /** A fresh ietf-netconf-monitoring netconf-state tree. */
 int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out);
+/** nc->yanglib from the final context (after nc_server_init and the capabilities). */
+int issu_nc_yanglib_build(struct issu_nc *nc);
 
 /* ---- nc_filter.c */
 /** Trees a filter selects from, in document order (each a top-level node). */
-#define ISSU_NC_N_SRC 2
+#define ISSU_NC_N_SRC 3
 /** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
 int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
 /**
