@@ -11,8 +11,13 @@ struct lyd_node;
 struct ly_ctx;
 struct nc_session;
 
-/** Connect to issud's NETCONF UNIX socket; ISSU_ERR_IO when unreachable. */
-int issu_ncc_connect(const char *path, struct nc_session **session);
+/**
+ * Connect to issud's NETCONF UNIX socket. On failure @p err says why, and the
+ * code tells it apart: ISSU_ERR_REFUSED permission denied (issud may run),
+ * ISSU_ERR_NOTFOUND not running (no socket, or nothing listens on it),
+ * ISSU_ERR_IO anything else.
+ */
+int issu_ncc_connect(const char *path, struct nc_session **session, char *err, size_t errlen);
 /** The session's libyang context (the server's modules). */
 struct ly_ctx *issu_ncc_ctx(struct nc_session *session);
 /** <get> with @p xpath; *data is the returned data tree (NULL when empty).

@@ -124,9 +124,10 @@ static int parse_id(const char *s, uint32_t *id)
 
 static int remote_connect(struct nc_session **s)
 {
-    if (issu_ncc_connect(sock_path, s) != ISSU_OK) {
-        fprintf(stderr, "issuctl: cannot reach issud's NETCONF server at %s (is issud running with --netconf-unix?)\n",
-                sock_path);
+    char err[512];
+
+    if (issu_ncc_connect(sock_path, s, err, sizeof(err)) != ISSU_OK) {
+        fprintf(stderr, "issuctl: %s\n", err);
         return -1;
     }
     return 0;

@@ -6,9 +6,13 @@
  */
 #include "issu_ncc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <libyang/libyang.h>
 #include <nc_client.h>
@@ -33,7 +37,52 @@ static void nc_print(const struct nc_session *session, NC_VERB_LEVEL level, cons
         fprintf(stderr, "libnetconf2: %s\n", msg);
 }
 
-int issu_ncc_connect(const char *path, struct nc_session **session)
+/* Why the socket could not be reached (libnetconf2 says only that it
+ * failed): connect()'s errno. Only after a failure, so a working issud
+ * never sees a connection closed before its hello. */
+static int probe(const char *path, char *err, size_t errlen)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int fd, e;
+
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        snprintf(err, errlen, "socket path %s: longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
+        return ISSU_ERR_INVAL;
+    }
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot create a socket: %s", strerror(errno));
+        return ISSU_ERR_IO;
+    }
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+        close(fd);
+        return ISSU_OK;
+    }
+    e = errno;
+    close(fd);
+    switch (e) {
+    case EACCES:
+    case EPERM:
+        snprintf(err, errlen, "permission denied on %s: issud may be running, but this user may not "
+                 "connect (the socket's group and mode: issud --netconf-unix-group, --netconf-unix-mode)",
+                 path);
+        return ISSU_ERR_REFUSED;
+    case ENOENT:
+        snprintf(err, errlen, "issud is not running at %s (no such socket; start it with --netconf-unix %s)",
+                 path, path);
+        return ISSU_ERR_NOTFOUND;
+    case ECONNREFUSED:
+        snprintf(err, errlen, "issud is not running at %s (the socket is left from an issud that stopped; "
+                 "nothing listens on it)", path);
+        return ISSU_ERR_NOTFOUND;
+    default:
+        snprintf(err, errlen, "cannot connect to %s: %s", path, strerror(e));
+        return ISSU_ERR_IO;
+    }
+}
+
+int issu_ncc_connect(const char *path, struct nc_session **session, char *err, size_t errlen)
 {
     const char *env = getenv("ISSU_YANG_DIR");
     struct ly_ctx *ctx;
@@ -49,8 +98,11 @@ int issu_ncc_connect(const char *path, struct nc_session **session)
     /* no schema searchpath: libnetconf2 stores every module it fetches with
      * <get-schema> there, and the source tree is no cache */
     *session = nc_connect_unix(path, NULL);
-    if (!*session)
+    if (!*session) {
+        ISSU_CHECK(probe(path, err, errlen));
+        snprintf(err, errlen, "issud at %s accepts connections but the NETCONF hello failed", path);
         return ISSU_ERR_IO;
+    }
     /* a server whose yang-library is unreadable leaves issu-agent unknown:
      * load ours from the yang dir (read only) */
     ctx = issu_ncc_ctx(*session);
@@ -59,6 +111,8 @@ int issu_ncc_connect(const char *path, struct nc_session **session)
         if (!ly_ctx_load_module(ctx, "issu-agent", NULL, NULL)) {
             nc_session_free(*session, NULL);
             *session = NULL;
+            snprintf(err, errlen, "the server at %s does not serve module issu-agent, and %s does not have it",
+                     path, env && *env ? env : ISSU_YANG_DIR);
             return ISSU_ERR_INVAL;
         }
     }

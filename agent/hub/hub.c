@@ -190,15 +190,22 @@ static void on_change_active(void *arg, const struct issu_snapshot *old, const s
 {
     struct issu_hub *hub = arg;
     struct issu_snapshot *prev;
+    struct issu_events *ev = NULL;
     unsigned i;
+    int rc;
 
     hub->published++;
     pthread_mutex_lock(&hub->mu);
     prev = hub->shown;
     hub->shown = issu_snapshot_ref((struct issu_snapshot *)cur);
     pthread_mutex_unlock(&hub->mu);
-    for (i = 0; i < hub->n_listeners; i++)
-        hub->listeners[i].cb(hub->listeners[i].arg, old, cur);
+    /* the events once, for every face */
+    if (hub->n_listeners && (rc = issu_events_diff(old, cur, &ev)) != ISSU_OK)
+        hlog(hub, LOG_ERR, "events of state %llu not computed: %s", (unsigned long long)cur->generation,
+             issu_strerror(rc));
+    for (i = 0; ev && i < hub->n_listeners; i++)
+        hub->listeners[i].cb(hub->listeners[i].arg, old, cur, ev);
+    issu_events_unref(ev);
     issu_snapshot_unref(prev);
 }
 

@@ -16,13 +16,19 @@
 
 #include <stdint.h>
 
+#include "events.h"
 #include "snapshot.h"
 
 struct issu_hub;
 
-/** Change listener; runs on the core thread; must not block. */
+/**
+ * Change listener; runs on the core thread; must not block. @p ev are the
+ * events from @p old to @p cur (events.h), computed once for every listener
+ * (possibly empty; it holds references to both snapshots): a face renders
+ * them and takes a reference to keep them.
+ */
 typedef void (*issu_hub_listener)(void *arg, const struct issu_snapshot *old,
-                                  const struct issu_snapshot *cur);
+                                  const struct issu_snapshot *cur, const struct issu_events *ev);
 
 /** The current snapshot of the shown endpoint, with a reference (never NULL). */
 struct issu_snapshot *issu_hub_snapshot(struct issu_hub *hub);

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #ifdef HAVE_ISSU_NETCONF
 #include "nc_face.h"
 #else /* for --help only */
+#define ISSU_NC_DEF_UNIX_MODE 0660
 #define ISSU_NC_DEF_MAX_SESSIONS 64
 #define ISSU_NC_DEF_MAX_MESSAGE (64u << 20)
 #define ISSU_NC_DEF_HELLO_TIMEOUT 10
@@ -122,7 +124,13 @@ static void usage(FILE *f)
             "                                (1..%d, default %d)\n"
             "\n"
             "Faces and the rest:\n"
-            "  -u, --netconf-unix PATH       serve NETCONF on a UNIX socket\n"
+            "  -u, --netconf-unix PATH       serve NETCONF on a UNIX socket (refused when another\n"
+            "                                issud serves PATH; a stale socket is replaced)\n"
+            "      --netconf-unix-mode MODE  its permission bits, octal, owner rw at least;\n"
+            "                                default %04o\n"
+            "      --netconf-unix-group GROUP\n"
+            "                                its group (name or number); default: the\n"
+            "                                process's group\n"
             "  -S, --netconf-ssh ADDR:PORT   serve NETCONF over SSH (e.g. 127.0.0.1:830)\n"
             "  -k, --ssh-host-key FILE       SSH host key (PEM); generated when missing\n"
             "  -K, --ssh-authorized-keys FILE\n"
@@ -154,11 +162,14 @@ static void usage(FILE *f)
             "  -h, --help                    this text\n"
             "  -V, --version                 print the version\n"
             "\n"
+            "At least one face (--netconf-unix, --netconf-ssh or --agentx) is required.\n"
+            "\n"
             "Signals: SIGHUP re-reads the manifests (both, or --manifest in peer mode) and\n"
             "renegotiates (a manifest that fails to load leaves the running state as it\n"
             "was); SIGTERM/SIGINT stop.\n",
             ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR, ISSU_HUB_PEER_PENDING_MAX, ISSU_HUB_PEER_PENDING_DEFAULT,
-            ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_MAX_SESSIONS,
+            ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_UNIX_MODE,
+            ISSU_NC_DEF_MAX_SESSIONS,
             ISSU_NC_DEF_MAX_MESSAGE >> 20, ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT,
             ISSU_NC_DEF_MESSAGE_TIMEOUT, (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST);
 }
@@ -187,6 +198,46 @@ static int parse_num(const char *opt, const char *s, unsigned long long min, uns
     return ISSU_OK;
 }
 
+/* --netconf-unix-mode: 1 to 4 octal digits, at most 0777, owner read and
+ * write kept (issud's own user and root must reach it). */
+static int parse_mode(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    size_t i, n = strlen(s);
+
+    for (i = 0; i < n && s[i] >= '0' && s[i] <= '7'; i++)
+        v = v * 8 + (unsigned)(s[i] - '0');
+    if (!n || n > 4 || i != n || v > 0777 || (v & 0600) != 0600) {
+        fprintf(stderr, "issud: --netconf-unix-mode '%s': octal permission bits from 0600 to 0777 "
+                "expected (the owner keeps read and write)\n", s);
+        return ISSU_ERR_INVAL;
+    }
+    *out = v;
+    return ISSU_OK;
+}
+
+/* --netconf-unix-group: a group name, or a number that names a group. */
+static int parse_group(const char *s, unsigned *out)
+{
+    struct group gr, *res = NULL;
+    char buf[16384], *end;
+    unsigned long v;
+
+    if (*s >= '0' && *s <= '9') {
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (!*end && !errno && v <= UINT32_MAX - 1) {
+            *out = (unsigned)v;
+            return ISSU_OK;
+        }
+    } else if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) == 0 && res) {
+        *out = (unsigned)res->gr_gid;
+        return ISSU_OK;
+    }
+    fprintf(stderr, "issud: --netconf-unix-group '%s': no such group (a name or a number expected)\n", s);
+    return ISSU_ERR_INVAL;
+}
+
 struct opts {
     const char *active, *standby;
     const char *manifest, *listen, *peer, *psk_file, *side_s, *uid_s;
@@ -194,11 +245,23 @@ struct opts {
     enum issu_side side;
     int peer_mode;
     const char *nc_unix, *nc_ssh, *host_key, *auth_keys, *ssh_user;
+    unsigned nc_unix_mode, nc_unix_gid;
+    int nc_unix_mode_set, nc_unix_group_set;
     const char *agentx;
     int agentx_set;
     unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to, nc_xpath_cost;
     unsigned long long peer_pending_max, peer_auth_to; /* 0: the default */
 };
+
+/* A daemon nobody can reach serves no one: refuse it. */
+static int need_face(const struct opts *o)
+{
+    if (o->nc_unix || o->nc_ssh || o->agentx_set)
+        return ISSU_OK;
+    fprintf(stderr, "issud: no face to serve: give at least one of --netconf-unix PATH, --netconf-ssh "
+            "ADDR:PORT or --agentx SOCKET (see issud --help)\n");
+    return ISSU_ERR_INVAL;
+}
 
 static int parse(int argc, char **argv, struct opts *o)
 {
@@ -223,6 +286,8 @@ static int parse(int argc, char **argv, struct opts *o)
         {"netconf-auth-timeout", required_argument, NULL, 1004},
         {"netconf-message-timeout", required_argument, NULL, 1005},
         {"netconf-xpath-max-cost", required_argument, NULL, 1010},
+        {"netconf-unix-mode", required_argument, NULL, 1011},
+        {"netconf-unix-group", required_argument, NULL, 1012},
         {"peer-pending-max", required_argument, NULL, 1006},
         {"peer-auth-timeout", required_argument, NULL, 1007},
         {"verbose", no_argument, NULL, 'v'},
@@ -272,6 +337,16 @@ static int parse(int argc, char **argv, struct opts *o)
             if (parse_num("--netconf-xpath-max-cost", optarg, 1, 1ULL << 62, 0, &o->nc_xpath_cost))
                 return ISSU_ERR_INVAL;
             break;
+        case 1011:
+            if (parse_mode(optarg, &o->nc_unix_mode))
+                return ISSU_ERR_INVAL;
+            o->nc_unix_mode_set = 1;
+            break;
+        case 1012:
+            if (parse_group(optarg, &o->nc_unix_gid))
+                return ISSU_ERR_INVAL;
+            o->nc_unix_group_set = 1;
+            break;
         case 1006:
             if (parse_num("--peer-pending-max", optarg, 1, ISSU_HUB_PEER_PENDING_MAX, 0, &o->peer_pending_max))
                 return ISSU_ERR_INVAL;
@@ -296,6 +371,10 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     if (!o->nc_ssh && (o->host_key || o->auth_keys || o->ssh_user)) {
         fprintf(stderr, "issud: --ssh-* options need --netconf-ssh ADDR:PORT\n");
+        return ISSU_ERR_INVAL;
+    }
+    if (!o->nc_unix && (o->nc_unix_mode_set || o->nc_unix_group_set)) {
+        fprintf(stderr, "issud: --netconf-unix-mode and --netconf-unix-group need --netconf-unix PATH\n");
         return ISSU_ERR_INVAL;
     }
     o->peer_mode = o->manifest || o->uid_s || o->listen || o->peer || o->psk_file || o->side_s ||
@@ -335,13 +414,13 @@ static int parse(int argc, char **argv, struct opts *o)
             fprintf(stderr, "issud: --side '%s': active or standby expected\n", o->side_s);
             return ISSU_ERR_INVAL;
         }
-        return ISSU_OK;
+        return need_face(o);
     }
     if (!o->active)
         o->active = ISSU_EXAMPLES_DIR "/running.json";
     if (!o->standby)
         o->standby = ISSU_EXAMPLES_DIR "/upgrade-compatible.json";
-    return ISSU_OK;
+    return need_face(o);
 }
 
 int main(int argc, char **argv)
@@ -411,6 +490,9 @@ int main(int argc, char **argv)
         memset(&ncc, 0, sizeof(ncc));
         ncc.hub = hub;
         ncc.unix_path = o.nc_unix;
+        ncc.unix_mode = o.nc_unix_mode_set ? o.nc_unix_mode : ISSU_NC_DEF_UNIX_MODE;
+        ncc.unix_group_set = o.nc_unix_group_set;
+        ncc.unix_gid = o.nc_unix_gid;
         ncc.ssh_listen = o.nc_ssh;
         ncc.host_key = o.host_key;
         ncc.authorized_keys = o.auth_keys;

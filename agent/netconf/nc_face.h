@@ -24,6 +24,9 @@ struct issu_nc;
 struct issu_nc_conf {
     struct issu_hub *hub;
     const char *unix_path;       /**< NULL: no UNIX socket */
+    unsigned unix_mode;          /**< its permission bits; 0: ISSU_NC_DEF_UNIX_MODE */
+    int unix_group_set;          /**< give it to unix_gid (else: the process's group) */
+    unsigned unix_gid;
     const char *ssh_listen;      /**< "ADDR:PORT" or NULL: no SSH */
     const char *host_key;        /**< PEM private key; generated (RSA 2048) when missing */
     const char *authorized_keys; /**< OpenSSH authorized_keys */
@@ -40,6 +43,7 @@ struct issu_nc_conf {
     uint64_t xpath_max_cost;     /**< node visits an XPath filter may make, when not linear [2,000,000] */
 };
 
+#define ISSU_NC_DEF_UNIX_MODE 0660
 #define ISSU_NC_DEF_MAX_SESSIONS 64
 #define ISSU_NC_DEF_MAX_MESSAGE (64u << 20)
 #define ISSU_NC_DEF_HELLO_TIMEOUT 10

@@ -55,11 +55,15 @@ static int set_nonblock(int fd, int on)
 
 /* ------------------------------------------------------------ listeners */
 
-/* Refuse a socket path another issud still listens on; reuse a stale one. */
+/* Refuse a socket path another issud still listens on; reuse a stale one
+ * (nothing listens: connect says ECONNREFUSED); anything else is left alone.
+ * The socket gets its group and mode before listen(), so no client connects
+ * through wider permissions in between. */
 static int unix_listen(struct issu_nc *nc)
 {
     const char *path = nc->conf.unix_path;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    mode_t mode = nc->conf.unix_mode ? (mode_t)nc->conf.unix_mode : ISSU_NC_DEF_UNIX_MODE;
     struct stat st;
     int fd = -1, probe, rc = ISSU_OK;
 
@@ -74,27 +78,61 @@ static int unix_listen(struct issu_nc *nc)
             return ISSU_ERR_INVAL;
         }
         probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-            close(probe);
-            issu_nc_log(nc, LOG_ERR, "UNIX socket %s: another issud is serving it", path);
+        if (probe < 0) {
+            issu_nc_log(nc, LOG_ERR, "UNIX socket %s: cannot probe it: %s", path, strerror(errno));
             return ISSU_ERR_IO;
         }
-        if (probe >= 0)
+        if (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+            struct ucred cr;
+            socklen_t l = sizeof(cr);
+
+            if (getsockopt(probe, SOL_SOCKET, SO_PEERCRED, &cr, &l) == 0 && cr.pid > 0)
+                issu_nc_log(nc, LOG_ERR, "UNIX socket %s: another issud (pid %ld) is serving it; stop it "
+                            "or give this one another --netconf-unix path", path, (long)cr.pid);
+            else
+                issu_nc_log(nc, LOG_ERR, "UNIX socket %s: another process is serving it; stop it or give "
+                            "this one another --netconf-unix path", path);
             close(probe);
+            return ISSU_ERR_IO;
+        }
+        if (errno != ECONNREFUSED) {
+            issu_nc_log(nc, LOG_ERR, "UNIX socket %s exists and cannot be probed (%s): left as it is",
+                        path, strerror(errno));
+            close(probe);
+            return ISSU_ERR_IO;
+        }
+        close(probe);
+        issu_nc_log(nc, LOG_INFO, "UNIX socket %s: stale (nothing listens on it): replaced", path);
         unlink(path); /* stale: its daemon is gone */
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        issu_nc_log(nc, LOG_ERR, "cannot listen on UNIX socket %s: %s", path, strerror(errno));
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    }
+    nc->unix_bound = 1; /* ours from now on: unlinked at stop (and on failure below) */
+    if (nc->conf.unix_group_set && chown(path, (uid_t)-1, nc->conf.unix_gid) < 0) {
+        issu_nc_log(nc, LOG_ERR, "UNIX socket %s: cannot give it to group %lu: %s", path,
+                    (unsigned long)nc->conf.unix_gid, strerror(errno));
+        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
+    }
+    if (chmod(path, mode) < 0 || listen(fd, 64) < 0) {
         issu_nc_log(nc, LOG_ERR, "cannot listen on UNIX socket %s: %s", path, strerror(errno));
         ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
     }
     nc->unix_fd = fd;
-    nc->unix_bound = 1;
-    issu_nc_log(nc, LOG_INFO, "NETCONF on UNIX socket %s", path);
+    if (stat(path, &st) == 0)
+        issu_nc_log(nc, LOG_INFO, "NETCONF on UNIX socket %s (mode %04o, group %lu)", path,
+                    (unsigned)(st.st_mode & 07777), (unsigned long)st.st_gid);
+    else
+        issu_nc_log(nc, LOG_INFO, "NETCONF on UNIX socket %s", path);
     return ISSU_OK;
 cleanup:
     if (fd >= 0)
         close(fd);
+    if (nc->unix_bound)
+        unlink(path);
+    nc->unix_bound = 0;
     return rc;
 }
 

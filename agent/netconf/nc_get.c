@@ -7,7 +7,8 @@
  * nc_libnetconf2.c splices it into the printed envelope. The envelope is
  * this worker's (NC_PARAMTYPE_CONST) until nc_ps_poll has sent it, then
  * issu_nc_get_release frees it. Other filters select copies from the shared
- * tree and a fresh netconf-state (nc_filter.c). issud has no configuration:
+ * tree, a fresh netconf-state and the YANG library (RFC 8525 yang-library
+ * and modules-state, built once at start; nc_filter.c). issud has no configuration:
  * <get-config> answers empty data.
  */
 #include "nc_internal.h"
@@ -114,7 +115,9 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
         mon = NULL;
     src[0] = mon;
     src[1] = x->tree;
-    rc = issu_nc_filter_apply(nc, rpc, src, x->n_nodes + issu_nc_count_nodes(mon), &sel, err, sizeof(err));
+    src[2] = nc->yanglib;
+    rc = issu_nc_filter_apply(nc, rpc, src, x->n_nodes + issu_nc_count_nodes(mon) + nc->n_yanglib, &sel, err,
+                              sizeof(err));
     lyd_free_all(mon);
     issu_nc_state_put(nc, x);
     if (rc != ISSU_OK) {

@@ -95,7 +95,7 @@ struct issu_nc_rlstate {
 
 /** A hub change waiting for the notify thread (a snapshot reference). */
 struct issu_nc_change {
-    struct issu_snapshot *cur;
+    struct issu_events *ev; /**< the events of one change (events.h), a reference */
     struct issu_nc_change *next;
 };
 
@@ -120,6 +120,8 @@ struct issu_nc {
     struct issu_nc_conf conf;
     struct ly_ctx *ctx;
     const struct lys_module *mod; /**< issu-agent */
+    struct lyd_node *yanglib;     /**< RFC 8525 yang-library and modules-state of ctx (built once, read only) */
+    uint64_t n_yanglib;           /**< its data nodes */
     struct nc_pollsession *ps;
     pthread_mutex_t ps_add_mu;    /**< one nc_ps_add_session at a time */
     pthread_t workers[ISSU_NC_WORKERS], notif_thr;
@@ -244,10 +246,12 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
 void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x);
 /** A fresh ietf-netconf-monitoring netconf-state tree. */
 int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out);
+/** nc->yanglib from the final context (after nc_server_init and the capabilities). */
+int issu_nc_yanglib_build(struct issu_nc *nc);
 
 /* ---- nc_filter.c */
 /** Trees a filter selects from, in document order (each a top-level node). */
-#define ISSU_NC_N_SRC 2
+#define ISSU_NC_N_SRC 3
 /** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
 int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
 /**
@@ -274,7 +278,8 @@ int issu_nc_rpc_register(struct issu_nc *nc);
 
 /* ---- nc_notif.c */
 /** Hub listener (core thread): queues the snapshot for the notify thread. */
-void issu_nc_notif_on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur);
+void issu_nc_notif_on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur,
+                             const struct issu_events *ev);
 /** The notify thread. */
 void *issu_nc_notif_main(void *arg);
 /** Free changes nobody will send (at stop). */

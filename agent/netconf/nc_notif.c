@@ -2,14 +2,14 @@
  * nc_notif.c - RFC 5277 notifications: <create-subscription> and the
  * notify thread that turns hub changes into issu-agent notifications.
  *
- * The hub listener runs on the core thread and only queues a snapshot
- * reference. The notify thread compares each round's snapshot with the
- * last one it compared against and sends session-result-changed (only
- * between two negotiated states: the peer's loss or return is one verdict
- * change, not an event per session) and verdict-changed to every
- * subscribed session, each send bounded (ISSU_NC_NOTIF_SEND_TIMEOUT_MS for
- * the session's lock; the relay's stall guard for the write). Once the queue is drained it warms the state
- * cache for the next <get>. No replay: startTime is refused.
+ * The hub listener runs on the core thread and only queues a reference to
+ * the change's events (events.h: computed once below the faces, the same
+ * list the SNMP face sends as traps). The notify thread renders each event
+ * as one notification, in the list's order (peer-state-changed,
+ * session-result-changed, verdict-changed), to every subscribed session,
+ * each send bounded (ISSU_NC_NOTIF_SEND_TIMEOUT_MS for the session's lock;
+ * the relay's stall guard for the write). Once the queue is drained it
+ * warms the state cache for the next <get>. No replay: startTime is refused.
  */
 #include "nc_internal.h"
 
@@ -45,16 +45,18 @@ struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_se
     return nc_server_reply_ok();
 }
 
-void issu_nc_notif_on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+void issu_nc_notif_on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur,
+                             const struct issu_events *ev)
 {
     struct issu_nc *nc = arg;
     struct issu_nc_change *c;
 
     (void)old;
+    (void)cur;
     c = calloc(1, sizeof(*c));
     if (!c)
         return;
-    c->cur = issu_snapshot_ref((struct issu_snapshot *)cur);
+    c->ev = issu_events_ref((struct issu_events *)ev);
     pthread_mutex_lock(&nc->mu);
     if (nc->changes_tail)
         nc->changes_tail->next = c;
@@ -91,45 +93,77 @@ static void send_all(struct issu_nc *nc, struct lyd_node *ev)
     nc_server_notif_free(notif);
 }
 
-static void diff_and_notify(struct issu_nc *nc, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+/* One event as its notification; NULL when it cannot be built. */
+static struct lyd_node *render(struct issu_nc *nc, const struct issu_events *e, const struct issu_event *ev)
 {
-    struct lyd_node *ev;
+    const struct lys_module *m = nc->mod;
+    struct lyd_node *n = NULL;
+    const char *name;
+    int rc = ISSU_OK;
     uint32_t i;
 
-    /* per-session events only between two negotiated states: the peer's loss
-     * or return is one verdict change, not an event per session */
-    for (i = 0; old->peer_state == ISSU_PEER_UP && cur->peer_state == ISSU_PEER_UP && i < cur->n_sessions;
-         i++) {
-        const struct issu_session *ss = &cur->sessions[i];
-        const struct issu_session *os = issu_snapshot_session_ce(old, ss->client_id, ss->entity_id);
-        int prev = os ? os->result : ISSU_RES_UNKNOWN;
-        if (prev == ss->result)
-            continue;
-        ev = NULL;
-        if (lyd_new_inner(NULL, nc->mod, "session-result-changed", 0, &ev) != LY_SUCCESS)
-            continue;
-        if (issu_nc_term_u(ev, nc->mod, "session-id", ss->sid) || issu_nc_term_u(ev, nc->mod, "client-id", ss->client_id) ||
-            issu_nc_term_u(ev, nc->mod, "entity-id", ss->entity_id) || issu_nc_term(ev, nc->mod, "session-name", ss->name) ||
-            issu_nc_term(ev, nc->mod, "old-result", issu_report_result(prev)) ||
-            issu_nc_term(ev, nc->mod, "result", issu_report_result(ss->result)) ||
-            issu_nc_term(ev, nc->mod, "raw-result", issu_report_result(ss->raw_result)) ||
-            issu_nc_term(ev, nc->mod, "reason", ss->reason)) {
-            lyd_free_tree(ev);
-            continue;
-        }
-        send_all(nc, ev);
+    name = ev->kind == ISSU_EV_SESSION ? "session-result-changed"
+           : ev->kind == ISSU_EV_VERDICT ? "verdict-changed" : "peer-state-changed";
+    if (lyd_new_inner(NULL, m, name, 0, &n) != LY_SUCCESS)
+        return NULL;
+    switch (ev->kind) {
+    case ISSU_EV_SESSION:
+        ISSU_CHECK_GOTO(issu_nc_term_u(n, m, "session-id", ev->sid), rc);
+        ISSU_CHECK_GOTO(issu_nc_term_u(n, m, "client-id", ev->client_id), rc);
+        ISSU_CHECK_GOTO(issu_nc_term_u(n, m, "entity-id", ev->entity_id), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "session-name", ev->session_name), rc);
+        ISSU_CHECK_GOTO(issu_nc_term_u(n, m, "peer-unique-id", ev->peer_unique_id), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "old-result", issu_report_result(ev->old_result)), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "result", issu_report_result(ev->result)), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "old-raw-result", issu_report_result(ev->old_raw)), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "raw-result", issu_report_result(ev->raw)), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "old-effective-result", issu_report_result(ev->old_effective)), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "effective-result", issu_report_result(ev->effective)), rc);
+        for (i = 0; i < ev->n_chain; i++)
+            ISSU_CHECK_GOTO(issu_nc_term_u(n, m, "chain", ev->chain[i]), rc);
+        break;
+    case ISSU_EV_VERDICT:
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "old-verdict", issu_report_verdict(ev->old_verdict)), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "verdict-reason", e->cur->verdict_reason), rc);
+        break;
+    default:
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "old-peer-state", issu_peer_state_name(ev->old_peer_state)), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "peer-state", issu_peer_state_name(ev->peer_state)), rc);
+        ISSU_CHECK_GOTO(issu_nc_term_u(n, m, "peer-unique-id", ev->peer_unique_id), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "peer-image-name", ev->peer_image_name), rc);
+        ISSU_CHECK_GOTO(issu_nc_term(n, m, "peer-image-version", ev->peer_image_version), rc);
+        break;
     }
-    if (old->verdict != cur->verdict) {
-        ev = NULL;
-        if (lyd_new_inner(NULL, nc->mod, "verdict-changed", 0, &ev) != LY_SUCCESS)
-            return;
-        if (issu_nc_term(ev, nc->mod, "old-verdict", issu_report_verdict(old->verdict)) ||
-            issu_nc_term(ev, nc->mod, "verdict", issu_report_verdict(cur->verdict)) ||
-            issu_nc_term(ev, nc->mod, "verdict-reason", cur->verdict_reason)) {
-            lyd_free_tree(ev);
-            return;
-        }
-        send_all(nc, ev);
+    ISSU_CHECK_GOTO(issu_nc_term(n, m, "verdict", issu_report_verdict(ev->verdict)), rc);
+    ISSU_CHECK_GOTO(issu_nc_term(n, m, "reason", ev->reason), rc);
+    return n;
+
+cleanup:
+    issu_nc_log(nc, LOG_WARNING, "%s notification not built: %s", name, issu_strerror(rc));
+    lyd_free_tree(n);
+    return NULL;
+}
+
+static int any_subscriber(struct issu_nc *nc)
+{
+    struct issu_nc_sess *it;
+    int any = 0;
+
+    pthread_mutex_lock(&nc->mu);
+    for (it = nc->sessions; it && !any; it = it->next)
+        any = nc_session_get_status(it->s) == NC_STATUS_RUNNING && nc_session_get_notif_status(it->s);
+    pthread_mutex_unlock(&nc->mu);
+    return any;
+}
+
+static void notify_all(struct issu_nc *nc, const struct issu_events *e)
+{
+    uint32_t i;
+
+    for (i = 0; i < e->n && any_subscriber(nc); i++) {
+        struct lyd_node *n = render(nc, e, &e->ev[i]);
+        if (n)
+            send_all(nc, n);
     }
 }
 
@@ -157,7 +191,6 @@ static void warm_cache(struct issu_nc *nc)
 void *issu_nc_notif_main(void *arg)
 {
     struct issu_nc *nc = arg;
-    struct issu_snapshot *last = NULL;
     struct issu_nc_change *c;
 
     issu_nc_lnc2_arm_thread(0);
@@ -174,19 +207,11 @@ void *issu_nc_notif_main(void *arg)
         pthread_mutex_unlock(&nc->mu);
         if (!c)
             break; /* stopping and drained */
-        /* a round completed, or the peer was lost or came back, since the
-         * last snapshot we compared against */
-        if (last && (c->cur->negotiations != last->negotiations || c->cur->peer_state != last->peer_state))
-            diff_and_notify(nc, last, c->cur);
-        if (!last || c->cur->negotiations != last->negotiations || c->cur->peer_state != last->peer_state) {
-            issu_snapshot_unref(last);
-            last = issu_snapshot_ref(c->cur);
-        }
-        issu_snapshot_unref(c->cur);
+        notify_all(nc, c->ev);
+        issu_events_unref(c->ev);
         free(c);
         warm_cache(nc);
     }
-    issu_snapshot_unref(last);
     return NULL;
 }
 
@@ -197,7 +222,7 @@ void issu_nc_notif_drain(struct issu_nc *nc)
 
     while ((c = nc->changes)) {
         nc->changes = c->next;
-        issu_snapshot_unref(c->cur);
+        issu_events_unref(c->ev);
         free(c);
     }
     nc->changes_tail = NULL;

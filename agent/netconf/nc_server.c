@@ -291,6 +291,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     /* RFC 5277; RPCs keep working on a subscribed session */
     nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
     nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
+    ISSU_CHECK_GOTO(issu_nc_yanglib_build(nc), rc);
 
     ISSU_CHECK_GOTO(issu_hub_listen(conf->hub, issu_nc_notif_on_change, nc), rc);
     nc->ps = nc_ps_new();
@@ -344,6 +345,7 @@ void issu_nc_stop(struct issu_nc *nc)
     issu_nc_notif_drain(nc);
     nc_server_destroy();
     issu_nc_ssh_free(nc);
+    lyd_free_all(nc->yanglib);
     ly_ctx_destroy(nc->ctx);
     pthread_cond_destroy(&nc->cv);
     pthread_cond_destroy(&nc->conns_cv);

@@ -308,3 +308,53 @@ cleanup:
     return rc;
 }
 
+
+/* RFC 8525: the yang-library (module-set, schema "complete", content-id) and
+ * the deprecated modules-state (module-set-id) of the face's context, as
+ * libyang builds them, plus the datastores: running (empty: no
+ * configuration) and operational (what <get> returns), both with the one
+ * schema. The content-id is the context's change count, as in the hello's
+ * yang-library:1.1 capability; the context never changes after start.
+ * libyang's locations are the server's file:// paths, which no client can
+ * fetch: left out, so clients use <get-schema> (RFC 8525 3, RFC 6022). */
+int issu_nc_yanglib_build(struct issu_nc *nc)
+{
+    static const char *ds[] = {"ietf-datastores:running", "ietf-datastores:operational"};
+    const struct lys_module *yl = ly_ctx_get_module_implemented(nc->ctx, "ietf-yang-library");
+    struct lyd_node *tree = NULL, *lib = NULL, *d;
+    struct ly_set *set = NULL;
+    const char *m;
+    size_t i;
+    int rc = ISSU_OK;
+
+    if (!yl || ly_ctx_get_yanglib_data(nc->ctx, &tree, "%u", ly_ctx_get_change_count(nc->ctx)) != LY_SUCCESS) {
+        m = ly_errmsg(nc->ctx);
+        issu_nc_log(nc, LOG_ERR, "cannot build the YANG library: %s", m ? m : "ietf-yang-library not loaded");
+        return ISSU_ERR_NOTFOUND;
+    }
+    if (lyd_find_path(tree, "/ietf-yang-library:yang-library", 0, &lib) != LY_SUCCESS)
+        ISSU_CHECK_GOTO(ISSU_ERR_NOTFOUND, rc);
+    if (lyd_find_xpath(tree, "/ietf-yang-library:yang-library/module-set/*/location | "
+                       "/ietf-yang-library:modules-state/module/schema | "
+                       "/ietf-yang-library:modules-state/module/submodule/schema", &set) != LY_SUCCESS)
+        ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
+    for (i = 0; i < set->count; i++)
+        lyd_free_tree(set->dnodes[i]);
+    ly_set_free(set, NULL);
+    for (i = 0; i < sizeof(ds) / sizeof(ds[0]); i++) {
+        if (lyd_new_list(lib, yl, "datastore", 0, &d, ds[i]) != LY_SUCCESS)
+            ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
+        ISSU_CHECK_GOTO(issu_nc_term(d, yl, "schema", "complete"), rc);
+    }
+    if (lyd_validate_all(&tree, nc->ctx, LYD_VALIDATE_PRESENT, NULL) != LY_SUCCESS) {
+        m = ly_errmsg(nc->ctx);
+        issu_nc_log(nc, LOG_ERR, "the YANG library does not validate: %s", m ? m : "?");
+        ISSU_CHECK_GOTO(ISSU_ERR_INVAL, rc);
+    }
+    nc->yanglib = tree;
+    nc->n_yanglib = issu_nc_count_nodes(tree);
+    return ISSU_OK;
+cleanup:
+    lyd_free_all(tree);
+    return rc;
+}

@@ -3,9 +3,9 @@
  *
  * One thread owns net-snmp: it connects to the master, serves requests
  * (snmp_mib.c) and sends notifications. Everything else reaches it through
- * a self-pipe: the hub's change listener (core thread) writes the old and new
- * snapshot of each change, with references, and issu_snmp_stop() writes an
- * empty message. The listener never blocks: when the pipe is full the change
+ * a self-pipe: the hub's change listener (core thread) writes the events of
+ * each change (events.h, computed once below the faces), with a reference,
+ * and issu_snmp_stop() writes an empty message. The listener never blocks: when the pipe is full the change
  * is dropped and counted, never waited for.
  */
 #include "snmp_face.h"
@@ -47,9 +47,9 @@ struct issu_snmp {
     int state; /* 0 starting, 1 running, -1 failed */
 };
 
-/* A change handed from the core thread; {NULL, NULL} asks the thread to stop. */
+/* A change handed from the core thread; {NULL} asks the thread to stop. */
 struct change_msg {
-    struct issu_snapshot *old, *cur;
+    struct issu_events *ev;
 };
 
 /* Where the listener writes. Static: net-snmp allows one face per process and
@@ -73,28 +73,27 @@ static void flog(struct issu_snmp *f, int level, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Core thread: reference both snapshots and queue them; never block. */
-static void on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur)
+/* Core thread: reference the events and queue them; never block. */
+static void on_change(void *arg, const struct issu_snapshot *old, const struct issu_snapshot *cur,
+                      const struct issu_events *ev)
 {
-    struct change_msg m = {issu_snapshot_ref((struct issu_snapshot *)old),
-                           issu_snapshot_ref((struct issu_snapshot *)cur)};
+    struct change_msg m;
     int ok = 0;
 
     (void)arg;
-    if (!m.cur) {
-        issu_snapshot_unref(m.old);
-        return;
-    }
+    (void)old;
+    (void)cur;
+    if (!ev || !ev->n)
+        return; /* nothing to tell */
+    m.ev = issu_events_ref((struct issu_events *)ev);
     pthread_mutex_lock(&g_box.mu);
     if (g_box.wfd >= 0)
         ok = write(g_box.wfd, &m, sizeof(m)) == (ssize_t)sizeof(m);
     if (!ok)
         g_box.dropped++;
     pthread_mutex_unlock(&g_box.mu);
-    if (!ok) {
-        issu_snapshot_unref(m.old);
-        issu_snapshot_unref(m.cur);
-    }
+    if (!ok)
+        issu_events_unref(m.ev);
 }
 
 static struct issu_snapshot *ops_snapshot(void *arg)
@@ -153,18 +152,17 @@ static int drain(struct issu_snmp *f)
     ssize_t n;
 
     while ((n = read(f->rfd, &m, sizeof(m))) == (ssize_t)sizeof(m)) {
-        if (!m.cur) {
+        if (!m.ev) {
             stop = 1;
             continue;
         }
         if (!stop) {
-            unsigned lost = issu_snmp_mib_notify(m.old, m.cur);
+            unsigned lost = issu_snmp_mib_notify(m.ev);
             if (lost)
                 flog(f, LOG_WARNING, "snmp: %u session notifications suppressed (more than %u "
                      "in one change)", lost, ISSU_SNMP_MAX_SESSION_NOTIFS);
         }
-        issu_snapshot_unref(m.old);
-        issu_snapshot_unref(m.cur);
+        issu_events_unref(m.ev);
     }
     pthread_mutex_lock(&g_box.mu);
     dropped = g_box.dropped;
@@ -355,7 +353,7 @@ cleanup:
 
 void issu_snmp_stop(struct issu_snmp *f)
 {
-    struct change_msg m = {NULL, NULL};
+    struct change_msg m = {NULL};
     ssize_t w;
 
     if (!f)
@@ -376,10 +374,8 @@ void issu_snmp_stop(struct issu_snmp *f)
     g_box.face = NULL;
     pthread_mutex_unlock(&g_box.mu);
     /* Changes queued after the stop message: drop their references. */
-    while (read(f->rfd, &m, sizeof(m)) == (ssize_t)sizeof(m)) {
-        issu_snapshot_unref(m.old);
-        issu_snapshot_unref(m.cur);
-    }
+    while (read(f->rfd, &m, sizeof(m)) == (ssize_t)sizeof(m))
+        issu_events_unref(m.ev);
     close(f->rfd);
     close(f->wfd);
     pthread_mutex_destroy(&f->mu);

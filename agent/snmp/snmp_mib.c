@@ -727,88 +727,130 @@ static void add_scalar(netsnmp_variable_list **vars, const struct issu_snapshot 
         add_var(vars, arcs, OID_LENGTH(arcs), &v);
 }
 
-/* issuSessionResultChanged for ss (values from snapshot s, which is cur
- * unless the session is gone; the verdict always from cur). */
-static void notify_session(const struct issu_snapshot *s, const struct issu_session *ss, int gone,
-                           const struct issu_snapshot *cur)
+/* issuEventReason.0 (issuEventObjects is issuObjects.10; accessible-for-notify). */
+static void add_reason(netsnmp_variable_list **vars, const char *reason)
+{
+    oid arcs[] = {1, 10, 1, 0};
+    struct val v;
+
+    v_str(&v, reason);
+    add_var(vars, arcs, OID_LENGTH(arcs), &v);
+}
+
+/* issuSessionResultChanged: the session's row as it is after the event (as
+ * it was, with results unknown, when it is gone), the chain of its client
+ * when a prerequisite makes it incompatible, the event's reason, the verdict. */
+static void notify_session(const struct issu_events *e, const struct issu_event *ev)
 {
     static const unsigned cols[] = {SESS_CLIENT_ID, SESS_NAME, SESS_PEER_UNIQUE_ID,
                                     SESS_NEGOTIATED, SESS_RAW, SESS_EFFECTIVE, SESS_REASON};
-    netsnmp_variable_list *vars = notif_start(1);
+    const struct issu_snapshot *s = ev->gone ? e->old : e->cur;
+    const struct issu_session *ss = issu_snapshot_session(s, ev->sid);
+    netsnmp_variable_list *vars;
     struct issu_snmp_row row;
-    size_t i;
+    size_t i, off = 0;
+    struct val v;
 
+    if (!ss)
+        return;
+    vars = notif_start(1);
     memset(&row, 0, sizeof(row));
     row.ss = ss;
-    row.cr = gone ? NULL : issu_snapshot_client(s, ss->client_id);
+    row.cr = ev->gone ? NULL : issu_snapshot_client(s, ss->client_id);
     for (i = 0; i < NELEM(cols); i++) {
         oid arcs[] = {1, ISSU_SNMP_T_SESSION, 1, cols[i], ss->sid};
-        struct val v;
 
         col_value(s, ISSU_SNMP_T_SESSION, &row, cols[i], &v);
-        if (gone && (cols[i] == SESS_NEGOTIATED || cols[i] == SESS_RAW))
+        if (ev->gone && (cols[i] == SESS_NEGOTIATED || cols[i] == SESS_RAW))
             v_enum(&v, ISSU_RES_UNKNOWN);
-        if (gone && cols[i] == SESS_REASON)
-            v_str(&v, "session removed: its client or entity left one of the images");
+        if (ev->gone && cols[i] == SESS_REASON)
+            v_str(&v, ev->reason);
         add_var(&vars, arcs, OID_LENGTH(arcs), &v);
     }
-    add_scalar(&vars, cur, SC_VERDICT);
+    add_scalar(&vars, e->cur, SC_VERDICT);
+    {
+        oid arcs[] = {1, ISSU_SNMP_T_CLIENT, 1, 11, ss->client_id}; /* issuClientChain */
+
+        g.buf[0] = '\0';
+        for (i = 0; i < ev->n_chain && off < sizeof(g.buf); i++) {
+            int n = snprintf(g.buf + off, sizeof(g.buf) - off, "%s%u", i ? " " : "", ev->chain[i]);
+            if (n < 0)
+                break;
+            off += (size_t)n;
+        }
+        v_str(&v, g.buf);
+        add_var(&vars, arcs, OID_LENGTH(arcs), &v);
+    }
+    add_reason(&vars, ev->reason);
     send_v2trap(vars);
     snmp_free_varbind(vars);
 }
 
-unsigned issu_snmp_mib_notify(const struct issu_snapshot *old, const struct issu_snapshot *cur)
+/* issuPeerStateChanged: the peer lost or back, as the event names it. */
+static void notify_peer(const struct issu_events *e, const struct issu_event *ev)
+{
+    netsnmp_variable_list *vars = notif_start(3);
+    oid st[] = {1, 1, SC_PEER_STATE, 0}, uid[] = {1, 1, SC_PEER_UNIQUE_ID, 0};
+    oid nm[] = {1, 1, SC_PEER_IMAGE_NAME, 0}, ver[] = {1, 1, SC_PEER_IMAGE_VERSION, 0};
+    struct val v;
+
+    v_enum(&v, ev->peer_state);
+    add_var(&vars, st, OID_LENGTH(st), &v);
+    v_uint(&v, ASN_UNSIGNED, ev->peer_unique_id);
+    add_var(&vars, uid, OID_LENGTH(uid), &v);
+    v_str(&v, ev->peer_image_name);
+    add_var(&vars, nm, OID_LENGTH(nm), &v);
+    v_str(&v, ev->peer_image_version);
+    add_var(&vars, ver, OID_LENGTH(ver), &v);
+    add_scalar(&vars, e->cur, SC_VERDICT);
+    add_reason(&vars, ev->reason);
+    send_v2trap(vars);
+    snmp_free_varbind(vars);
+}
+
+static void notify_verdict(const struct issu_events *e, const struct issu_event *ev)
+{
+    static const unsigned sc[] = {SC_VERDICT, SC_VERDICT_REASON, SC_IMAGE_NAME,
+                                  SC_IMAGE_VERSION, SC_PEER_IMAGE_NAME,
+                                  SC_PEER_IMAGE_VERSION, SC_PEER_STATE,
+                                  SC_NEGOTIATION_COUNT};
+    netsnmp_variable_list *vars = notif_start(2);
+    size_t i;
+
+    for (i = 0; i < NELEM(sc); i++)
+        add_scalar(&vars, e->cur, sc[i]);
+    add_reason(&vars, ev->reason);
+    send_v2trap(vars);
+    snmp_free_varbind(vars);
+}
+
+unsigned issu_snmp_mib_notify(const struct issu_events *e)
 {
     unsigned sent = 0, dropped = 0;
     uint32_t i;
 
-    if (!old || !cur || !g.registered)
+    if (!e || !e->cur || !g.registered)
         return 0;
-    /* Session notifications compare two negotiated states; the loss or the
-     * return of the peer changes every session at once and is told by
-     * issuImageVerdictChanged alone. */
-    if (old->peer_state != ISSU_PEER_UP || cur->peer_state != ISSU_PEER_UP)
-        goto verdict;
-    for (i = 0; cur->by_sid && i < cur->n_sessions; i++) {
-        const struct issu_session *ns = &cur->sessions[cur->by_sid[i]];
-        const struct issu_session *os = issu_snapshot_session(old, ns->sid);
-        const struct issu_client_result *nc = issu_snapshot_client(cur, ns->client_id);
-        const struct issu_client_result *oc = os ? issu_snapshot_client(old, os->client_id) : NULL;
+    for (i = 0; i < e->n; i++) {
+        const struct issu_event *ev = &e->ev[i];
 
-        if (os && os->result == ns->result && os->raw_result == ns->raw_result &&
-            res_or_unknown(oc, 1) == res_or_unknown(nc, 1))
-            continue;
-        if (sent >= ISSU_SNMP_MAX_SESSION_NOTIFS) {
-            dropped++;
-            continue;
+        switch (ev->kind) {
+        case ISSU_EV_SESSION:
+            if (sent >= ISSU_SNMP_MAX_SESSION_NOTIFS) {
+                dropped++;
+                break;
+            }
+            notify_session(e, ev);
+            sent++;
+            break;
+        case ISSU_EV_PEER_LOST:
+        case ISSU_EV_PEER_BACK:
+            notify_peer(e, ev);
+            break;
+        case ISSU_EV_VERDICT:
+            notify_verdict(e, ev);
+            break;
         }
-        notify_session(cur, ns, 0, cur);
-        sent++;
-    }
-    for (i = 0; old->by_sid && i < old->n_sessions; i++) {
-        const struct issu_session *os = &old->sessions[old->by_sid[i]];
-
-        if (issu_snapshot_session(cur, os->sid))
-            continue;
-        if (sent >= ISSU_SNMP_MAX_SESSION_NOTIFS) {
-            dropped++;
-            continue;
-        }
-        notify_session(old, os, 1, cur);
-        sent++;
-    }
-verdict:
-    if (old->verdict != cur->verdict) {
-        static const unsigned sc[] = {SC_VERDICT, SC_VERDICT_REASON, SC_IMAGE_NAME,
-                                      SC_IMAGE_VERSION, SC_PEER_IMAGE_NAME,
-                                      SC_PEER_IMAGE_VERSION, SC_PEER_STATE,
-                                      SC_NEGOTIATION_COUNT};
-        netsnmp_variable_list *vars = notif_start(2);
-
-        for (i = 0; i < NELEM(sc); i++)
-            add_scalar(&vars, cur, sc[i]);
-        send_v2trap(vars);
-        snmp_free_varbind(vars);
     }
     return dropped;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "events.h"
 #include "snapshot.h"
 
 struct issu_snmp_mib_ops {
@@ -30,11 +31,13 @@ int issu_snmp_mib_register(const unsigned long *root, size_t root_len,
 void issu_snmp_mib_unregister(void);
 
 /**
- * Send the notifications a change from @p old to @p cur calls for (session
- * results, image verdict). At most ISSU_SNMP_MAX_SESSION_NOTIFS session
- * notifications per change; returns how many were suppressed beyond that.
+ * Send one notification per event of a change (events.h: the list every face
+ * renders), in its order: issuPeerStateChanged, issuSessionResultChanged,
+ * issuImageVerdictChanged, each with issuEventReason. At most
+ * ISSU_SNMP_MAX_SESSION_NOTIFS session notifications per change (UDP traps
+ * through the master); returns how many were suppressed beyond that.
  */
 #define ISSU_SNMP_MAX_SESSION_NOTIFS 256
-unsigned issu_snmp_mib_notify(const struct issu_snapshot *old, const struct issu_snapshot *cur);
+unsigned issu_snmp_mib_notify(const struct issu_events *e);
 
 #endif

@@ -16,6 +16,12 @@
  * Memory: peak RSS (getrusage ru_maxrss) after the images are built, then
  * after the first negotiation with both endpoints and their snapshots alive.
  *
+ * Events (events.h, computed on issud's core thread once per published
+ * snapshot): issu_events_diff of the renegotiation that changed nothing
+ * (every session compared, no event) and of a reload of the standby whose
+ * four base clients fail (every session's effective result changes: one
+ * event per session, each with its chain), against the full renegotiation.
+ *
  *   bench_negotiate [--clients N] [--entities M] [--runs R]
  */
 #include <getopt.h>
@@ -28,6 +34,7 @@
 
 #include "codec.h"
 #include "endpoint.h"
+#include "events.h"
 #include "image.h"
 #include "mem.h"
 
@@ -167,6 +174,25 @@ static double anchor_memcpy(const struct issu_buf *b, uint8_t *dst)
     return now() - t0;
 }
 
+/* The standby image with its four base clients' message type 1 moved past
+ * the active's versions: every client fails, directly or by its chain. */
+static struct issu_image *broken_standby(uint32_t n_clients, uint32_t n_ent)
+{
+    struct issu_image *s = bench_image("bench_negotiate", 1, n_clients, n_ent);
+    uint32_t i, v;
+
+    for (i = 0; i < 4 && i < s->n_clients; i++) {
+        struct issu_msg_type *mt = &s->clients[i].msg_groups[0].types[0];
+        for (v = 0; v < mt->n_versions; v++)
+            mt->versions[v].version += 10;
+    }
+    return s;
+}
+
+/* Median time of issu_events_diff(old, cur) over runs; *n_ev its event count. */
+static struct stat_ time_diff(const struct issu_snapshot *old, const struct issu_snapshot *cur, int runs,
+                              uint32_t *n_ev);
+
 int main(int argc, char **argv)
 {
     uint32_t n_clients = 1000, n_ent = 10, n_sess;
@@ -252,6 +278,40 @@ int main(int argc, char **argv)
         printf("RSS per session: total %.0f bytes, negotiation's share %.0f bytes (two endpoints)\n",
                rss_nego * 1024.0 / n_sess, (rss_nego - rss_images) * 1024.0 / n_sess);
     }
+    /* events: a renegotiation that changed nothing, a reload that changed all */
+    {
+        struct issu_snapshot *before, *same, *broken;
+        struct issu_image *s2 = broken_standby(n_clients, n_ent);
+        struct stat_ g, d0, d1;
+        uint32_t n0, n1;
+
+        pair_new(&r, a, s);
+        if ((rc = issu_mem_pair_connect(&r.p)))
+            die("connect", rc);
+        before = issu_endpoint_snapshot(r.p.ep[0]);
+        if ((rc = issu_endpoint_renegotiate(r.p.ep[0], 0, 0)) || (rc = issu_mem_pair_run(&r.p)))
+            die("renegotiate", rc);
+        same = issu_endpoint_snapshot(r.p.ep[0]);
+        if ((rc = issu_endpoint_set_image(r.p.ep[1], s2)) || (rc = issu_mem_pair_run(&r.p)))
+            die("reload", rc);
+        broken = issu_endpoint_snapshot(r.p.ep[0]);
+        d0 = time_diff(before, same, runs, &n0);
+        d1 = time_diff(same, broken, runs, &n1);
+        g = stats(t_reneg, runs); /* sorted already: the same medians */
+        if (n0 != 0 || n1 != n_sess + 1 || broken->verdict != ISSU_VERDICT_INCOMPATIBLE)
+            die("events: unexpected count", ISSU_ERR_INVAL);
+        printf("events of a renegotiation that changed nothing (%u sessions compared, %u events): "
+               "median %.2f ms, best %.2f ms\n", n_sess, n0, d0.median * 1e3, d0.best * 1e3);
+        printf("events of a reload that changed every session (%u events with chains): median %.2f ms, "
+               "best %.2f ms\n", n1, d1.median * 1e3, d1.best * 1e3);
+        printf("ratio events (nothing changed) / full renegotiation (medians): %.3f\n", d0.median / g.median);
+        printf("ratio events (all changed) / full renegotiation (medians): %.3f\n", d1.median / g.median);
+        issu_snapshot_unref(before);
+        issu_snapshot_unref(same);
+        issu_snapshot_unref(broken);
+        pair_free(&r);
+        issu_image_free(s2);
+    }
     issu_buf_free(&frames);
     free(dst);
     free(t_conn);
@@ -261,4 +321,27 @@ int main(int argc, char **argv)
     issu_image_free(a);
     issu_image_free(s);
     return 0;
+}
+
+static struct stat_ time_diff(const struct issu_snapshot *old, const struct issu_snapshot *cur, int runs,
+                              uint32_t *n_ev)
+{
+    double *t = calloc((size_t)runs, sizeof(double));
+    struct issu_events *e = NULL;
+    struct stat_ st;
+    int k, rc;
+
+    if (!t)
+        die("alloc", ISSU_ERR_NOMEM);
+    for (k = 0; k < runs; k++) {
+        double t0 = now();
+        if ((rc = issu_events_diff(old, cur, &e)))
+            die("events", rc);
+        t[k] = now() - t0;
+        *n_ev = e->n;
+        issu_events_unref(e);
+    }
+    st = stats(t, runs);
+    free(t);
+    return st;
 }

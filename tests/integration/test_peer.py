@@ -37,9 +37,11 @@ view is read with `issuctl --socket S --json show issu ...`.
   - the faces' notifications: the pair's active also serves NETCONF over SSH
     (ncclient, generated keys) and is a subagent of a private snmpd whose
     trap2sink is a private snmptrapd; subscribed before the standby's kill
-    -9, it raises verdict-changed (-> unknown) and issuImageVerdictChanged
-    (unknown), and on the return (another image) both again with the new
-    verdict;
+    -9, it raises peer-state-changed (up -> down) then verdict-changed (->
+    unknown), and issuPeerStateChanged (down) then issuImageVerdictChanged
+    (unknown), each with its reason; on the return (another image, other
+    results) the same pair again with the new verdict; no session event on
+    either face across the loss or the return (one event model);
   - two network namespaces joined by a veth pair (10.199.0.1/30 and
     10.199.0.2/30, only inside them), skipped with a message when the
     machine does not allow `ip netns add`.
@@ -396,7 +398,12 @@ class Faces:
             n = m.take_notification(timeout=max(0.1, end - time.time()))
             if n is None:
                 continue
-            ev = etree.fromstring(n.notification_xml.encode()).find(".//{%s}verdict-changed" % IA)
+            root = etree.fromstring(n.notification_xml.encode())
+            for name in ("peer-state-changed", "session-result-changed", "verdict-changed"):
+                e = root.find(".//{%s}%s" % (IA, name))
+                if e is not None:
+                    Faces.got.append((name, e))
+            ev = root.find(".//{%s}verdict-changed" % IA)
             if ev is None:
                 continue
             got = (ev.findtext("{%s}old-verdict" % IA), ev.findtext("{%s}verdict" % IA))
@@ -404,6 +411,22 @@ class Faces:
             if got[1] == want:
                 return got, seen
         return None, seen
+
+    got = []  # (notification name, element) of every NETCONF notification taken
+
+    def trap_names(self):
+        """(notification, issuPeerState.0, issuEventReason.0) of every trap snmptrapd logged."""
+        with open(self.trapf, errors="replace") as f:
+            text = f.read()
+        out = []
+        for line in text.splitlines():
+            m = re.search(r"ISSU-NEGOTIATION-MIB::(issu\w+Changed)\t", line)
+            if m:
+                st = re.search(r"issuPeerState\.0 = INTEGER: (?:[\w-]+\()?(\d+)", line)
+                why = re.search(r"issuEventReason\.0 = STRING: \"?([^\t\"]*)", line)
+                out.append((m.group(1), int(st.group(1)) if st else None,
+                            why.group(1) if why else None))
+        return out
 
     def trap_verdicts(self):
         """issuImageVerdict.0 of every issuImageVerdictChanged snmptrapd logged, in order
@@ -511,6 +534,8 @@ def t_loss_return(a, b, port, key, faces=None):
         except Exception as e:
             check(False, "ncclient over SSH to the active: create-subscription: %r" % e)
         ntraps = len(faces.trap_verdicts())
+        nnames = len(faces.trap_names())
+        Faces.got = []
     # standby killed: the active shows its sessions down, then the return
     b.kill9()
     t0 = time.time()
@@ -524,6 +549,23 @@ def t_loss_return(a, b, port, key, faces=None):
         check(wait_for(lambda: VERDICT["unknown"] in tv(), 20, 0.3),
               "SNMP: snmptrapd logged issuImageVerdictChanged with issuImageVerdict unknown(4) "
               "(new traps' verdicts %s)" % tv())
+        names = [g[0] for g in Faces.got]
+        pe = [g[1] for g in Faces.got if g[0] == "peer-state-changed"]
+        check(m is None or (names == ["peer-state-changed", "verdict-changed"] and
+                            pe[0].findtext("{%s}old-peer-state" % IA) == "up" and
+                            pe[0].findtext("{%s}peer-state" % IA) == "down" and
+                            pe[0].findtext("{%s}peer-unique-id" % IA) == "7" and
+                            "peer 7 " in pe[0].findtext("{%s}reason" % IA) and
+                            " lost" in pe[0].findtext("{%s}reason" % IA)),
+              "NETCONF: the loss is peer-state-changed up -> down (peer 7, with its reason), then "
+              "verdict-changed, no session event (%s)" % names)
+        tn = faces.trap_names()[nnames:]
+        check([t[0] for t in tn] == ["issuPeerStateChanged", "issuImageVerdictChanged"] and
+              tn[0][1] == 1 and " lost" in (tn[0][2] or "") and all(t[2] for t in tn),
+              "SNMP: the loss is issuPeerStateChanged (issuPeerState down(1), with its reason), "
+              "then issuImageVerdictChanged, no session trap (%s)" % tn)
+        nnames += len(tn)
+        Faces.got = []
     check(wait_for(lambda: down(a), 20, 0.3), "kill -9 standby: the active shows sessions down")
     check(a.serves(), "the active keeps serving without a peer")
     b = Issud(7, base, "standby", key, peer="127.0.0.1:%d" % port, tag="standby-base")
@@ -541,6 +583,19 @@ def t_loss_return(a, b, port, key, faces=None):
         check(wait_for(back, 30, 0.3),
               "SNMP: a second issuImageVerdictChanged, issuImageVerdict %s(%d) (new traps' "
               "verdicts %s)" % (want, VERDICT[want], tv()))
+        names = [g[0] for g in Faces.got]
+        pe = [g[1] for g in Faces.got if g[0] == "peer-state-changed"]
+        check(m is None or (names == ["peer-state-changed", "verdict-changed"] and
+                            pe[0].findtext("{%s}peer-state" % IA) == "up" and
+                            pe[0].findtext("{%s}peer-image-name" % IA) ==
+                            json.load(open(base))["issu-manifest:image"]["name"]),
+              "NETCONF: the return is peer-state-changed -> up (the new image), then "
+              "verdict-changed, no session event although results changed (%s)" % names)
+        tn = faces.trap_names()[nnames:]
+        check([t[0] for t in tn] == ["issuPeerStateChanged", "issuImageVerdictChanged"] and
+              tn[0][1] == 3 and all(t[2] for t in tn),
+              "SNMP: the return is issuPeerStateChanged (up(3)) then issuImageVerdictChanged, "
+              "no session trap (%s)" % tn)
         if m:
             try:
                 m.close_session()

@@ -11,7 +11,11 @@ Starts, in a private temp dir and on free loopback ports: snmptrapd, snmpd
   - v2c cannot SET; the SNMPv3 authPriv user can set issuRenegotiate and
     issuNegotiationCount grows; bad SETs are refused and change nothing;
   - a SIGHUP reload to an incompatible standby image raises both
-    notifications at snmptrapd, with the objects an NMS needs;
+    notifications at snmptrapd, with the objects an NMS needs, and the same
+    events, in the same order and with the same reasons, as NETCONF
+    notifications to an ncclient subscriber over SSH (one event model:
+    one session whose result changed, five whose effective result changed,
+    each with its chain, then the verdict);
   - snmpd killed and restarted: the subagent answers again within 5 s;
   - issuStateGeneration and issuLastChange read 20 times over 2 s with
     nothing happening never move; a renegotiation moves the generation, a
@@ -245,6 +249,68 @@ def report_of(active, standby):
     return json.loads(r.stdout)["issu-report:upgrade-report"]
 
 
+IA = "{urn:issu-agent:yang:issu-agent}"
+TRAPS = {"issuPeerStateChanged": "peer-state-changed",
+         "issuSessionResultChanged": "session-result-changed",
+         "issuImageVerdictChanged": "verdict-changed"}
+
+
+def trap_events(text):
+    """[(notification, session id or None, reason)] of every trap snmptrapd
+    logged in text (one trap's varbinds are one tab-separated line)."""
+    import re
+    out = []
+    for line in text.splitlines():
+        m = re.search(r"ISSU-NEGOTIATION-MIB::(issu\w+Changed)\t", line)
+        if not m:
+            continue
+        sid = re.search(r"issuSessionClientId\.(\d+) = ", line)
+        reason = re.search(r'issuEventReason\.0 = STRING: (?:"((?:[^"\\]|\\.)*)"|([^\t]*))', line)
+        r = None
+        if reason:
+            r = reason.group(1) if reason.group(1) is not None else reason.group(2)
+            r = r.replace('\\"', '"')
+        out.append((TRAPS[m.group(1)], int(sid.group(1)) if sid else None, r))
+    return out
+
+
+def nc_events(m, secs):
+    """[(notification, session id or None, reason, element)] an ncclient
+    subscriber receives until a verdict-changed or secs pass."""
+    from lxml import etree
+    out = []
+    end = time.time() + secs
+    while time.time() < end:
+        n = m.take_notification(timeout=max(0.1, end - time.time()))
+        if n is None:
+            continue
+        root = etree.fromstring(n.notification_xml.encode())
+        for name in TRAPS.values():
+            ev = root.find(".//%s%s" % (IA, name))
+            if ev is None:
+                continue
+            sid = ev.findtext(IA + "session-id")
+            out.append((name, int(sid) if sid else None, ev.findtext(IA + "reason"), ev))
+        if out and out[-1][0] == "verdict-changed":
+            break
+    return out
+
+
+def ssh_keys():
+    subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "tester@test",
+                    "-f", os.path.join(tmp, "client")], check=True)
+    shutil.copy(os.path.join(tmp, "client.pub"), os.path.join(tmp, "authorized_keys"))
+
+
+def subscribe(port):
+    from ncclient import manager
+    m = manager.connect(host="127.0.0.1", port=port, username="tester",
+                        key_filename=os.path.join(tmp, "client"), hostkey_verify=False,
+                        allow_agent=False, look_for_keys=False, timeout=30)
+    m.create_subscription()
+    return m
+
+
 UPTIME = ".1.3.6.1.2.1.1.3.0"  # snmpd's sysUpTime.0 (community issuup sees only it)
 STAMP = [mib("issuStateGeneration.0"), mib("issuLastChange.0")]
 BRACKET = [mib("issuStateGeneration.0"), mib("issuNegotiationCount.0"), mib("issuImageVerdict.0"),
@@ -376,6 +442,8 @@ def main():
     shutil.copy(os.path.join(IMAGES, "upgrade-compatible.json"), stb)
     os.mkdir(env["SNMP_PERSISTENT_DIR"])
     port, tport = free_port(), free_port()
+    ssh_port = free_port()
+    ssh_keys()
     agent = "udp:127.0.0.1:%d" % port
     sock = os.path.join(tmp, "agentx")
     ncsock = os.path.join(tmp, "netconf.sock")
@@ -401,7 +469,10 @@ def main():
     # ISSUD_WRAPPER (e.g. "valgrind -q --log-file=vg.log") runs issud under a tool.
     wrapper = os.environ.get("ISSUD_WRAPPER", "").split()
     issud = start(wrapper + [os.path.join(BIN, "issud"), "--active", act, "--standby", stb,
-                   "--agentx", sock, "--netconf-unix", ncsock], "issud.log")
+                   "--agentx", sock, "--netconf-unix", ncsock,
+                   "--netconf-ssh", "127.0.0.1:%d" % ssh_port,
+                   "--ssh-host-key", os.path.join(tmp, "host.pem"),
+                   "--ssh-authorized-keys", os.path.join(tmp, "authorized_keys")], "issud.log")
     if not check(wait_for(lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuPeerState.0") == "3",
                           10), "issud serves the MIB through snmpd with peer up"):
         return
@@ -490,13 +561,48 @@ def main():
 
     # ---- reload to an incompatible image: notifications ----
     before = getn(agent, *STAMP)
+    trapf = os.path.join(tmp, "snmptrapd.log")
+    mark = len(open(trapf).read())
+    try:
+        sub = subscribe(ssh_port)
+    except Exception as e:
+        sub = None
+        check(False, "ncclient over SSH: create-subscription: %r" % e)
     shutil.copy(os.path.join(IMAGES, "upgrade-incompatible.json"), stb)
     issud.send_signal(signal.SIGHUP)
-    trapf = os.path.join(tmp, "snmptrapd.log")
-    got = lambda: "issuImageVerdictChanged" in open(trapf).read() and \
-        "issuSessionResultChanged" in open(trapf).read()
+    got = lambda: "issuImageVerdictChanged" in open(trapf).read()[mark:] and \
+        "issuSessionResultChanged" in open(trapf).read()[mark:]
     check(wait_for(got, 10), "snmptrapd received both notifications after the reload")
-    traps = open(trapf).read()
+    nce = nc_events(sub, 10) if sub else []
+    time.sleep(0.5)  # the traps of the change travel through snmpd: let the last ones in
+    traps = open(trapf).read()[mark:]
+    tre = trap_events(traps)
+    print("events of the reload (NETCONF): %s" % [(e[0], e[1]) for e in nce])
+    check([e[:2] for e in nce] == [e[:2] for e in tre],
+          "the reload raised the same events on both faces, in the same order: NETCONF %s, "
+          "SNMP %s" % ([e[:2] for e in nce], [e[:2] for e in tre]))
+    check(len(nce) == 7 and [e[0] for e in nce].count("session-result-changed") == 6 and
+          nce[-1][0] == "verdict-changed",
+          "six session events (one result, five effective) then the verdict (%d events)" % len(nce))
+    check(all(e[2] for e in nce) and all(e[2] for e in tre),
+          "every event carries a reason on both faces: NETCONF %s, SNMP %s"
+          % ([e[2] for e in nce], [e[2] for e in tre]))
+    check([e[2][:255] for e in nce if e[2]] == [e[2] for e in tre if e[2]],
+          "the same reason for each event on both faces")
+    eff = [e for e in nce if e[0] == "session-result-changed" and
+           e[3].findtext(IA + "result") == "compatible" and
+           e[3].findtext(IA + "effective-result") == "incompatible"]
+    check(len(eff) == 5 and all("prerequisite chain" in e[2] and "4 ISSU CF client" in e[2] and
+                                e[3].findall(IA + "chain")[-1].text == "4" for e in eff),
+          "each effective change names its chain down to client 4 (%s)" % [e[2] for e in eff])
+    check(all("issuClientChain.%s = STRING: " % e[3].findtext(IA + "client-id") in traps and
+              " ".join(c.text for c in e[3].findall(IA + "chain")) in traps for e in eff),
+          "the session traps of the effective changes carry issuClientChain")
+    if sub:
+        try:
+            sub.close_session()
+        except Exception:
+            pass
     report2 = report_of(act, stb)
     check("issuImageVerdict.0 = INTEGER: %s" % report2["verdict"] in traps.replace(
         "INTEGER: incompatible(3)", "INTEGER: incompatible"),
