@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     msg[o] = '\0';
     if (ly_in_new_memory(msg, &in) == LY_SUCCESS &&
         lyd_parse_op(nc.ctx, NULL, in, LYD_XML, LYD_TYPE_RPC_NETCONF, &tree, &op) == LY_SUCCESS && op) {
-        src[0] = NULL;
+        memset(src, 0, sizeof(src)); /* every source but the state: none */
         src[1] = st->tree;
         (void)issu_nc_filter_whole_state(&nc, op);
         if (issu_nc_filter_apply(&nc, op, src, st->n_nodes, &sel, err, sizeof(err)) != ISSU_OK && !err[0])
