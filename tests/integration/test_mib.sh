@@ -87,7 +87,24 @@ block() {
 # (the wait for snmpd's socket bounded: a test does not hang)
 run=$(block "## Running it" | sed -e "s#build/bin/#$bin/#g" -e 's/ &\( *#.*\)\{0,1\}$/ \& pids+=($!)/' \
       -e 's/^while \[ ! -S \(.*\) \]; do sleep 0.1; done/for _ in $(seq 100); do [ -S \1 ] \&\& break; sleep 0.1; done/')
-grep -q 'pids+=' <<<"$run"; ok $? "no background job in docs/SNMP.md's Running it"
+# run it only when it is private: a temp dir, every daemon in the background,
+# no system port, nothing under /var, /run or /etc (a test must not start a
+# system snmpd, even from a page that tells users to)
+private=1
+priv() { # STATUS DESC: a condition for running the block
+    [ "$1" = 0 ] || private=0
+    ok "$1" "$2"
+}
+for bad in /var/ /run/ /etc/ ':161 ' ':161$' ':162 ' ':162$'; do
+    ! grep -q -- "$bad" <<<"$run"; priv $? "docs/SNMP.md's Running it uses $bad: not run"
+done
+grep -q 'mktemp -d' <<<"$run"; priv $? "docs/SNMP.md's Running it makes no temp dir: not run"
+! grep -E '^(snmpd|snmptrapd|.*issud) ' <<<"$run" | grep -vq 'pids+='
+priv $? "docs/SNMP.md's Running it starts a daemon in the foreground: not run"
+if [ $private = 0 ]; then
+    echo "$pass passed, $fail failed"
+    exit 1
+fi
 cd "$src" || exit 1
 eval "$run" >"$tmp/run.out" 2>&1
 case ${SNMP_PERSISTENT_DIR:-} in "$d"/*) ok 0 ;; *) ok 1 "Running it leaves the tools' files in ${SNMP_PERSISTENT_DIR:-/var/lib/snmp}" ;; esac
