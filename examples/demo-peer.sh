@@ -72,7 +72,8 @@ sys.exit(0 if s and all(x["result"] in ("compatible", "incompatible") for x in s
 }
 
 snmp_env=(env SNMPCONFPATH="$tmp" SNMP_PERSISTENT_DIR="$tmp/persist" MIBS="")
-mibopts=(-M "+$top/mibs" -m +ISSU-NEGOTIATION-MIB)
+# -m without "+": net-snmp's default list is not on a bare Debian (docs/SNMP.md)
+mibopts=(-M "+$top/mibs" -m ISSU-NEGOTIATION-MIB:SNMPv2-MIB)
 peer_up() {
     [ "$("${snmp_env[@]}" snmpget -v2c -c issupublic "${mibopts[@]}" -t 1 -r 0 -OQvUe \
         "$agent" ISSU-NEGOTIATION-MIB::issuPeerState.0 2>/dev/null)" = 3 ]
@@ -124,7 +125,7 @@ for side in active standby; do
 done
 
 printf '\n=== the active through SNMP (private snmpd at %s)\n' "$agent"
-echo "\$ snmptable -v2c -c issupublic -M +mibs -m +ISSU-NEGOTIATION-MIB -Cb -Ci $agent issuSessionTable"
+echo "\$ snmptable -v2c -c issupublic -M +mibs -m ISSU-NEGOTIATION-MIB:SNMPv2-MIB -Cb -Ci $agent issuSessionTable"
 "${snmp_env[@]}" snmptable -v2c -c issupublic "${mibopts[@]}" -Cb -Ci "$agent" \
     ISSU-NEGOTIATION-MIB::issuSessionTable
 printf '\nstopping both issud and snmpd\n'

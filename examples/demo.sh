@@ -3,7 +3,9 @@
 # when needed, shows the offline verdicts (`issuctl check`), then runs the
 # agent, issud, on its embedded default (running.json active, the compatible
 # candidate standby, both endpoints in one process) with NETCONF on a UNIX
-# socket and over SSH on 127.0.0.1, prints what it serves and how to connect.
+# socket and over SSH on 127.0.0.1, prints what it serves; with --keep it
+# leaves issud running and ends with how to connect to it (ssh, ncclient,
+# issuctl), which works until you stop it.
 # usage: examples/demo.sh [--keep]   (--keep leaves issud running)
 set -euo pipefail
 
@@ -123,7 +125,7 @@ start_issud() {
 show_served() {
     if "$build/bin/issuctl" --help 2>&1 | grep -q -- --socket; then
         local cmd
-        for cmd in "show issu clients" "show issu sessions 2011"; do
+        for cmd in "show issu state" "show issu clients" "show issu sessions 2011"; do
             printf '\n$ %s --socket %s %s\n' "$build/bin/issuctl" "$sock" "$cmd"
             # shellcheck disable=SC2086
             "$build/bin/issuctl" --socket "$sock" $cmd
@@ -149,7 +151,11 @@ PY
 }
 
 print_howto() {
-    printf '\n=== connect to it yourself\n'
+    printf '\n=== connect to it yourself (issud PID %s keeps running)\n' "$issud_pid"
+    printf 'issuctl over the UNIX socket:\n'
+    local ctl=$build/bin/issuctl
+    case $ctl in /*) ;; *) ctl=$top/$ctl ;; esac
+    printf '  %s --socket %s show issu state\n' "$ctl" "$sock"
     printf 'NETCONF over SSH (subsystem "netconf"; type a <hello>, then RPCs ending in ]]>]]>):\n'
     printf '  ssh -s -p %s -i %s -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null %s@127.0.0.1 netconf\n' \
         "$port" "$tmp/client" "$user"
@@ -189,15 +195,21 @@ trap 'exit 130' INT TERM
 run_checks
 start_issud
 show_served
-print_howto
-if [ "$keep" -eq 1 ]; then
-    printf '\nissud keeps running: PID %s, files in %s\nstop it: kill %s && rm -rf %s\n' \
-        "$issud_pid" "$tmp" "$issud_pid" "$tmp"
-    disown "$issud_pid"
-else
-    printf '\nstopping issud (PID %s); examples/demo.sh --keep leaves it running\n' "$issud_pid"
+if [ "$keep" -eq 0 ]; then
+    # instructions to reach a daemon about to stop would not work: say how to keep it
+    printf '\nstopping issud (PID %s); examples/demo.sh --keep leaves it running and prints how to connect\n' \
+        "$issud_pid"
+    stop_issud
 fi
 
 # Two issud over TCP with a private snmpd: the active (uid 4) and the standby
 # (uid 7) as separate processes, both `show issu` views and an snmptable.
 ISSU_BUILD=$build "$top/examples/demo-peer.sh"
+
+if [ "$keep" -eq 1 ]; then
+    kill -0 "$issud_pid" 2>/dev/null || { echo "demo: issud (PID $issud_pid) exited; its log:" >&2; cat "$tmp/issud.log" >&2; exit 1; }
+    print_howto
+    printf '\nissud keeps running: PID %s, files in %s\nstop it: kill %s && rm -rf %s\n' \
+        "$issud_pid" "$tmp" "$issud_pid" "$tmp"
+    disown "$issud_pid"
+fi

@@ -26,8 +26,9 @@ int issu_ncc_get(struct nc_session *session, const char *xpath, struct lyd_node 
                  size_t errlen);
 /** Send the RPC @p rpc (consumed); *out is the output node (its children are
  * the output), *envp the reply envelope; free both with lyd_free_tree.
- * An rpc-error reply is ISSU_ERR_INVAL (bad value) or ISSU_ERR_PROTO, with
- * its message in @p err. */
+ * An rpc-error reply is ISSU_ERR_NOTFOUND (invalid-value: an unknown id),
+ * ISSU_ERR_TRANSPORT (error-app-tag no-peer: no peer connected) or
+ * ISSU_ERR_PROTO, with its message in @p err. */
 int issu_ncc_rpc(struct nc_session *session, struct lyd_node *rpc, struct lyd_node **envp,
                  struct lyd_node **out, char *err, size_t errlen);
 /** Close and free everything. */

@@ -5,16 +5,19 @@
  *       negotiate two images in-process and report the verdict, every
  *       client's result and reason, every session's versions/capabilities.
  *
- *   issuctl --socket PATH [--json] show issu clients | sessions C |
+ *   issuctl --socket PATH [--json] show issu clients | sessions [C] |
  *           negotiated version S | negotiated capability S | message types C |
- *           entities C | comp-matrix | state
+ *           message groups [C] | entities C |
+ *           comp-matrix [summary | negotiated | stored] | state [detail]
  *   issuctl --socket PATH renegotiate [--client C | --session S]
  *   issuctl --socket PATH check --standby FILE [--json]
  *       ask a running issud over NETCONF (libnetconf2 client, nc_client.c).
  *
- * Exit status: 0 compatible, 1 base-level compatible, 2 incompatible,
- * 3 bad input (usage, unreadable or invalid manifest, unknown id),
- * 4 internal error or server unreachable.
+ * Exit status: 0 compatible (or a show that printed its view), 1 base-level
+ * compatible, 2 incompatible, 3 bad input (usage, unreadable or invalid
+ * manifest, unknown id), 4 internal error or server unreachable, 5 no
+ * verdict (no peer connected: nothing negotiated, nothing to renegotiate).
+ * Global options may also follow the command words (long forms, -j, -v).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,7 +43,8 @@
 #define ISSU_VERSION "0"
 #endif
 
-enum { EX_COMPAT = 0, EX_BASE = 1, EX_INCOMPAT = 2, EX_BADINPUT = 3, EX_INTERNAL = 4 };
+/* docs/issuctl.1, EXIT STATUS */
+enum { EX_COMPAT = 0, EX_BASE = 1, EX_INCOMPAT = 2, EX_BADINPUT = 3, EX_INTERNAL = 4, EX_NOVERDICT = 5 };
 
 static int verbose;
 static const char *sock_path; /* --socket: talk to issud instead of negotiating here */
@@ -60,14 +64,17 @@ static void usage(FILE *f)
             "        negotiated versions and capabilities. --json prints the same\n"
             "        facts as RFC 7951 JSON of container issu-report:upgrade-report.\n"
             "\n"
-            "  --socket PATH show issu clients | sessions CLIENT | negotiated version SESSION |\n"
-            "        negotiated capability SESSION | message types CLIENT | entities CLIENT |\n"
-            "        comp-matrix | state\n"
+            "  --socket PATH show issu clients | sessions [CLIENT] | negotiated version SESSION |\n"
+            "        negotiated capability SESSION | message types CLIENT |\n"
+            "        message groups [CLIENT] | entities CLIENT |\n"
+            "        comp-matrix [summary | negotiated | stored] | state [detail]\n"
             "        Read the live state of issud over NETCONF on its UNIX socket and\n"
             "        print it in the router's `show issu` layout (--json: the subtree\n"
-            "        of /issu-agent:issu-state as RFC 7951 JSON).\n"
+            "        of /issu-agent:issu-state as RFC 7951 JSON). `state` exits with\n"
+            "        the verdict's status, as check does.\n"
             "  --socket PATH renegotiate [--client ID | --session ID]\n"
-            "        Run the renegotiate RPC and print the new verdict.\n"
+            "        Run the renegotiate RPC and print the new verdict, with that\n"
+            "        client's or session's result (every client's without either).\n"
             "  --socket PATH check --standby FILE [--json]\n"
             "        The check above through issud's check-upgrade RPC, against\n"
             "        the image issud runs as active.\n"
@@ -80,9 +87,11 @@ static void usage(FILE *f)
             "  -h, --help     this text\n"
             "  -V, --version  print the version\n"
             "  -v, --verbose  log the negotiation to stderr\n"
+            "Options may also follow the command words (long forms, -j and -v).\n"
             "\n"
-            "Exit status: 0 compatible, 1 base-level compatible, 2 incompatible,\n"
-            "3 bad input or unknown id, 4 internal error or issud unreachable.\n");
+            "Exit status: 0 compatible (show: printed), 1 base-level compatible,\n"
+            "2 incompatible, 3 bad input or unknown id, 4 internal error or issud\n"
+            "unreachable, 5 no verdict: no peer connected.\n");
 }
 
 static void log_stderr(void *arg, int level, const char *msg)
@@ -98,6 +107,7 @@ static int verdict_exit(int v)
     case ISSU_VERDICT_COMPATIBLE: return EX_COMPAT;
     case ISSU_VERDICT_BASE_LEVEL: return EX_BASE;
     case ISSU_VERDICT_INCOMPATIBLE: return EX_INCOMPAT;
+    case ISSU_VERDICT_UNKNOWN: return EX_NOVERDICT;
     default: return EX_INTERNAL;
     }
 }
@@ -140,6 +150,10 @@ static int remote_fail(int rc, const char *err)
         fprintf(stderr, "issuctl: %s\n", err);
         return EX_BADINPUT;
     }
+    if (rc == ISSU_ERR_TRANSPORT) { /* no peer: a state of the system, not our failure */
+        fprintf(stderr, "issuctl: %s (exit %d: no verdict)\n", err, EX_NOVERDICT);
+        return EX_NOVERDICT;
+    }
     fprintf(stderr, "issuctl: %s\n", err);
     return EX_INTERNAL;
 }
@@ -154,6 +168,8 @@ static int verdict_str_exit(const char *v)
         return EX_BASE;
     if (!strcmp(v, "incompatible"))
         return EX_INCOMPAT;
+    if (!strcmp(v, "unknown"))
+        return EX_NOVERDICT;
     return EX_INTERNAL;
 }
 
@@ -166,7 +182,51 @@ static int print_json(const struct lyd_node *tree)
     return 0;
 }
 
-enum show_kind { SH_CLIENTS, SH_SESSIONS, SH_NEGVER, SH_NEGCAP, SH_MSGTYPES, SH_ENTITIES, SH_MATRIX, SH_STATE };
+enum show_kind {
+    SH_CLIENTS, SH_SESSIONS, SH_NEGVER, SH_NEGCAP, SH_MSGTYPES, SH_MSGGROUPS, SH_ENTITIES, SH_MATRIX,
+    SH_MATRIX_NEG, SH_MATRIX_STORED, SH_STATE
+};
+
+#define SHOW_WORDS \
+    "clients | sessions [CLIENT] | negotiated version SESSION |\n" \
+    "  negotiated capability SESSION | message types CLIENT | message groups [CLIENT] |\n" \
+    "  entities CLIENT | comp-matrix [summary | negotiated | stored] | state [detail]\n"
+
+/* The command words after "show issu": the view, and the id it takes. */
+static int show_words(int argc, char **argv, enum show_kind *k, const char **idarg, int *detail)
+{
+    const char *w0 = argc >= 1 ? argv[0] : "", *w1 = argc >= 2 ? argv[1] : "";
+
+    *idarg = NULL;
+    *detail = 0;
+    if (argc == 1 && !strcmp(w0, "clients"))
+        *k = SH_CLIENTS;
+    else if (argc == 1 && !strcmp(w0, "comp-matrix"))
+        *k = SH_MATRIX;
+    else if (argc == 2 && !strcmp(w0, "comp-matrix") && !strcmp(w1, "summary"))
+        *k = SH_MATRIX;
+    else if (argc == 2 && !strcmp(w0, "comp-matrix") && !strcmp(w1, "negotiated"))
+        *k = SH_MATRIX_NEG;
+    else if (argc == 2 && !strcmp(w0, "comp-matrix") && !strcmp(w1, "stored"))
+        *k = SH_MATRIX_STORED;
+    else if ((argc == 1 || (argc == 2 && !strcmp(w1, "detail"))) && !strcmp(w0, "state"))
+        *k = SH_STATE, *detail = argc == 2;
+    else if ((argc == 1 || argc == 2) && !strcmp(w0, "sessions"))
+        *k = SH_SESSIONS, *idarg = argc == 2 ? w1 : NULL;
+    else if (argc == 2 && !strcmp(w0, "entities"))
+        *k = SH_ENTITIES, *idarg = w1;
+    else if (argc == 3 && !strcmp(w0, "negotiated") && !strcmp(w1, "version"))
+        *k = SH_NEGVER, *idarg = argv[2];
+    else if (argc == 3 && !strcmp(w0, "negotiated") && !strcmp(w1, "capability"))
+        *k = SH_NEGCAP, *idarg = argv[2];
+    else if (argc == 3 && !strcmp(w0, "message") && !strcmp(w1, "types"))
+        *k = SH_MSGTYPES, *idarg = argv[2];
+    else if ((argc == 2 || argc == 3) && !strcmp(w0, "message") && !strcmp(w1, "groups"))
+        *k = SH_MSGGROUPS, *idarg = argc == 3 ? argv[2] : NULL;
+    else
+        return -1;
+    return 0;
+}
 
 static int cmd_show(int argc, char **argv)
 {
@@ -175,34 +235,14 @@ static int cmd_show(int argc, char **argv)
     const struct lyd_node *root = NULL, *image;
     enum show_kind k;
     const char *idarg = NULL;
-    char xpath[256], err[1024];
+    char xpath[512], err[1024];
     uint32_t id = 0;
-    int rc, ex = EX_INTERNAL;
+    int rc, ex = EX_INTERNAL, detail;
 
-    if (argc >= 2 && !strcmp(argv[0], "issu")) {
-        argc--;
-        argv++;
-    } else {
-        goto usage;
+    if (argc < 2 || strcmp(argv[0], "issu") || show_words(argc - 1, argv + 1, &k, &idarg, &detail)) {
+        fprintf(stderr, "issuctl show: expected 'show issu' followed by " SHOW_WORDS);
+        return EX_BADINPUT;
     }
-    if (argc == 1 && !strcmp(argv[0], "clients"))
-        k = SH_CLIENTS;
-    else if (argc == 1 && !strcmp(argv[0], "comp-matrix"))
-        k = SH_MATRIX;
-    else if (argc == 1 && !strcmp(argv[0], "state"))
-        k = SH_STATE;
-    else if ((argc == 1 || argc == 2) && !strcmp(argv[0], "sessions"))
-        k = SH_SESSIONS, idarg = argc == 2 ? argv[1] : NULL;
-    else if (argc == 2 && !strcmp(argv[0], "entities"))
-        k = SH_ENTITIES, idarg = argv[1];
-    else if (argc == 3 && !strcmp(argv[0], "negotiated") && !strcmp(argv[1], "version"))
-        k = SH_NEGVER, idarg = argv[2];
-    else if (argc == 3 && !strcmp(argv[0], "negotiated") && !strcmp(argv[1], "capability"))
-        k = SH_NEGCAP, idarg = argv[2];
-    else if (argc == 3 && !strcmp(argv[0], "message") && !strcmp(argv[1], "types"))
-        k = SH_MSGTYPES, idarg = argv[2];
-    else
-        goto usage;
     if (idarg && parse_id(idarg, &id)) {
         fprintf(stderr, "issuctl show: '%s' is not an id (a number from 1 to 4294967295)\n", idarg);
         return EX_BADINPUT;
@@ -210,18 +250,34 @@ static int cmd_show(int argc, char **argv)
     switch (k) {
     case SH_CLIENTS:
     case SH_MATRIX: snprintf(xpath, sizeof(xpath), STATE "/client"); break;
-    case SH_STATE: /* everything but the sessions and the running image */
+    case SH_MATRIX_NEG:
+        snprintf(xpath, sizeof(xpath), STATE "/local | " STATE "/peer | " STATE "/client | " STATE "/session | " STATE
+                 "/endpoint");
+        break;
+    case SH_MATRIX_STORED: snprintf(xpath, sizeof(xpath), STATE "/local | " STATE "/peer"); break;
+    case SH_STATE: /* the sessions' results only, and no running image */
         snprintf(xpath, sizeof(xpath), STATE "/verdict | " STATE "/verdict-reason | " STATE "/local | " STATE
-                 "/peer | " STATE "/client | " STATE "/endpoint");
+                 "/peer | " STATE "/client | " STATE "/endpoint | " STATE "/session/result | " STATE
+                 "/session/raw-result | " STATE "/session/client-id | " STATE "/session/entity-id | " STATE
+                 "/session/reason");
         break;
     case SH_SESSIONS:
         if (id)
-            snprintf(xpath, sizeof(xpath), STATE "/client[id='%u'] | " STATE "/session[client-id='%u']", id, id);
+            snprintf(xpath, sizeof(xpath), STATE "/client[id='%u'] | " STATE "/session[client-id='%u'] | " STATE
+                     "/endpoint", id, id);
         else /* the clients too: one in one image only shows where its sessions would be */
-            snprintf(xpath, sizeof(xpath), STATE "/client | " STATE "/session");
+            snprintf(xpath, sizeof(xpath), STATE "/client | " STATE "/session | " STATE "/endpoint");
         break;
     case SH_NEGVER:
-    case SH_NEGCAP: snprintf(xpath, sizeof(xpath), STATE "/session[session-id='%u']", id); break;
+    case SH_NEGCAP:
+        snprintf(xpath, sizeof(xpath), STATE "/session[session-id='%u'] | " STATE "/endpoint", id);
+        break;
+    case SH_MSGGROUPS:
+        if (!id) {
+            snprintf(xpath, sizeof(xpath), STATE "/running-image/client");
+            break;
+        }
+        /* fall through */
     case SH_MSGTYPES:
     case SH_ENTITIES: snprintf(xpath, sizeof(xpath), STATE "/running-image/client[id='%u']", id); break;
     }
@@ -237,7 +293,8 @@ static int cmd_show(int argc, char **argv)
     /* unknown ids are an error in both output forms */
     if ((k == SH_SESSIONS && id && !(root && issu_tree_client(root, id))) ||
         ((k == SH_NEGVER || k == SH_NEGCAP) && !(root && issu_tree_session(root, id))) ||
-        ((k == SH_MSGTYPES || k == SH_ENTITIES) && !(image && issu_tree_child(image, "client")))) {
+        ((k == SH_MSGTYPES || k == SH_ENTITIES || (k == SH_MSGGROUPS && id)) &&
+         !(image && issu_tree_child(image, "client")))) {
         fprintf(stderr, "issuctl: no %s %u in issud's state\n",
                 k == SH_NEGVER || k == SH_NEGCAP ? "session" : "client", id);
         ex = EX_BADINPUT;
@@ -247,14 +304,18 @@ static int cmd_show(int argc, char **argv)
         if (print_json(data))
             goto cleanup;
     } else {
+        rc = ISSU_OK;
         switch (k) {
         case SH_CLIENTS: rc = root ? issu_render_clients(stdout, root) : ISSU_OK; break;
         case SH_MATRIX: rc = root ? issu_render_comp_matrix(stdout, root) : ISSU_OK; break;
-        case SH_STATE: rc = root ? issu_render_state(stdout, root) : ISSU_OK; break;
+        case SH_MATRIX_NEG: rc = root ? issu_render_comp_matrix_negotiated(stdout, root) : ISSU_OK; break;
+        case SH_MATRIX_STORED: rc = root ? issu_render_comp_matrix_stored(stdout, root) : ISSU_OK; break;
+        case SH_STATE: rc = root ? issu_render_state(stdout, root, detail) : ISSU_OK; break;
         case SH_SESSIONS: rc = root ? issu_render_sessions(stdout, root, id) : ISSU_OK; break;
         case SH_NEGVER: rc = issu_render_negotiated_version(stdout, root, id); break;
         case SH_NEGCAP: rc = issu_render_negotiated_capability(stdout, root, id); break;
         case SH_MSGTYPES: rc = issu_render_message_types(stdout, image, id); break;
+        case SH_MSGGROUPS: rc = image ? issu_render_message_groups(stdout, image, id) : ISSU_OK; break;
         case SH_ENTITIES: rc = issu_render_entities(stdout, image, id); break;
         }
         if (rc != ISSU_OK)
@@ -264,27 +325,24 @@ static int cmd_show(int argc, char **argv)
         perror("issuctl: stdout");
         goto cleanup;
     }
-    ex = EX_COMPAT;
+    /* state gates an upgrade as check does: its exit status is the verdict's */
+    ex = k == SH_STATE ? verdict_str_exit(root ? issu_tree_str(root, "verdict", NULL) : NULL) : EX_COMPAT;
 cleanup:
     lyd_free_all(data);
     if (ses)
         issu_ncc_close(ses);
     return ex;
-
-usage:
-    fprintf(stderr, "issuctl show: expected 'show issu' followed by clients | sessions [CLIENT] |\n"
-                    "  negotiated version SESSION | negotiated capability SESSION |\n"
-                    "  message types CLIENT | entities CLIENT | comp-matrix | state\n");
-    return EX_BADINPUT;
 }
 
-/* a report output (renegotiate / check-upgrade): text or JSON, exit by verdict */
-static int print_report(struct lyd_node *out, int full)
+/* a report output (renegotiate / check-upgrade): text or JSON, exit by
+ * verdict; renegotiate of one client or session prints that one's result */
+static int print_report(struct lyd_node *out, int full, uint32_t client_id, uint32_t sid)
 {
     if (json_out) {
         if (print_json(out))
             return EX_INTERNAL;
-    } else if ((full ? issu_render_check(stdout, out) : issu_render_verdict(stdout, out)) != ISSU_OK) {
+    } else if ((full ? issu_render_check(stdout, out) : issu_render_renegotiated(stdout, out, client_id, sid)) !=
+               ISSU_OK) {
         return EX_INTERNAL;
     }
     if (fflush(stdout) != 0) {
@@ -306,7 +364,7 @@ static int cmd_renegotiate(int argc, char **argv)
     const struct lys_module *mod;
     const char *leaf = NULL, *val = NULL;
     char err[1024];
-    uint32_t id;
+    uint32_t id = 0;
     int c, rc, ex = EX_INTERNAL;
 
     optind = 1;
@@ -338,7 +396,7 @@ static int cmd_renegotiate(int argc, char **argv)
         ex = remote_fail(rc, err);
         goto cleanup;
     }
-    ex = print_report(out, 0);
+    ex = print_report(out, 0, leaf && leaf[0] == 'c' ? id : 0, leaf && leaf[0] == 's' ? id : 0);
 cleanup:
     lyd_free_tree(rpc);
     lyd_free_tree(envp);
@@ -390,7 +448,7 @@ static int remote_check(const char *standby)
         ex = remote_fail(rc, err);
         goto cleanup;
     }
-    ex = print_report(out, 1);
+    ex = print_report(out, 1, 0, 0);
 cleanup:
     free(xml);
     lyd_free_tree(rpc);
@@ -503,11 +561,43 @@ static void *watchdog(void *arg)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* A global option at argv[*i]: 1 consumed (with its value), 0 not one, -1
+ * bad. After the command words (@p tail) only long forms, -j and -v: -s
+ * and -t are --session / --standby there. */
+static int global_opt(int argc, char **argv, int *i, int tail)
 {
-    int i = 1;
+    const char *a = argv[*i];
     char *end;
     unsigned long t;
+
+    if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+        verbose = 1;
+    } else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
+        json_out = 1;
+    } else if ((!tail && !strcmp(a, "-s")) || !strcmp(a, "--socket")) {
+        if (++*i >= argc) {
+            fprintf(stderr, "issuctl: --socket needs a PATH\n");
+            return -1;
+        }
+        sock_path = argv[*i];
+    } else if ((!tail && !strcmp(a, "-t")) || !strcmp(a, "--timeout")) {
+        errno = 0;
+        t = ++*i < argc ? strtoul(argv[*i], &end, 10) : 0;
+        if (*i >= argc || argv[*i][0] < '0' || argv[*i][0] > '9' || *end || errno || !t || t > 86400) {
+            fprintf(stderr, "issuctl: --timeout needs SECONDS (1..86400)\n");
+            return -1;
+        }
+        timeout_s = (unsigned)t;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    int i = 1, j, n, r, sub_argc;
+    char **sub;
 
     while (i < argc && argv[i][0] == '-') {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -516,25 +606,11 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
             printf("issuctl %s\n", ISSU_VERSION);
             return EX_COMPAT;
-        } else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-            verbose = 1;
-        } else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
-            json_out = 1;
-        } else if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--socket")) {
-            if (++i >= argc) {
-                fprintf(stderr, "issuctl: --socket needs a PATH\n");
-                return EX_BADINPUT;
-            }
-            sock_path = argv[i];
-        } else if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "--timeout")) {
-            errno = 0;
-            t = ++i < argc ? strtoul(argv[i], &end, 10) : 0;
-            if (i >= argc || argv[i][0] < '0' || argv[i][0] > '9' || *end || errno || !t || t > 86400) {
-                fprintf(stderr, "issuctl: --timeout needs SECONDS (1..86400)\n");
-                return EX_BADINPUT;
-            }
-            timeout_s = (unsigned)t;
-        } else {
+        }
+        r = global_opt(argc, argv, &i, 0);
+        if (r < 0)
+            return EX_BADINPUT;
+        if (r == 0) {
             fprintf(stderr, "issuctl: unknown option %s\n", argv[i]);
             usage(stderr);
             return EX_BADINPUT;
@@ -545,22 +621,57 @@ int main(int argc, char **argv)
         usage(stderr);
         return EX_BADINPUT;
     }
+    /* `show issu clients --json`: global options after the command words
+     * too; what is left goes to the command (argv stays NULL-terminated) */
+    sub = calloc((size_t)(argc - i + 1), sizeof(*sub));
+    if (!sub) {
+        fprintf(stderr, "issuctl: out of memory\n");
+        return EX_INTERNAL;
+    }
+    for (j = i, n = 0; j < argc; j++) {
+        if (!strcmp(argv[j], "--")) {
+            while (++j < argc)
+                sub[n++] = argv[j];
+            break;
+        }
+        r = j > i ? global_opt(argc, argv, &j, 1) : 0;
+        if (r < 0) {
+            free(sub);
+            return EX_BADINPUT;
+        }
+        if (r == 0)
+            sub[n++] = argv[j];
+    }
+    sub_argc = n;
     if (sock_path) { /* the whole exchange with issud, connection included */
         pthread_t wd;
         if (pthread_create(&wd, NULL, watchdog, NULL) == 0)
             pthread_detach(wd);
     }
-    if (!strcmp(argv[i], "check"))
-        return cmd_check(argc - i, argv + i);
-    if (!strcmp(argv[i], "show") || !strcmp(argv[i], "renegotiate")) {
+    if (!strcmp(sub[0], "check")) {
+        r = cmd_check(sub_argc, sub);
+    } else if (!strcmp(sub[0], "show") || !strcmp(sub[0], "renegotiate")) {
         if (!sock_path) {
-            fprintf(stderr, "issuctl %s: needs --socket PATH (issud's NETCONF socket)\n", argv[i]);
-            return EX_BADINPUT;
+            fprintf(stderr, "issuctl %s: needs --socket PATH (issud's NETCONF socket)\n", sub[0]);
+            r = EX_BADINPUT;
+        } else if (!strcmp(sub[0], "show")) {
+            for (j = 1; j < sub_argc && sub[j][0] != '-'; j++)
+                ;
+            if (j < sub_argc) {
+                fprintf(stderr, "issuctl show: unknown option %s: the options of show are --socket PATH, "
+                                "--json and --timeout S, before or after the command words\n", sub[j]);
+                r = EX_BADINPUT;
+            } else {
+                r = cmd_show(sub_argc - 1, sub + 1);
+            }
+        } else {
+            r = cmd_renegotiate(sub_argc, sub);
         }
-        return !strcmp(argv[i], "show") ? cmd_show(argc - i - 1, argv + i + 1)
-                                        : cmd_renegotiate(argc - i, argv + i);
+    } else {
+        fprintf(stderr, "issuctl: unknown command '%s'\n", sub[0]);
+        usage(stderr);
+        r = EX_BADINPUT;
     }
-    fprintf(stderr, "issuctl: unknown command '%s'\n", argv[i]);
-    usage(stderr);
-    return EX_BADINPUT;
+    free(sub);
+    return r;
 }

@@ -141,16 +141,16 @@ static void error_message(const struct lyd_node *envp, char *err, size_t errlen)
     }
 }
 
-static int error_is_value(const struct lyd_node *envp)
+/* The rpc-error's first value of @p leaf (error-tag, error-app-tag), or "". */
+static const char *error_leaf(const struct lyd_node *envp, const char *leaf)
 {
     const struct lyd_node *e, *m;
 
     LY_LIST_FOR(lyd_child(envp), e)
         LY_LIST_FOR(lyd_child(e), m)
-            if (!strcmp(LYD_NAME(m), "error-tag") && lyd_get_value(m) &&
-                !strcmp(lyd_get_value(m), "invalid-value"))
-                return 1;
-    return 0;
+            if (!strcmp(LYD_NAME(m), leaf) && lyd_get_value(m))
+                return lyd_get_value(m);
+    return "";
 }
 
 static int exchange(struct nc_session *session, struct nc_rpc *rpc, struct lyd_node **envp,
@@ -173,7 +173,9 @@ static int exchange(struct nc_session *session, struct nc_rpc *rpc, struct lyd_n
     }
     if (!*op && *envp && lyd_child(*envp) && !strcmp(LYD_NAME(lyd_child(*envp)), "rpc-error")) {
         error_message(*envp, err, errlen);
-        return error_is_value(*envp) ? ISSU_ERR_NOTFOUND : ISSU_ERR_PROTO;
+        if (!strcmp(error_leaf(*envp, "error-app-tag"), "no-peer"))
+            return ISSU_ERR_TRANSPORT;
+        return !strcmp(error_leaf(*envp, "error-tag"), "invalid-value") ? ISSU_ERR_NOTFOUND : ISSU_ERR_PROTO;
     }
     return ISSU_OK;
 }

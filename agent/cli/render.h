@@ -41,11 +41,28 @@ int issu_render_verdict(FILE *f, const struct lyd_node *report);
 int issu_render_message_types(FILE *f, const struct lyd_node *image, uint32_t client_id);
 /** show issu entities <client>: one line per entity of the image's client. */
 int issu_render_entities(FILE *f, const struct lyd_node *image, uint32_t client_id);
-/** show issu comp-matrix: one line per client, own and effective result. */
+/** show issu comp-matrix [summary]: one line per client, own and effective result. */
 int issu_render_comp_matrix(FILE *f, const struct lyd_node *report);
-/** show issu state: the verdict view of the live state, then the endpoint's
- * peer state, role and negotiation count (@p state: container issu-state). */
-int issu_render_state(FILE *f, const struct lyd_node *state);
+/** show issu comp-matrix negotiated (Cisco's layout): a header per endpoint,
+ * one row per client entity (UNAVAILABLE without a session), the message
+ * group summary, the list of clients. */
+int issu_render_comp_matrix_negotiated(FILE *f, const struct lyd_node *report);
+/** show issu comp-matrix stored: our images store no matrix, so the peer's
+ * version is Dynamic(0) (decided by negotiation). */
+int issu_render_comp_matrix_stored(FILE *f, const struct lyd_node *report);
+/** show issu message groups [client] (0: every client of the image). */
+int issu_render_message_groups(FILE *f, const struct lyd_node *image, uint32_t client_id);
+/** show issu state [detail] (@p state: container issu-state with its
+ * endpoint): verdict and reason, switchover ready, peer state, negotiations,
+ * last change, client and session counts by result, both endpoints;
+ * @p detail adds every client that is not compatible, with reason and chain. */
+int issu_render_state(FILE *f, const struct lyd_node *state, int detail);
+/** Switchover ready: the server's endpoint/switchover-ready, else the
+ * verdict is compatible and the peer up. */
+int issu_render_switchover_ready(const struct lyd_node *state);
+/** renegotiate's answer: the verdict head, then the client's result (with
+ * its sessions) or the session's; neither: the verdict view. */
+int issu_render_renegotiated(FILE *f, const struct lyd_node *report, uint32_t client_id, uint32_t sid);
 /** The whole check report: verdict, clients, then each session's three views. */
 int issu_render_check(FILE *f, const struct lyd_node *report);
 

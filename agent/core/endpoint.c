@@ -399,7 +399,7 @@ static int publish(struct issu_endpoint *ep, int round_done)
     struct issu_snapshot *s, *old = ep->snap;
     int peer_up = ep->inv_rx && ep->connected;
     uint32_t i, j, k, nc = 0;
-    int rc = ISSU_OK, changed = 0;
+    int rc = ISSU_OK, changed = 0, verdict_changed;
 
     s = calloc(1, sizeof(*s));
     if (!s)
@@ -549,10 +549,9 @@ static int publish(struct issu_endpoint *ep, int round_done)
 
     if (round_done)
         ep->negotiations++;
-    if (old && old->verdict != s->verdict) /* the first snapshot changes nothing */
-        changed++;
-    ep->results_changed += (uint64_t)changed;
-    if (changed || !old) {
+    verdict_changed = old && old->verdict != s->verdict; /* the first snapshot changes nothing */
+    ep->results_changed += (uint64_t)changed + (uint64_t)verdict_changed;
+    if (changed || verdict_changed || !old) {
         clock_gettime(CLOCK_REALTIME, &ep->last_change);
         clock_gettime(CLOCK_MONOTONIC, &ep->last_change_mono);
     }
@@ -562,9 +561,11 @@ static int publish(struct issu_endpoint *ep, int round_done)
     s->last_change_mono = ep->last_change_mono;
     s->generation = ++ep->generation;
     if (round_done)
-        logf_(ep, LOG_INFO, "negotiation %llu with peer %u done: %u session(s), %d changed, verdict %s",
-              (unsigned long long)ep->negotiations, ep->peer_uid, s->n_sessions, changed,
-              issu_verdict_name(s->verdict));
+        logf_(ep, LOG_INFO,
+              "negotiation %llu with peer %u done: %u session%s, %d session result%s changed, verdict %s%s",
+              (unsigned long long)ep->negotiations, ep->peer_uid, s->n_sessions, s->n_sessions == 1 ? "" : "s",
+              changed, changed == 1 ? "" : "s", issu_verdict_name(s->verdict),
+              verdict_changed ? " (changed)" : "");
 
     ep->snap = s;
     if (ep->conf.on_change)

@@ -143,3 +143,9 @@ const char *issu_peer_state_name(int s)
     default: return "down";
     }
 }
+
+int issu_snapshot_switchover_ready(const struct issu_snapshot *s)
+{
+    /* the verdict is only COMPATIBLE with the peer up, after a round: say both */
+    return s->verdict == ISSU_VERDICT_COMPATIBLE && s->peer_state == ISSU_PEER_UP && s->negotiations > 0;
+}

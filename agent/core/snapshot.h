@@ -167,6 +167,10 @@ const struct issu_session *issu_snapshot_session(const struct issu_snapshot *s, 
 /** Session by (client, entity); NULL when absent. */
 const struct issu_session *issu_snapshot_session_ce(const struct issu_snapshot *s, uint32_t client, uint32_t entity);
 
+/** Switchover ready (OpenConfig's switchover-ready): the verdict is
+ * COMPATIBLE and the peer is up with a current negotiation. */
+int issu_snapshot_switchover_ready(const struct issu_snapshot *s);
+
 const char *issu_result_name(int r);  /**< "COMPATIBLE", "INCOMPATIBLE", "UNKNOWN" */
 const char *issu_role_name(int r);    /**< "PRIMARY", "PASSIVE", "NONE" */
 const char *issu_verdict_name(int v); /**< "COMPATIBLE", "BASE-LEVEL COMPATIBLE", ... */

@@ -480,7 +480,8 @@ int main(int argc, char **argv)
         rc = issu_hub_new(&hc, &hub);
     }
     if (rc != ISSU_OK) {
-        logf_(LOG_ERR, "cannot start: %s", issu_strerror(rc));
+        /* a file or socket error was logged with its reason just above */
+        logf_(LOG_ERR, "cannot start: %s", rc == ISSU_ERR_IO ? "see the error above" : issu_strerror(rc));
         goto cleanup;
     }
 
@@ -507,7 +508,7 @@ int main(int argc, char **argv)
         ncc.xpath_max_cost = o.nc_xpath_cost;
         rc = issu_nc_start(&ncc, &nc);
         if (rc != ISSU_OK) {
-            logf_(LOG_ERR, "NETCONF face: %s", issu_strerror(rc));
+            logf_(LOG_ERR, "NETCONF face: %s", rc == ISSU_ERR_IO ? "not started (see the error above)" : issu_strerror(rc));
             goto cleanup;
         }
     }

@@ -21,15 +21,12 @@
 #include "manifest.h"
 #include "report.h"
 
-struct nc_server_reply *issu_nc_err_reply(struct issu_nc *nc, NC_ERR tag, const char *path, const char *fmt, ...)
+/* An rpc-error; @p app_tag, when given, is an error-app-tag a client can act on. */
+static struct nc_server_reply *err_reply(struct issu_nc *nc, NC_ERR tag, const char *app_tag, const char *path,
+                                         const char *msg)
 {
     struct lyd_node *e;
-    char msg[1024];
-    va_list ap;
 
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     if (tag == NC_ERR_OP_NOT_SUPPORTED || tag == NC_ERR_OP_FAILED || tag == NC_ERR_INVALID_VALUE)
         e = nc_err(nc->ctx, tag, NC_ERR_TYPE_APP);
     else
@@ -37,9 +34,22 @@ struct nc_server_reply *issu_nc_err_reply(struct issu_nc *nc, NC_ERR tag, const 
     if (!e)
         return NULL;
     nc_err_set_msg(e, msg, "en");
+    if (app_tag)
+        nc_err_set_app_tag(e, app_tag);
     if (path)
         nc_err_set_path(e, path);
     return nc_server_reply_err(e);
+}
+
+struct nc_server_reply *issu_nc_err_reply(struct issu_nc *nc, NC_ERR tag, const char *path, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return err_reply(nc, tag, NULL, path, msg);
 }
 
 static struct nc_server_reply *rpc_kill_session(struct lyd_node *rpc, struct nc_session *session)
@@ -103,8 +113,8 @@ static struct nc_server_reply *rpc_renegotiate(struct lyd_node *rpc, struct nc_s
                                   "no client %u in either image", client)
                       : issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:renegotiate/session-id", "no session %u",
                                   sid);
-    if (rc == ISSU_ERR_PROTO)
-        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "no peer connected: nothing to renegotiate");
+    if (rc == ISSU_ERR_PROTO) /* error-app-tag no-peer: a state, not a failure (issuctl exits 5) */
+        return err_reply(nc, NC_ERR_OP_FAILED, "no-peer", NULL, "no peer connected: nothing to renegotiate");
     if (rc != ISSU_OK)
         return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "renegotiation failed: %s", issu_strerror(rc));
     issu_nc_log(nc, LOG_INFO, "renegotiate client %u session %u: done", client, sid);

@@ -137,7 +137,7 @@ static int ensure_host_key(struct issu_nc *nc, const char *path)
 {
     ssh_key key = NULL;
     mode_t old;
-    int rc;
+    int rc, err;
 
     if (access(path, F_OK) == 0) {
         if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
@@ -152,11 +152,13 @@ static int ensure_host_key(struct issu_nc *nc, const char *path)
         return ISSU_ERR_IO;
     }
     old = umask(077);
+    errno = 0;
     rc = ssh_pki_export_privkey_file(key, NULL, NULL, NULL, path) == SSH_OK ? ISSU_OK : ISSU_ERR_IO;
+    err = errno; /* libssh's fopen() */
     umask(old);
     ssh_key_free(key);
     if (rc != ISSU_OK)
-        issu_nc_log(nc, LOG_ERR, "%s: cannot write the host key", path);
+        issu_nc_log(nc, LOG_ERR, "%s: cannot write the host key: %s", path, err ? strerror(err) : "libssh failed");
     else
         issu_nc_log(nc, LOG_INFO, "generated SSH host key %s (RSA 2048, PEM)", path);
     return rc;

@@ -122,6 +122,8 @@ static int build_issu_state(struct issu_nc *nc, const struct issu_snapshot *s, s
         ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
     ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "role", issu_report_role(s->role)), rc);
     ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "peer-state", issu_peer_state_name(s->peer_state)), rc);
+    ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "switchover-ready", issu_snapshot_switchover_ready(s) ? "true" : "false"),
+                    rc);
     ISSU_CHECK_GOTO(issu_nc_term_u(ep, nc->mod, "negotiations", s->negotiations), rc);
     ISSU_CHECK_GOTO(issu_nc_term_u(ep, nc->mod, "results-changed", s->results_changed), rc);
     issu_nc_datetime(&s->last_change, dt, sizeof(dt));

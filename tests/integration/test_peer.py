@@ -517,8 +517,9 @@ def t_duplicate_id(key):
     def state_says():
         r = subprocess.run([os.path.join(BIN, "issuctl"), "--socket", a.sock, "show", "issu", "state"],
                            capture_output=True, text=True, env=env, timeout=60)
-        return r.returncode == 0 and "Image verdict: UNKNOWN" in r.stdout and why in r.stdout
-    check(wait_for(state_says, 15, 0.3), "show issu state: verdict UNKNOWN with the reason")
+        # exit 5: no verdict (issue 11: state exits by the verdict, as check does)
+        return r.returncode == 5 and "Image Verdict = UNKNOWN" in r.stdout and why in r.stdout
+    check(wait_for(state_says, 15, 0.3), "show issu state: verdict UNKNOWN with the reason, exit 5")
     check(down(a) and down(b), "same id: no session negotiated on either side")
     a.kill9()
     b.kill9()
