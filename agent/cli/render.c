@@ -231,10 +231,11 @@ static int one_sided(const struct lyd_node *c)
 
 /* With the peer not up the sessions keep what the last negotiation found
  * (peer sids, versions, capabilities) and their results read UNKNOWN: say
- * so before a view of them. Only the live state has an endpoint. */
-static void stale_note(FILE *f, const struct lyd_node *report)
+ * so before a view of them. Only the live state has an endpoint (@p e,
+ * looked up once by the caller: a lookup per session made check's
+ * per-session views quadratic). */
+static void stale_note_of(FILE *f, const struct lyd_node *e)
 {
-    const struct lyd_node *e = issu_tree_child(report, "endpoint");
     const char *ps = e ? issu_tree_str(e, "peer-state", "down") : "up";
     uint32_t n = e ? issu_tree_u32(e, "negotiations", 0) : 0;
     const char *who = !strcmp(ps, "negotiating") ? "connected but not negotiated yet" : "down";
@@ -246,6 +247,11 @@ static void stale_note(FILE *f, const struct lyd_node *report)
                    "(number %u), not current\n", who, n);
     else
         fprintf(f, "%% Peer is %s: nothing has been negotiated yet\n", who);
+}
+
+static void stale_note(FILE *f, const struct lyd_node *report)
+{
+    stale_note_of(f, issu_tree_child(report, "endpoint"));
 }
 
 int issu_render_sessions(FILE *f, const struct lyd_node *report, uint32_t client_id)
@@ -288,13 +294,12 @@ int issu_render_sessions(FILE *f, const struct lyd_node *report, uint32_t client
     return rc;
 }
 
-int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint32_t sid)
+/* The two per-session views from the session's node @p s (check walks
+ * every session: a lookup by id for each was quadratic). */
+static void negotiated_version(FILE *f, const struct lyd_node *s, uint32_t sid)
 {
-    const struct lyd_node *s = issu_tree_session(report, sid), *n;
+    const struct lyd_node *n;
 
-    if (!s)
-        return ISSU_ERR_NOTFOUND;
-    stale_note(f, report);
     fprintf(f, "Session_ID = %u :\n", sid);
     LY_LIST_FOR(lyd_child(s), n) {
         if (!is(n, "negotiated-version"))
@@ -310,19 +315,15 @@ int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint3
             fprintf(f, "  Message_Type = %u, Negotiated_Version = %u, Message_MTU = %u\n",
                     issu_tree_u32(n, "message-type", 0), issu_tree_u32(n, "version", 0), issu_tree_u32(n, "mtu", 0));
     }
-    return ISSU_OK;
 }
 
-int issu_render_negotiated_capability(FILE *f, const struct lyd_node *report, uint32_t sid)
+static void negotiated_capability(FILE *f, const struct lyd_node *s, uint32_t sid)
 {
-    const struct lyd_node *s = issu_tree_session(report, sid), *n;
+    const struct lyd_node *n;
     int ncaps = 0;
 
-    if (!s)
-        return ISSU_ERR_NOTFOUND;
     LY_LIST_FOR(lyd_child(s), n)
         ncaps += is(n, "negotiated-capability");
-    stale_note(f, report);
     fprintf(f, "Session_ID = %u :\n", sid);
     LY_LIST_FOR(lyd_child(s), n) {
         const char *entry;
@@ -342,6 +343,27 @@ int issu_render_negotiated_capability(FILE *f, const struct lyd_node *report, ui
             fprintf(f, "  Cap_Type = %u, Cap_Result = %u Not negotiated: %s\n", t, r,
                     issu_tree_str(n, "failure", "no common entry"));
     }
+}
+
+int issu_render_negotiated_version(FILE *f, const struct lyd_node *report, uint32_t sid)
+{
+    const struct lyd_node *s = issu_tree_session(report, sid);
+
+    if (!s)
+        return ISSU_ERR_NOTFOUND;
+    stale_note(f, report);
+    negotiated_version(f, s, sid);
+    return ISSU_OK;
+}
+
+int issu_render_negotiated_capability(FILE *f, const struct lyd_node *report, uint32_t sid)
+{
+    const struct lyd_node *s = issu_tree_session(report, sid);
+
+    if (!s)
+        return ISSU_ERR_NOTFOUND;
+    stale_note(f, report);
+    negotiated_capability(f, s, sid);
     return ISSU_OK;
 }
 
@@ -433,10 +455,19 @@ static void client_detail(FILE *f, const struct lyd_node *c, const struct sref *
 {
     uint32_t id = issu_tree_u32(c, "id", 0);
     char buf[32];
-    size_t k;
+    size_t k, hi;
 
     client_result(f, c);
-    for (k = 0; k < nv && v[k].client <= id; k++) { /* clients come in id order */
+    /* its first session: @p v is sorted by client (a scan from the start for
+     * every blocking client was quadratic) */
+    for (k = 0, hi = nv; k < hi;) {
+        size_t mid = k + (hi - k) / 2;
+        if (v[mid].client < id)
+            k = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; k < nv && v[k].client <= id; k++) {
         const char *r = issu_tree_str(v[k].n, "result", "");
         if (v[k].client == id && strcmp(r, "compatible") && (all_failed || !strcmp(r, "incompatible")))
             fprintf(f, "    Session_ID = %u, Entity_ID = %u : %s: %s\n", v[k].sid, v[k].entity,
@@ -629,6 +660,7 @@ int issu_render_state(FILE *f, const struct lyd_node *state, int detail)
 
 int issu_render_check(FILE *f, const struct lyd_node *report)
 {
+    const struct lyd_node *e = issu_tree_child(report, "endpoint");
     struct sref *v = NULL;
     size_t nv = 0, k;
     int rc = ISSU_OK;
@@ -646,10 +678,11 @@ int issu_render_check(FILE *f, const struct lyd_node *report)
             fprintf(f, "Session_ID = %u is INCOMPATIBLE: %s\n", v[k].sid, issu_tree_str(n, "reason", ""));
         else if (issu_tree_child(n, "reason")) /* warnings only */
             fprintf(f, "Session_ID = %u is COMPATIBLE, with a %s\n", v[k].sid, issu_tree_str(n, "reason", ""));
-        ISSU_CHECK_GOTO(issu_render_negotiated_version(f, report, v[k].sid), rc);
-        ISSU_CHECK_GOTO(issu_render_negotiated_capability(f, report, v[k].sid), rc);
+        stale_note_of(f, e);
+        negotiated_version(f, n, v[k].sid);
+        stale_note_of(f, e);
+        negotiated_capability(f, n, v[k].sid);
     }
-cleanup:
     free(v);
     return rc;
 }
