@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <libnetconf2/log.h>
+#include <libyang/plugins_exts.h>
 
 #include "issu_err.h"
 
@@ -450,4 +451,52 @@ void issu_nc_lnc2_ly_log(LY_LOG_LEVEL level, const char *msg, const char *path)
         free(e->msg);
         e->msg = m;
     }
+}
+
+/* ------------------------------------------------------------ 7. a data reply moved into its envelope node by node
+ *
+ * libnetconf2 2.0.24 sends a data reply by moving each child of the RPC's
+ * output into its <rpc-reply> envelope with one lyd_insert_child() each
+ * (io.c, nc_write_msg_io), printing, and moving them back. The envelope is
+ * an opaque node, which has no child hash table, so libyang finds every
+ * node's place by walking all children moved before it (comparing owner
+ * modules): quadratic in the output's children. A check-upgrade report of
+ * 20,000 clients and 20,000 sessions held a worker ~20 s, most of it here
+ * (renegotiate's report has the same shape). The nodes come in the order
+ * libyang keeps them, schema order, so the place found is always the end:
+ * for libnetconf2's calls that put a schema node into an opaque parent
+ * whose last child (if any) is a schema node of the same schema parent,
+ * issud appends it with libyang's own append (lyplg_ext_insert). Moving
+ * back into the RPC node (which has a hash table), error replies (opaque
+ * nodes) and every other call reach libyang unchanged. libnetconf2 4.x
+ * still moves the nodes this way.
+ * Test: test_check_big (ctest: a 20,000-client check-upgrade within its
+ * timeout) and tests/bench/check_upgrade_bench.py for the figures. */
+typedef LY_ERR (*insert_child_fn)(struct lyd_node *, struct lyd_node *);
+
+/* Whether appending @p node to opaque @p parent is where libyang would put it. */
+static int append_is_place(const struct lyd_node *parent, const struct lyd_node *node)
+{
+    const struct lyd_node *first = lyd_child(parent), *last;
+
+    if (parent->schema || !node->schema || (node->schema->flags & LYS_KEY) || (!node->parent && !node->prev->next) ||
+        LYD_CTX(parent) != LYD_CTX(node))
+        return 0; /* only a linked schema node going into an opaque one */
+    if (!first)
+        return 1;
+    last = first->prev;
+    return last->schema && lysc_data_parent(last->schema) == lysc_data_parent(node->schema);
+}
+
+LY_ERR lyd_insert_child(struct lyd_node *parent, struct lyd_node *node)
+{
+    static void *slot;
+    insert_child_fn real;
+
+    if (real_sym(&slot, "lyd_insert_child", &real, sizeof(real)))
+        return LY_EINT;
+    if (!parent || !node || !from_lnc2(__builtin_return_address(0)) || !append_is_place(parent, node))
+        return real(parent, node);
+    lyd_unlink_tree(node);
+    return lyplg_ext_insert(parent, node);
 }
