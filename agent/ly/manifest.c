@@ -582,6 +582,43 @@ cleanup:
     return rc;
 }
 
+int
+issu_manifest_load_anydata(struct lyd_node *anydata, const char *source_name, struct issu_image **out,
+        char *err, size_t errlen)
+{
+    const char *src = source_name ? source_name : "<anydata>";
+    struct lyd_node_any *any = (struct lyd_node_any *)anydata;
+    char *xml = NULL;
+    LY_ERR r;
+    int rc;
+
+    *out = NULL;
+    if (!anydata || !anydata->schema || !(anydata->schema->nodetype & LYD_NODE_ANY))
+        return set_err(err, errlen, ISSU_ERR_INVAL, "%s: not an anydata node", src);
+    if (any->value_type == LYD_ANYDATA_DATATREE) {
+        if (!any->value.tree)
+            return set_err(err, errlen, ISSU_ERR_NOTFOUND, "%s: no manifest given", src);
+        r = lyd_print_mem(&xml, any->value.tree, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK);
+        lyd_free_all(any->value.tree);
+        any->value.tree = NULL;
+    } else {
+        r = lyd_any_value_str(anydata, &xml);
+    }
+    if (r != LY_SUCCESS) {
+        rc = r == LY_EMEM ? NOMEM(src) : set_err(err, errlen, ISSU_ERR_INVAL, "%s: cannot print the value", src);
+        goto cleanup;
+    }
+    if (!xml) {
+        rc = set_err(err, errlen, ISSU_ERR_NOTFOUND, "%s: no manifest given", src);
+        goto cleanup;
+    }
+    rc = issu_manifest_load_mem(NULL, xml, strlen(xml), ISSU_MANIFEST_XML, src, out, err, errlen);
+
+cleanup:
+    free(xml);
+    return rc;
+}
+
 static int
 format_of(const char *path)
 {

@@ -67,6 +67,20 @@ int issu_manifest_load_mem(struct ly_ctx *ctx, const char *data, size_t len, int
         struct issu_image **out, char *err, size_t errlen);
 
 /**
+ * Load the manifest an anydata node carries (the candidate of the NETCONF
+ * check-upgrade RPC), with a temporary libyang context. The value is
+ * printed without indentation, so the size limit applies to about what
+ * the client sent, and a parsed value tree is freed on the way (the node
+ * then holds no value): it is the largest part of such an RPC and nothing
+ * needs it after this.
+ *
+ * @return as issu_manifest_load_mem(), or ISSU_ERR_NOTFOUND when the node
+ *         holds no value (@p err then says so too).
+ */
+int issu_manifest_load_anydata(struct lyd_node *anydata, const char *source_name, struct issu_image **out,
+        char *err, size_t errlen);
+
+/**
  * Convert an already parsed and validated issu-manifest:image node (e.g.
  * from a NETCONF edit) into a validated image.
  *
