@@ -413,7 +413,8 @@ static int remote_check(const char *standby)
     struct issu_image *img = NULL;
     struct lyd_node *cand = NULL, *rpc = NULL, *envp = NULL, *out = NULL;
     const struct lys_module *mod;
-    char err[1024], *xml = NULL;
+    char err[1024], *xml = NULL, *data = NULL;
+    size_t len = 0;
     int rc, ex = EX_INTERNAL;
 
     /* validate here first, so a bad file reads exactly as in the offline check */
@@ -421,12 +422,16 @@ static int remote_check(const char *standby)
         fprintf(stderr, "issuctl: cannot load the YANG modules (set ISSU_YANG_DIR?)\n");
         goto cleanup;
     }
-    if (issu_manifest_load_file(lctx, standby, &img, err, sizeof(err)) != ISSU_OK) {
+    /* one read (never blocking: a FIFO is refused at once), validated and re-encoded from the same bytes */
+    if (issu_manifest_read_file(standby, &data, &len, err, sizeof(err)) != ISSU_OK ||
+        issu_manifest_load_file_data(lctx, standby, data, len, &img, err, sizeof(err)) != ISSU_OK) {
         fprintf(stderr, "issuctl: %s\n", err);
         ex = EX_BADINPUT;
         goto cleanup;
     }
-    if (lyd_parse_data_path(lctx, standby, 0, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &cand) != LY_SUCCESS ||
+    if (lyd_parse_data_mem(lctx, data, issu_manifest_format_of(standby, data, len) == ISSU_MANIFEST_JSON ? LYD_JSON
+                                                                                                     : LYD_XML,
+                           LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &cand) != LY_SUCCESS ||
         lyd_print_mem(&xml, cand, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK) != LY_SUCCESS) {
         fprintf(stderr, "issuctl: %s: cannot re-encode the manifest\n", standby);
         goto cleanup;
@@ -456,6 +461,7 @@ cleanup:
     lyd_free_tree(out);
     lyd_free_all(cand);
     issu_image_free(img);
+    free(data);
     if (ses)
         issu_ncc_close(ses);
     ly_ctx_destroy(lctx);

@@ -17,7 +17,6 @@
 #include "hub.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -25,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,41 +122,12 @@ static void ep_log(void *arg, int level, const char *msg)
 
 /* ---- files ---- */
 
-static int read_all(const char *path, char **data, size_t *len)
-{
-    struct stat st;
-    char *buf = NULL;
-    size_t got = 0;
-    ssize_t n;
-    int fd, rc = ISSU_OK;
-
-    *data = NULL;
-    *len = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ISSU_ERR_IO;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > ISSU_MANIFEST_MAX_SIZE)
-        ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
-    buf = malloc((size_t)st.st_size + 1);
-    ISSU_CHECK_MEM(buf, rc);
-    while (got < (size_t)st.st_size) {
-        n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break; /* shrank meanwhile: compare what is there */
-        got += (size_t)n;
-    }
-    *data = buf;
-    *len = got;
-    buf = NULL;
-cleanup:
-    free(buf);
-    close(fd);
-    return rc;
-}
-
-/* Load a manifest; *img is NULL (and ISSU_OK) when the content is unchanged. */
+/*
+ * Load a manifest; *img is NULL (and ISSU_OK) when the content is unchanged.
+ * The file is read once, without blocking (a FIFO or device put in its
+ * place is refused at once: the core thread must never wait on a file),
+ * and the bytes compared are the bytes loaded.
+ */
 static int load_one(struct issu_hub *hub, int i, int force, struct issu_image **img, char *err,
                     size_t errlen)
 {
@@ -168,18 +137,18 @@ static int load_one(struct issu_hub *hub, int i, int force, struct issu_image **
     int rc;
 
     *img = NULL;
-    if (read_all(f->path, &data, &len) == ISSU_OK && !force && f->data && len == f->len &&
-        !memcmp(data, f->data, len)) {
+    ISSU_CHECK(issu_manifest_read_file(f->path, &data, &len, err, errlen));
+    if (!force && f->data && len == f->len && !memcmp(data, f->data, len)) {
         free(data);
         return ISSU_OK;
     }
-    rc = issu_manifest_load_file(hub->ctx, f->path, img, err, errlen);
+    rc = issu_manifest_load_file_data(hub->ctx, f->path, data, len, img, err, errlen);
     if (rc != ISSU_OK) {
         free(data);
         return rc;
     }
     free(f->data);
-    f->data = data; /* may be NULL if the read raced a rename: then always reload */
+    f->data = data;
     f->len = len;
     return ISSU_OK;
 }
@@ -534,6 +503,8 @@ int issu_hub_new(const struct issu_hub_conf *conf, struct issu_hub **out)
         rc = load_one(hub, i, 1, &hub->img[i], err, sizeof(err));
         if (rc != ISSU_OK) {
             hlog(hub, LOG_ERR, "%s", err);
+            if (conf->refused)
+                *conf->refused = 1;
             goto cleanup;
         }
     }
@@ -654,6 +625,8 @@ int issu_hub_new_peer(const struct issu_hub_peer_conf *conf, struct issu_hub **o
     rc = issu_psk_load(conf->psk_file, &psk, &psk_len, err, sizeof(err));
     if (rc != ISSU_OK) {
         hlog(hub, LOG_ERR, "pre-shared key refused: %s", err);
+        if (conf->refused)
+            *conf->refused = 1;
         goto cleanup;
     }
     rc = issu_ly_ctx_new(&hub->ctx);
@@ -664,6 +637,8 @@ int issu_hub_new_peer(const struct issu_hub_peer_conf *conf, struct issu_hub **o
     rc = load_one(hub, 0, 1, &hub->img[0], err, sizeof(err));
     if (rc != ISSU_OK) {
         hlog(hub, LOG_ERR, "%s", err);
+        if (conf->refused)
+            *conf->refused = 1;
         goto cleanup;
     }
     memset(&tc, 0, sizeof(tc));

@@ -58,11 +58,13 @@ struct issu_hub_conf {
     uint32_t standby_uid;     /**< 0: 7 */
     issu_log_cb log;          /**< syslog levels; may be NULL; any thread */
     void *log_arg;
+    int *refused;             /**< optional: set to 1 when a manifest was refused */
 };
 
 /**
  * Load both manifests and create both endpoints (peer down, nothing
- * negotiated yet). On a bad manifest the reason goes to conf->log and
+ * negotiated yet). On a bad manifest (unreadable, not a regular file, too
+ * large, invalid) the reason goes to conf->log, *conf->refused is set and
  * ISSU_ERR_INVAL/ISSU_ERR_IO is returned.
  */
 int issu_hub_new(const struct issu_hub_conf *conf, struct issu_hub **out);
@@ -110,6 +112,7 @@ struct issu_hub_peer_conf {
     unsigned auth_ms;         /**< deadline to authenticate a connection (0: default) */
     issu_log_cb log;
     void *log_arg;
+    int *refused;             /**< optional: set to 1 when the manifest or the key file was refused */
 };
 
 /**

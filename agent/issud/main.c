@@ -165,8 +165,10 @@ static void usage(FILE *f)
             "At least one face (--netconf-unix, --netconf-ssh or --agentx) is required.\n"
             "\n"
             "Signals: SIGHUP re-reads the manifests (both, or --manifest in peer mode) and\n"
-            "renegotiates (a manifest that fails to load leaves the running state as it\n"
-            "was); SIGTERM/SIGINT stop.\n",
+            "renegotiates (a manifest that fails to load, or is no regular file, leaves the\n"
+            "running state as it was); SIGTERM/SIGINT stop.\n"
+            "Exit status: 0 stopped, 1 could not start, 2 usage error, 3 a manifest or the\n"
+            "key file was refused (unreadable, not a regular file, too large, invalid).\n",
             ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR, ISSU_HUB_PEER_PENDING_MAX, ISSU_HUB_PEER_PENDING_DEFAULT,
             ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_UNIX_MODE,
             ISSU_NC_DEF_MAX_SESSIONS,
@@ -440,7 +442,7 @@ int main(int argc, char **argv)
     struct signalfd_siginfo si;
     sigset_t set;
     ssize_t n;
-    int sfd = -1, rc, ex = 1;
+    int sfd = -1, rc, ex = 1, refused = 0;
 
     memset(&o, 0, sizeof(o));
     if (parse(argc, argv, &o) != ISSU_OK)
@@ -471,17 +473,22 @@ int main(int argc, char **argv)
         pc.pending_max = (unsigned)o.peer_pending_max;
         pc.auth_ms = (unsigned)o.peer_auth_to * 1000;
         pc.log = log_stderr;
+        pc.refused = &refused;
         rc = issu_hub_new_peer(&pc, &hub);
     } else {
         memset(&hc, 0, sizeof(hc));
         hc.active_path = o.active;
         hc.standby_path = o.standby;
         hc.log = log_stderr;
+        hc.refused = &refused;
         rc = issu_hub_new(&hc, &hub);
     }
     if (rc != ISSU_OK) {
         /* a file or socket error was logged with its reason just above */
-        logf_(LOG_ERR, "cannot start: %s", rc == ISSU_ERR_IO ? "see the error above" : issu_strerror(rc));
+        logf_(LOG_ERR, "cannot start: %s", refused ? "an input file was refused (see above)"
+                                           : rc == ISSU_ERR_IO ? "see the error above" : issu_strerror(rc));
+        if (refused)
+            ex = 3;
         goto cleanup;
     }
 

@@ -2,8 +2,10 @@
  * manifest.c - image manifests through libyang: file -> YANG data tree ->
  * struct issu_image -> issu_image_validate().
  *
- * The file is size-checked with fstat() before anything is read, so a huge
- * or endless input costs nothing. libyang does the syntax and schema work
+ * The file is opened without blocking and must be a regular file (a FIFO,
+ * socket, device or directory is refused at once, file.h), then
+ * size-checked with fstat() before anything is read, so a huge or endless
+ * input costs nothing. libyang does the syntax and schema work
  * (strict: unknown nodes are errors); only its FIRST error is reported, as
  * "<source>: line N: <data path>: <message>", since later ones are echoes.
  * Errors are collected with thread-local log options, so nothing is printed
@@ -20,6 +22,7 @@
 
 #include <libyang/libyang.h>
 
+#include "file.h"
 #include "manifest.h"
 
 #ifndef ISSU_YANG_DIR
@@ -634,29 +637,20 @@ format_of(const char *path)
 }
 
 int
-issu_manifest_load_file(struct ly_ctx *ctx, const char *path, struct issu_image **out, char *err, size_t errlen)
+issu_manifest_read_file(const char *path, char **data, size_t *len, char *err, size_t errlen)
 {
     struct stat st;
     char *buf = NULL;
-    size_t len = 0;
+    size_t got = 0;
     ssize_t r;
     int fd = -1, rc = ISSU_OK;
 
-    *out = NULL;
+    *data = NULL;
+    *len = 0;
     if (!path || !path[0])
         return set_err(err, errlen, ISSU_ERR_INVAL, "no manifest file given");
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-        rc = set_err(err, errlen, ISSU_ERR_IO, "%s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (fstat(fd, &st) < 0) {
-        rc = set_err(err, errlen, ISSU_ERR_IO, "%s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = set_err(err, errlen, ISSU_ERR_IO, "%s: not a regular file", path);
-        goto cleanup;
-    }
+    /* never blocks: a FIFO, socket, device or directory is refused before any read */
+    ISSU_CHECK_GOTO(issu_file_open_regular(path, &fd, &st, err, errlen), rc);
     if ((unsigned long long)st.st_size > ISSU_MANIFEST_MAX_SIZE) {
         rc = set_err(err, errlen, ISSU_ERR_IO, "%s: file is %lld bytes; manifests are limited to 16 MiB", path,
                 (long long)st.st_size);
@@ -672,8 +666,8 @@ issu_manifest_load_file(struct ly_ctx *ctx, const char *path, struct issu_image 
         rc = NOMEM(path);
         goto cleanup;
     }
-    while (len < (size_t)st.st_size) {
-        r = read(fd, buf + len, (size_t)st.st_size - len);
+    while (got < (size_t)st.st_size) {
+        r = read(fd, buf + got, (size_t)st.st_size - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
@@ -682,15 +676,62 @@ issu_manifest_load_file(struct ly_ctx *ctx, const char *path, struct issu_image 
         }
         if (r == 0)
             break;
-        len += (size_t)r;
+        got += (size_t)r;
     }
-    buf[len] = '\0';
-    ISSU_CHECK_GOTO(check_text(buf, len, path, err, errlen), rc);
-    rc = load_buf(ctx, buf, len, format_of(path), path, out, err, errlen);
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    buf = NULL;
 
 cleanup:
     if (fd >= 0)
         close(fd);
+    free(buf);
+    return rc;
+}
+
+int
+issu_manifest_format_of(const char *path, const char *data, size_t len)
+{
+    int f = path ? format_of(path) : ISSU_MANIFEST_AUTO;
+    size_t i = 0;
+
+    if (f != ISSU_MANIFEST_AUTO || !data)
+        return f;
+    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3))
+        i = 3;
+    while (i < len && strchr(" \t\r\n", data[i]) && data[i])
+        i++;
+    return i < len && data[i] == '{' ? ISSU_MANIFEST_JSON : i < len && data[i] == '<' ? ISSU_MANIFEST_XML
+                                                                                     : ISSU_MANIFEST_AUTO;
+}
+
+int
+issu_manifest_load_file_data(struct ly_ctx *ctx, const char *path, const char *data, size_t len,
+        struct issu_image **out, char *err, size_t errlen)
+{
+    int rc;
+
+    *out = NULL;
+    if (!data || data[len])
+        return set_err(err, errlen, ISSU_ERR_INVAL, "%s: no data", path ? path : "<file>");
+    ISSU_CHECK(check_text(data, len, path, err, errlen));
+    rc = load_buf(ctx, data, len, format_of(path), path, out, err, errlen);
+    return rc;
+}
+
+int
+issu_manifest_load_file(struct ly_ctx *ctx, const char *path, struct issu_image **out, char *err, size_t errlen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+
+    *out = NULL;
+    ISSU_CHECK_GOTO(issu_manifest_read_file(path, &buf, &len, err, errlen), rc);
+    rc = issu_manifest_load_file_data(ctx, path, buf, len, out, err, errlen);
+
+cleanup:
     free(buf);
     return rc;
 }

@@ -42,8 +42,11 @@ int issu_ly_ctx_new(struct ly_ctx **ctx);
 
 /**
  * Load a manifest file. The format comes from the extension (.json, .xml),
- * else from the content. Files over ISSU_MANIFEST_MAX_SIZE are refused
- * before anything is read or allocated.
+ * else from the content. Anything but a regular file (a FIFO, socket,
+ * device, directory) is refused at once, without blocking ("<path>: not a
+ * regular file: FIFO"), and files over ISSU_MANIFEST_MAX_SIZE before
+ * anything is read or allocated. Same as issu_manifest_read_file() then
+ * issu_manifest_load_file_data().
  *
  * @param[in] ctx   context with issu-manifest loaded, or NULL to use a
  *                  temporary one made by issu_ly_ctx_new().
@@ -54,6 +57,32 @@ int issu_ly_ctx_new(struct ly_ctx **ctx);
  */
 int issu_manifest_load_file(struct ly_ctx *ctx, const char *path, struct issu_image **out, char *err,
         size_t errlen);
+
+/**
+ * Read a manifest file whole, with the checks of issu_manifest_load_file()
+ * (regular file, size limit, not empty) and nothing parsed. *data is
+ * malloc'd and NUL-terminated at (*data)[*len].
+ *
+ * @return ISSU_OK, ISSU_ERR_IO (with @p err), ISSU_ERR_INVAL (no path) or
+ *         ISSU_ERR_NOMEM.
+ */
+int issu_manifest_read_file(const char *path, char **data, size_t *len, char *err, size_t errlen);
+
+/**
+ * Load the bytes issu_manifest_read_file() read from @p path (which names
+ * them in errors and gives the format by its extension): what
+ * issu_manifest_load_file() does after the read. @p data must be
+ * NUL-terminated at data[len].
+ */
+int issu_manifest_load_file_data(struct ly_ctx *ctx, const char *path, const char *data, size_t len,
+        struct issu_image **out, char *err, size_t errlen);
+
+/**
+ * The format of a manifest: by @p path's extension (.json, .xml; may be
+ * NULL), else by the first non-space character of @p data ('{', '<').
+ * ISSU_MANIFEST_AUTO when neither tells.
+ */
+int issu_manifest_format_of(const char *path, const char *data, size_t len);
 
 /**
  * Load a manifest from memory (@p data need not be NUL-terminated).

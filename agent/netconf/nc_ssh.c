@@ -23,6 +23,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "issu_err.h"
 
 /* One authorized_keys line (NUL-terminated, newline stripped or not) into
@@ -140,6 +141,15 @@ static int ensure_host_key(struct issu_nc *nc, const char *path)
     int rc, err;
 
     if (access(path, F_OK) == 0) {
+        char why[1024];
+        int fd;
+
+        /* libssh opens it itself, and would wait on a FIFO: check the type first */
+        if (issu_file_open_regular(path, &fd, NULL, why, sizeof(why)) != ISSU_OK) {
+            issu_nc_log(nc, LOG_ERR, "SSH host key %s", why);
+            return ISSU_ERR_IO;
+        }
+        close(fd);
         if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
             issu_nc_log(nc, LOG_ERR, "%s: not a private key libssh can read", path);
             return ISSU_ERR_INVAL;
