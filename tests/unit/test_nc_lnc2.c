@@ -108,6 +108,33 @@ static void test_print_passes_through(void **state)
     ly_ctx_destroy(ctx);
 }
 
+/* Moving schema nodes into an opaque node from anyone but libnetconf2 keeps
+ * libyang's placement: a node whose schema comes first goes before the one
+ * already there (issud's append would put it after). */
+static void test_insert_child_passes_through(void **state)
+{
+    struct ly_ctx *ctx = NULL;
+    struct lyd_node *tree = NULL, *env = NULL, *ms = NULL, *cid = NULL;
+    const struct lys_module *m;
+
+    (void)state;
+    assert_int_equal(ly_ctx_new(NULL, 0, &ctx), LY_SUCCESS);
+    m = ly_ctx_get_module_implemented(ctx, "ietf-yang-library");
+    assert_non_null(m);
+    assert_int_equal(lyd_new_inner(NULL, m, "yang-library", 0, &tree), LY_SUCCESS);
+    assert_int_equal(lyd_new_list(tree, m, "module-set", 0, &ms, "s"), LY_SUCCESS);
+    assert_int_equal(lyd_new_term(tree, m, "content-id", "abc", 0, &cid), LY_SUCCESS);
+    assert_int_equal(lyd_new_opaq2(NULL, ctx, "rpc-reply", NULL, NULL, "urn:ietf:params:xml:ns:netconf:base:1.0",
+                                   &env), LY_SUCCESS);
+    assert_int_equal(lyd_insert_child(env, cid), LY_SUCCESS);
+    assert_int_equal(lyd_insert_child(env, ms), LY_SUCCESS);
+    assert_ptr_equal(lyd_child(env), ms);
+    assert_ptr_equal(ms->next, cid);
+    lyd_free_all(env);
+    lyd_free_all(tree);
+    ly_ctx_destroy(ctx);
+}
+
 /* On a thread armed as a NETCONF worker, this code's own usleep() is not
  * stretched to the 1 ms step: 200 sleeps of 100 us stay far below 200 ms. */
 static void test_armed_thread_passes_through(void **state)
@@ -133,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_scope),
         cmocka_unit_test(test_parse_op_passes_through),
         cmocka_unit_test(test_print_passes_through),
+        cmocka_unit_test(test_insert_child_passes_through),
         cmocka_unit_test(test_armed_thread_passes_through),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
