@@ -585,13 +585,54 @@ cleanup:
     return rc;
 }
 
+/*
+ * A growable text for lyd_print_clb(): doubling, so printing is linear.
+ * (lyd_print_mem() reallocs for every write, which copies the whole text
+ * each time whenever realloc cannot grow in place: quadratic under ASan,
+ * and under glibc once another block follows the buffer.) It stops at the
+ * manifest size limit rather than print the rest.
+ */
+struct ptext {
+    char *s;
+    size_t len, cap;
+    int oom, over;
+};
+
+static ssize_t
+ptext_write(void *arg, const void *buf, size_t count)
+{
+    struct ptext *t = arg;
+    size_t cap;
+    char *p;
+
+    if (t->len + count > ISSU_MANIFEST_MAX_SIZE) {
+        t->over = 1;
+        return -1;
+    }
+    if (t->len + count + 1 > t->cap) {
+        for (cap = t->cap ? t->cap : 4096; cap < t->len + count + 1; cap *= 2)
+            ;
+        if (!(p = realloc(t->s, cap))) {
+            t->oom = 1;
+            return -1;
+        }
+        t->s = p;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->len, buf, count);
+    t->len += count;
+    t->s[t->len] = '\0';
+    return (ssize_t)count;
+}
+
 int
 issu_manifest_load_anydata(struct lyd_node *anydata, const char *source_name, struct issu_image **out,
         char *err, size_t errlen)
 {
     const char *src = source_name ? source_name : "<anydata>";
     struct lyd_node_any *any = (struct lyd_node_any *)anydata;
-    char *xml = NULL;
+    struct ptext t = {0};
+    char *str = NULL;
     LY_ERR r;
     int rc;
 
@@ -601,24 +642,44 @@ issu_manifest_load_anydata(struct lyd_node *anydata, const char *source_name, st
     if (any->value_type == LYD_ANYDATA_DATATREE) {
         if (!any->value.tree)
             return set_err(err, errlen, ISSU_ERR_NOTFOUND, "%s: no manifest given", src);
-        r = lyd_print_mem(&xml, any->value.tree, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK);
+        r = lyd_print_clb(ptext_write, &t, any->value.tree, LYD_XML, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK);
         lyd_free_all(any->value.tree);
         any->value.tree = NULL;
-    } else {
-        r = lyd_any_value_str(anydata, &xml);
-    }
-    if (r != LY_SUCCESS) {
-        rc = r == LY_EMEM ? NOMEM(src) : set_err(err, errlen, ISSU_ERR_INVAL, "%s: cannot print the value", src);
+        if (t.over) {
+            rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: input is over 16 MiB; manifests are limited to 16 MiB",
+                    src);
+            goto cleanup;
+        }
+        if (t.oom || r == LY_EMEM) {
+            rc = NOMEM(src);
+            goto cleanup;
+        }
+        if (r != LY_SUCCESS) {
+            rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: cannot print the value", src);
+            goto cleanup;
+        }
+        if (!t.len) {
+            rc = set_err(err, errlen, ISSU_ERR_NOTFOUND, "%s: no manifest given", src);
+            goto cleanup;
+        }
+        /* printed by libyang: NUL-terminated, and a NUL inside is refused as in a file */
+        ISSU_CHECK_GOTO(check_text(t.s, t.len, src, err, errlen), rc);
+        rc = load_buf(NULL, t.s, t.len, ISSU_MANIFEST_XML, src, out, err, errlen);
         goto cleanup;
     }
-    if (!xml) {
+    if (lyd_any_value_str(anydata, &str) != LY_SUCCESS) {
+        rc = set_err(err, errlen, ISSU_ERR_INVAL, "%s: cannot print the value", src);
+        goto cleanup;
+    }
+    if (!str) {
         rc = set_err(err, errlen, ISSU_ERR_NOTFOUND, "%s: no manifest given", src);
         goto cleanup;
     }
-    rc = issu_manifest_load_mem(NULL, xml, strlen(xml), ISSU_MANIFEST_XML, src, out, err, errlen);
+    rc = issu_manifest_load_mem(NULL, str, strlen(str), ISSU_MANIFEST_XML, src, out, err, errlen);
 
 cleanup:
-    free(xml);
+    free(t.s);
+    free(str);
     return rc;
 }
 
