@@ -409,6 +409,10 @@ static int own_result(struct fin *f, struct issu_client_result *c)
  * One breadth-first search over the reversed edges, from every client that
  * failed on its own, gives each client its distance to the nearest failure:
  * the shortest chain (item 9) follows the distances down, O(clients + edges).
+ * A chain keeps at most ISSU_CHAIN_MAX ids: its first links and, last, the
+ * client that failed on its own (each client's, found once in BFS order):
+ * whole chains are as long as the distances, quadratic in a deep chain
+ * (8,000 clients each needing the one before: 4.7 GB).
  * An optional client absent from one image counts for nothing: it is no
  * failure and no edge leads to it.
  */
@@ -417,6 +421,7 @@ static int effective_all(struct fin *f)
     struct issu_snapshot *s = f->s;
     uint32_t n = s->n_clients, i, k, e = 0, head, tail;
     uint32_t *dist = NULL, *unk = NULL, *start = NULL, *rev = NULL, *queue = NULL, *pidx = NULL, *eoff = NULL;
+    uint32_t *next = NULL, *root = NULL;
     int rc = ISSU_OK;
 
     if (!n)
@@ -430,7 +435,9 @@ static int effective_all(struct fin *f)
     queue = malloc(n * sizeof(*queue));
     pidx = malloc((e ? e : 1) * sizeof(*pidx)); /* prereq k of client i -> its index, or FAR */
     rev = malloc((e ? e : 1) * sizeof(*rev));
-    ISSU_CHECK_MEM(dist && unk && eoff && start && queue && pidx && rev, rc);
+    next = malloc(n * sizeof(*next));
+    root = malloc(n * sizeof(*root));
+    ISSU_CHECK_MEM(dist && unk && eoff && start && queue && pidx && rev && next && root, rc);
 
     /* edges: resolve each prerequisite once; count reverse edges per target.
      * dist[i] = 0 marks the clients that failed on their own and count. */
@@ -476,6 +483,20 @@ static int effective_all(struct fin *f)
                 queue[tail++] = rev[k];
             }
     }
+    /* each client's next step down (the first prerequisite one closer) and
+     * the failure its chain ends at; the queue holds them by distance */
+    for (head = 0; head < tail; head++) {
+        uint32_t t = queue[head];
+        if (!dist[t]) {
+            next[t] = root[t] = t;
+            continue;
+        }
+        for (k = eoff[t]; k < eoff[t + 1]; k++)
+            if (pidx[k] != FAR && dist[pidx[k]] == dist[t] - 1)
+                break;
+        next[t] = pidx[k];
+        root[t] = root[next[t]];
+    }
     /* reach of unknown results, the same way */
     head = tail = 0;
     for (i = 0; i < n; i++)
@@ -508,17 +529,18 @@ static int effective_all(struct fin *f)
             continue;
         }
         c->effective = ISSU_RES_INCOMPATIBLE;
-        c->chain = malloc(((size_t)dist[i] + 1) * sizeof(*c->chain));
+        d = dist[i] < ISSU_CHAIN_MAX ? dist[i] : ISSU_CHAIN_MAX - 1; /* links after this client */
+        c->chain = malloc(((size_t)d + 1) * sizeof(*c->chain));
         ISSU_CHECK_MEM(c->chain, rc);
         c->chain[c->n_chain++] = c->id;
-        /* down the distances: the smallest id among the next steps */
-        for (d = dist[i]; d > 0; d--) {
-            for (k = eoff[cur]; k < eoff[cur + 1]; k++)
-                if (pidx[k] != FAR && dist[pidx[k]] == d - 1)
-                    break;
-            cur = pidx[k];
+        /* down the distances (the first prerequisite one closer), the
+         * failure at the end always last */
+        for (; d > 1; d--) {
+            cur = next[cur];
             c->chain[c->n_chain++] = s->clients[cur].id;
         }
+        if (d)
+            c->chain[c->n_chain++] = s->clients[root[i]].id;
         if (dist[i] > 0) {
             const struct issu_client_result *p = issu_snapshot_client(s, c->chain[1]);
             free((char *)c->reason);
@@ -535,6 +557,8 @@ cleanup:
     free(queue);
     free(pidx);
     free(rev);
+    free(next);
+    free(root);
     return rc;
 }
 

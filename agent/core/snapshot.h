@@ -56,6 +56,9 @@ enum issu_presence {
 };
 
 /** Per session and message type: the negotiated version (0 = none in common). */
+/** Longest causal chain a client result keeps (see n_chain). */
+#define ISSU_CHAIN_MAX 16
+
 struct issu_neg_version {
     uint32_t msg_type;
     uint32_t version;
@@ -121,7 +124,9 @@ struct issu_client_result {
     uint16_t pad_;
     uint32_t entity_count; /**< entities in the local image (peer's if peer-only) */
     const char *reason;    /**< plain words: why result/effective is not compatible */
-    uint32_t n_chain;      /**< causal chain: this client, then each failing prerequisite */
+    uint32_t n_chain;      /**< causal chain: this client, then each failing prerequisite;
+                                at most ISSU_CHAIN_MAX (a longer one keeps its first links
+                                and, last, the client that failed on its own) */
     uint32_t *chain;
     uint32_t n_prereqs;    /**< prerequisites (union of both images) */
     uint32_t *prereqs;

@@ -552,6 +552,51 @@ static void test_interdependency_chain(void **state)
     done(&p);
 }
 
+/* A prerequisite chain as deep as the images: client i needs client i - 1,
+ * and client 1 fails on its own. Every client is effectively incompatible
+ * with a chain of at most ISSU_CHAIN_MAX ids, itself first and client 1
+ * last (copying whole chains was quadratic: 8,000 clients took 4.7 GB),
+ * and the walk needs no stack as deep as the chain. */
+static void test_interdependency_deep_chain(void **state)
+{
+    struct pair p = {t_image("a"), t_image("s"), NULL, NULL};
+    const uint32_t n = 20000;
+    struct issu_client *c;
+    uint32_t i, k;
+    char name[64];
+
+    (void)state;
+    for (i = 1; i <= n; i++) {
+        snprintf(name, sizeof name, "chain %u", i);
+        c = t_client(p.a, 100000 + i, name);
+        t_msg(c, 1, 1, 1, 0);
+        if (i > 1)
+            assert_int_equal(issu_client_add_prereq(c, 100000 + i - 1), ISSU_OK);
+        c = t_client(p.s, 100000 + i, name);
+        t_msg(c, 1, i == 1 ? 2 : 1, i == 1 ? 2 : 1, 0); /* client 1: no common version */
+        if (i > 1)
+            assert_int_equal(issu_client_add_prereq(c, 100000 + i - 1), ISSU_OK);
+    }
+    run(&p);
+    for (i = 1; i <= n; i++) {
+        const struct issu_client_result *r = cl(p.va, 100000 + i);
+        uint32_t want = i < ISSU_CHAIN_MAX ? i : ISSU_CHAIN_MAX;
+
+        assert_int_equal(r->effective, ISSU_RES_INCOMPATIBLE);
+        assert_int_equal(r->n_chain, want);
+        assert_int_equal(r->chain[0], 100000 + i);
+        assert_int_equal(r->chain[r->n_chain - 1], 100001);
+        for (k = 1; k + 1 < r->n_chain; k++)
+            assert_int_equal(r->chain[k], 100000 + i - k); /* the first links, in order */
+        if (i > 1) {
+            snprintf(name, sizeof name, "prerequisite %u chain %u is incompatible", 100000 + i - 1, i - 1);
+            assert_string_equal(r->reason, name);
+        }
+    }
+    assert_int_equal(p.va->verdict, ISSU_VERDICT_BASE_LEVEL);
+    done(&p);
+}
+
 /* A prerequisite listed by one image only still counts (union of both). */
 static void test_interdependency_one_sided_prereq(void **state)
 {
@@ -1140,6 +1185,7 @@ int main(void)
         cmocka_unit_test(test_policy_base_client),
         cmocka_unit_test(test_base_optional_absent),
         cmocka_unit_test(test_interdependency_chain),
+        cmocka_unit_test(test_interdependency_deep_chain),
         cmocka_unit_test(test_interdependency_one_sided_prereq),
         cmocka_unit_test(test_verdicts),
         cmocka_unit_test(test_one_sided_client),
