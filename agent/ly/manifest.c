@@ -12,7 +12,6 @@
  * and other threads' logging is untouched.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -771,14 +770,13 @@ int
 issu_manifest_load_file_data(struct ly_ctx *ctx, const char *path, const char *data, size_t len,
         struct issu_image **out, char *err, size_t errlen)
 {
-    int rc;
+    const char *src = path ? path : "<file>";
 
     *out = NULL;
     if (!data || data[len])
-        return set_err(err, errlen, ISSU_ERR_INVAL, "%s: no data", path ? path : "<file>");
-    ISSU_CHECK(check_text(data, len, path, err, errlen));
-    rc = load_buf(ctx, data, len, format_of(path), path, out, err, errlen);
-    return rc;
+        return set_err(err, errlen, ISSU_ERR_INVAL, "%s: no data", src);
+    ISSU_CHECK(check_text(data, len, src, err, errlen));
+    return load_buf(ctx, data, len, path ? format_of(path) : ISSU_MANIFEST_AUTO, src, out, err, errlen);
 }
 
 int

@@ -15,13 +15,16 @@ For each size N it writes the images of one shape (bench_check.c's):
                 incompatible through a chain as deep as its id.
 starts issud on them with --netconf-unix, and times one check-upgrade over
 the UNIX socket (NETCONF 1.1 framing, read as bytes, no XML parsing) from
-the request's first byte to the reply's last, plus issud's peak RSS
-(VmHWM) before and after the call. A reply that is no <rpc-reply> with a
+the request's first byte to the reply's last, once issud has finished its
+own startup round, plus issud's peak RSS (VmHWM) before and after the call. A reply that is no <rpc-reply> with a
 <verdict> fails the run. With several BIN_DIRs (e.g. the build of main and
 of a branch) every size runs against each, alternating, in the same run.
 issud is killed by PID, also on failure.
 
-Usage: check_upgrade_bench.py SOURCE_DIR [--shape S] [--timeout SECS]
+--repeat K sends K checks to the same issud, each on a new session (so
+another worker thread and its malloc arena): what it keeps between checks.
+
+Usage: check_upgrade_bench.py SOURCE_DIR [--shape S] [--timeout SECS] [--repeat K]
                               --bin NAME=BIN_DIR [--bin ...] N...
 """
 import argparse
@@ -91,7 +94,7 @@ def recv_until(s, buf, end, deadline=None):
     return b"".join(parts)
 
 
-def check_once(binary, src, active, standby, cand, tmp, timeout):
+def check_once(binary, src, active, standby, cand, tmp, timeout, repeat):
     sock = os.path.join(tmp, "nc.sock")
     if os.path.exists(sock):
         os.unlink(sock)
@@ -101,27 +104,32 @@ def check_once(binary, src, active, standby, cand, tmp, timeout):
                           "--netconf-unix", sock], stderr=log, env=env)
     try:
         deadline = time.time() + 60
-        while not os.path.exists(sock):
+        # wait for the startup round too: its memory is not the check's
+        while not os.path.exists(sock) or "negotiation 1 with peer" not in open(log.name).read():
             if p.poll() is not None or time.time() > deadline:
                 raise RuntimeError("issud did not start: see %s" % log.name)
             time.sleep(0.05)
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(sock)
-        recv_until(s, b"", b"]]>]]>", time.time() + 20)
-        s.sendall(HELLO)
-        time.sleep(0.2)  # the server switches to chunked framing after both hellos
-        hwm0 = vm(p.pid, "VmHWM")
-        msg = ('<rpc message-id="1" xmlns="%s"><check-upgrade xmlns="%s"><candidate>%s</candidate>'
-               '</check-upgrade></rpc>' % (NC, IA, cand)).encode()
-        t0 = time.time()
-        s.sendall(b"\n#%d\n" % len(msg) + msg + b"\n##\n")
-        buf = recv_until(s, b"", b"\n##\n", t0 + timeout)
-        dt = time.time() - t0
-        hwm1 = vm(p.pid, "VmHWM")
-        if b"rpc-reply" not in buf or b"<verdict" not in buf:
-            raise RuntimeError("no report in the reply: %r" % buf[:300])
-        s.close()
-        return dt, len(msg), len(buf), hwm0, hwm1
+        time.sleep(0.5)
+        runs = []
+        for _ in range(repeat):  # each on a new session: another worker, another malloc arena
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(sock)
+            recv_until(s, b"", b"]]>]]>", time.time() + 20)
+            s.sendall(HELLO)
+            time.sleep(0.2)  # the server switches to chunked framing after both hellos
+            hwm0 = vm(p.pid, "VmHWM")
+            msg = ('<rpc message-id="1" xmlns="%s"><check-upgrade xmlns="%s"><candidate>%s</candidate>'
+                   '</check-upgrade></rpc>' % (NC, IA, cand)).encode()
+            t0 = time.time()
+            s.sendall(b"\n#%d\n" % len(msg) + msg + b"\n##\n")
+            buf = recv_until(s, b"", b"\n##\n", t0 + timeout)
+            dt = time.time() - t0
+            s.close()
+            time.sleep(0.3)
+            if b"rpc-reply" not in buf or b"<verdict" not in buf:
+                raise RuntimeError("no report in the reply: %r" % buf[:300])
+            runs.append((dt, len(msg), len(buf), hwm0, vm(p.pid, "VmHWM"), vm(p.pid, "VmRSS")))
+        return runs
     finally:
         if p.poll() is None:
             p.kill()
@@ -134,11 +142,13 @@ def main():
     ap.add_argument("--shape", default="standby-only", choices=("standby-only", "matched", "chain"))
     ap.add_argument("--bin", action="append", required=True, help="NAME=BIN_DIR")
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--repeat", type=int, default=1, help="checks per issud (memory held across checks)")
     ap.add_argument("sizes", nargs="+", type=int)
     a = ap.parse_args()
     bins = [b.split("=", 1) for b in a.bin]
     tmp = tempfile.mkdtemp(prefix="issu-chkbench-")
-    print("shape %s; time = request sent .. reply received; RSS = issud VmHWM before -> after (MiB)" % a.shape)
+    print("shape %s; time = request sent .. reply received; HWM = issud's VmHWM before -> after; RSS = its "
+          "VmRSS 0.3 s after the reply" % a.shape)
     anchor = {}
     for n in a.sizes:
         if a.shape != "standby-only":
@@ -150,14 +160,15 @@ def main():
             cand = standby_only(a.src, n)
         for name, b in bins:
             try:
-                dt, qlen, rlen, h0, h1 = check_once(b, a.src, active, active, cand, tmp, a.timeout)
+                runs = check_once(b, a.src, active, active, cand, tmp, a.timeout, a.repeat)
             except (RuntimeError, OSError) as e:
                 print("%-8s N=%-7d FAILED: %s" % (name, n, e), flush=True)
                 continue
-            anchor.setdefault(name, dt)
-            print("%-8s N=%-7d request %9d B  reply %10d B  %8.3f s  x%-8.1f RSS %6.1f -> %6.1f MiB"
-                  % (name, n, qlen, rlen, dt, dt / anchor[name], h0 / 1024, h1 / 1024), flush=True)
-
+            for k, (dt, qlen, rlen, h0, h1, rss) in enumerate(runs):
+                anchor.setdefault(name, dt)
+                print("%-8s N=%-7d %srequest %9d B  reply %10d B  %8.3f s  x%-8.1f HWM %6.1f -> %6.1f MiB, "
+                      "RSS after %6.1f MiB" % (name, n, "#%d " % (k + 1) if a.repeat > 1 else "", qlen, rlen, dt,
+                                               dt / anchor[name], h0 / 1024, h1 / 1024, rss / 1024), flush=True)
 
 if __name__ == "__main__":
     main()
