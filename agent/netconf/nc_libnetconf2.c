@@ -453,7 +453,7 @@ void issu_nc_lnc2_ly_log(LY_LOG_LEVEL level, const char *msg, const char *path)
     }
 }
 
-/* ------------------------------------------------------------ 7. a data reply moved into its envelope node by node
+/* ------------------------------------------------------------ 8. a data reply moved into its envelope node by node
  *
  * libnetconf2 2.0.24 sends a data reply by moving each child of the RPC's
  * output into its <rpc-reply> envelope with one lyd_insert_child() each
