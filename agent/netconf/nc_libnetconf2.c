@@ -5,7 +5,7 @@
  * whether a later libnetconf2 changed it, and the test that fails without it.
  *
  * How: issud defines a function of the same name as a library's (entries
- * 1, 2 and 4; entry 7 is a design, not a hook); the
+ * 1, 2, 4 and 8; entry 7 is a design, not a hook); the
  * dynamic linker binds libnetconf2's call to issud's, which calls the real
  * one (dlsym RTLD_NEXT). Such a definition is process-wide by nature, so
  * each one acts only on calls made *from libnetconf2's own code* (the
