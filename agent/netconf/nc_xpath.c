@@ -111,10 +111,21 @@ int issu_nc_xpath_scan(const char *x, unsigned *k, unsigned *ops, char *err, siz
         } else if (*p == '@' || *p == '$') {
             p++;
             t = T_OP; /* an attribute or a variable: the name follows */
-        } else if (is_ncname(*p)) {
+        } else if ((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')) {
+            while ((*p >= '0' && *p <= '9') || *p == '.')
+                p++;
+            t = T_OPERAND; /* a number */
+        } else if (*p == '.') {
+            p += p[1] == '.' ? 2 : 1;
+            t = T_OPERAND; /* the context node or its parent */
+        } else if (is_ncname(*p) && *p != '-') {
             while (is_ncname(*p) || (*p == ':' && p[1] != ':' && is_ncname(p[1])) || (*p == ':' && p[1] == '*'))
                 p += *p == ':' && p[1] == '*' ? 2 : 1;
             l = (size_t)(p - n);
+            /* "mod" wherever it stands, operator or not: what libyang takes
+             * for an operator need not be what this scan does (nc_libyang.c) */
+            if (l == 3 && !memcmp(n, "mod", 3))
+                *ops |= ISSU_NC_XPATH_OP_MOD;
             if (p[0] == ':' && p[1] == ':') {
                 if (depth && scan_axis(n, l) && depth + 1 > worst)
                     worst = depth + 1;
@@ -124,8 +135,6 @@ int issu_nc_xpath_scan(const char *x, unsigned *k, unsigned *ops, char *err, siz
                        ((l == 3 && (!memcmp(n, "and", 3) || !memcmp(n, "div", 3) || !memcmp(n, "mod", 3))) ||
                         (l == 2 && !memcmp(n, "or", 2)))) {
                 t = T_OP; /* XPath 1.0 3.7: after an operand these are operators */
-                if (l == 3 && !memcmp(n, "mod", 3))
-                    *ops |= ISSU_NC_XPATH_OP_MOD;
                 if ((l == 3 && !memcmp(n, "and", 3)) || l == 2)
                     run[lvl] = 0; /* "a = b and c = d" is no chain */
             } else {

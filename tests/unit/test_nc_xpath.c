@@ -127,6 +127,12 @@ static void test_ops(void **state)
     assert_false(ops & ISSU_NC_XPATH_OP_MOD); /* names and strings, not the operator */
     assert_int_equal(issu_nc_xpath_scan("//ia:a[7 div 2 > 1]", &k, &ops, err, sizeof(err)), ISSU_OK);
     assert_false(ops & ISSU_NC_XPATH_OP_MOD);
+    /* '-' is an operator, not the start of a name: "a -*mod*" is a - (* mod *) (found by fuzz_ncsubtree) */
+    assert_int_equal(issu_nc_xpath_scan("/od/*/res -*mod*//x", &k, &ops, err, sizeof(err)), ISSU_OK);
+    assert_true(ops & ISSU_NC_XPATH_OP_MOD);
+    assert_int_equal(issu_nc_xpath_scan("a-b mod 2", &k, &ops, err, sizeof(err)), ISSU_OK);
+    assert_true(ops & ISSU_NC_XPATH_OP_MOD);
+    assert_int_equal(issu_nc_xpath_scan("ia:issu-state[.5 > ..]", &k, &ops, err, sizeof(err)), ISSU_OK);
     /* chained comparisons (libyang leaks on some): flagged unless parenthesised */
     static const char *chained[] = {"/ < * < 1", "* = * = 1", "/ia:a > * > x", "a = b[c] = d", "a != (b) = c"};
     static const char *unchained[] = {"(/ < *) < 1", "/ < (* < 1)", "a = 1 and b = 2", "a = 1 or b = 2",
