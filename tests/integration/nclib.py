@@ -1,17 +1,39 @@
 """nclib.py - what the NETCONF integration tests share: the check list that
-makes a test fail, and a free loopback port for issud to listen on."""
+makes a test fail (with the plain "N passed, N failed" closing line), a
+condition to wait for, and a free loopback port for issud to listen on."""
 import socket
 import sys
+import time
 
 failures = []
+counts = {"passed": 0}
 
 
 def check(cond, what):
-    """Print ok/FAIL for @what; a FAIL makes the test exit non-zero."""
+    """Print ok/FAIL for @what; a FAIL makes the test exit non-zero. Returns @cond."""
     print(("ok   " if cond else "FAIL ") + what)
     sys.stdout.flush()
-    if not cond:
+    if cond:
+        counts["passed"] += 1
+    else:
         failures.append(what)
+    return cond
+
+
+def summary():
+    """The closing line ctest's readers count, and the exit status."""
+    print("%d passed, %d failed" % (counts["passed"], len(failures)))
+    return 1 if failures else 0
+
+
+def wait_for(cond, secs, step=0.05):
+    """Whether @cond() became true within @secs seconds."""
+    end = time.time() + secs
+    while time.time() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
 
 
 def free_port():

@@ -33,24 +33,16 @@ import time
 
 from lxml import etree
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nclib import check, failures, summary  # noqa: E402
+
 SRC, BIN = sys.argv[1], sys.argv[2]
 IMAGES = os.path.join(SRC, "examples", "images")
 YL = "urn:ietf:params:xml:ns:yang:ietf-yang-library"
 NSYL = {"yl": YL}
 YUMA = "/usr/share/yuma/modules"
-passed = failed = 0
 tmp = tempfile.mkdtemp(prefix="issu-disc-")
 
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   " + what)
-    else:
-        failed += 1
-        print("FAIL " + what, flush=True)
-    return ok
 
 
 def free_port():
@@ -226,7 +218,7 @@ def main():
         if p.poll() is None:
             p.kill()
         p.wait()
-        if failed:
+        if failures:
             print(open(os.path.join(tmp, "issud.log"), errors="replace").read()[-3000:])
 
 
@@ -238,5 +230,4 @@ except Exception as e:  # a crash is a failure, with its reason
     check(False, "exception: %r" % e)
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(summary())

@@ -33,8 +33,6 @@ import tempfile
 import threading
 import time
 
-from lxml import etree
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nclib import check, failures, free_port  # noqa: E402
 from ncclient import manager

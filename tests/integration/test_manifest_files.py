@@ -30,6 +30,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nclib import check, failures, wait_for  # noqa: E402
+
 SRC, BIN = sys.argv[1], sys.argv[2]
 IMAGES = os.path.join(SRC, "examples", "images")
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -38,26 +41,11 @@ HELLO = ('<hello xmlns="%s"><capabilities><capability>urn:ietf:params:netconf:ba
          '</capabilities></hello>]]>]]>' % NC).encode()
 RENEG = '<rpc message-id="%d" xmlns="' + NC + '"><renegotiate xmlns="' + IA + '"/></rpc>]]>]]>'
 
-failures = []
 procs = []
 tmp = tempfile.mkdtemp(prefix="issu-mfiles-")
 env = dict(os.environ, ISSU_YANG_DIR=os.path.join(SRC, "yang"))
 
 
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-    return ok
-
-
-def wait_for(cond, secs, step=0.05):
-    end = time.time() + secs
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 def free_port():

@@ -30,34 +30,18 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nclib import check, failures, summary, wait_for  # noqa: E402
+
 SRC, BIN = sys.argv[1], sys.argv[2]
 IMAGES = os.path.join(SRC, "examples", "images")
 ISSUD, ISSUCTL = os.path.join(BIN, "issud"), os.path.join(BIN, "issuctl")
-passed = failed = 0
 procs = []
 tmp = tempfile.mkdtemp(prefix="issu-sock-")
 os.chmod(tmp, 0o755)
 env = dict(os.environ, ISSU_YANG_DIR=os.path.join(SRC, "yang"))
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok   " + what)
-    else:
-        failed += 1
-        print("FAIL " + what, flush=True)
-    return ok
-
-
-def wait_for(cond, secs, step=0.05):
-    end = time.time() + secs
-    while time.time() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
 
 
 def issud(sock, tag, *extra):
@@ -205,10 +189,9 @@ except Exception as e:  # a crash is a failure, with its reason
 finally:
     for p in procs:
         kill(p)
-    if failed:
+    if failures:
         for f in sorted(os.listdir(tmp)):
             if f.endswith(".log"):
                 print("---- %s ----\n%s" % (f, open(os.path.join(tmp, f), errors="replace").read()[-1500:]))
     shutil.rmtree(tmp, ignore_errors=True)
-print("%d passed, %d failed" % (passed, failed))
-sys.exit(1 if failed else 0)
+sys.exit(summary())
