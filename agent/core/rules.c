@@ -453,6 +453,8 @@ static int effective_all(struct fin *f)
             if (!p && c->counts && dist[i]) {
                 /* a peer's inventory is not validated against ours */
                 dist[i] = 0;
+                /* an unknown client may hold a failed session's reason */
+                free((char *)c->reason);
                 c->reason = xstrdup_printf("prerequisite %u is in neither image", c->prereqs[k]);
                 ISSU_CHECK_MEM(c->reason, rc);
             }
