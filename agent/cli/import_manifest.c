@@ -32,6 +32,7 @@ int issu_knowledge_load(struct ly_ctx *ctx, const char *path, struct lyd_node **
     size_t len = 0;
     int rc = ISSU_OK, fmt;
     struct lyd_node *t = NULL;
+    uint32_t logopts = LY_LOSTORE_LAST;
 
     *tree = NULL;
     if (!ly_ctx_load_module(ctx, ISSU_KNOWLEDGE_MODULE, NULL, NULL)) {
@@ -40,6 +41,7 @@ int issu_knowledge_load(struct ly_ctx *ctx, const char *path, struct lyd_node **
     }
     /* the manifest reader's checks: regular file, size limit, not empty */
     ISSU_CHECK(issu_manifest_read_file(path, &data, &len, err, errlen));
+    ly_temp_log_options(&logopts); /* the error goes into err, not to stderr */
     fmt = issu_manifest_format_of(path, data, len);
     if (lyd_parse_data_mem(ctx, data, fmt == ISSU_MANIFEST_XML ? LYD_XML : LYD_JSON, LYD_PARSE_STRICT,
                            LYD_VALIDATE_PRESENT, &t) != LY_SUCCESS) {
@@ -57,6 +59,7 @@ int issu_knowledge_load(struct ly_ctx *ctx, const char *path, struct lyd_node **
     *tree = t;
     t = NULL;
 cleanup:
+    ly_temp_log_options(NULL);
     lyd_free_all(t);
     free(data);
     return rc;
@@ -550,6 +553,7 @@ int issu_import_build(struct ly_ctx *ctx, struct issu_capture *cap, const struct
     char ebuf[512];
     size_t i;
     int rc = ISSU_OK;
+    uint32_t logopts = LY_LOSTORE_LAST;
 
     *tree = NULL;
     err[0] = '\0';
@@ -577,6 +581,8 @@ int issu_import_build(struct ly_ctx *ctx, struct issu_capture *cap, const struct
         version = version ? version : "imported";
         from = "placeholder 'imported' where neither show version nor options gave one";
     }
+    ly_temp_log_options(&logopts); /* errors go into err, not to stderr */
+    ly_err_clean(ctx, NULL);
     if (lyd_new_inner(NULL, b.mod, "image", 0, &root) != LY_SUCCESS) {
         rc = ISSU_ERR_NOMEM;
         goto cleanup;
@@ -624,6 +630,7 @@ cleanup:
     else if (rc != ISSU_OK && !err[0])
         snprintf(err, errlen, "cannot build the manifest tree: %s",
                  ly_err_last(ctx) && ly_err_last(ctx)->msg ? ly_err_last(ctx)->msg : "?");
+    ly_temp_log_options(NULL);
     issu_image_free(img);
     lyd_free_all(root);
     free(cl);

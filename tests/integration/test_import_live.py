@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_import.py - issuctl import (issue 16), as an operator runs it.
+"""test_import_live.py - issuctl import (issue 16), as an operator runs it.
 
 Round trip: for every example image, issud runs it (as active and standby),
 `issuctl show issu clients / message types C / message groups / entities C /
@@ -15,7 +15,7 @@ message types under `message types` than under `negotiated version`, and
 TE's prerequisite MPLS TE HA (2100) is not in the seed. --strict, the input
 limit (a 1 GB capture) and bad usage exit 3.
 
-usage: test_import.py SOURCE_DIR BIN_DIR
+usage: test_import_live.py SOURCE_DIR BIN_DIR
 """
 import concurrent.futures
 import glob
@@ -34,7 +34,7 @@ SRC, BIN = sys.argv[1], sys.argv[2]
 IMG = os.path.join(SRC, "examples", "images")
 ENV = dict(os.environ, ISSU_YANG_DIR=os.path.join(SRC, "yang"))
 ENV.pop("ISSU_KNOWLEDGE", None)
-TMP = tempfile.mkdtemp(prefix="test_import.")
+TMP = tempfile.mkdtemp(prefix="test_import_live.")
 PROCS = []
 MPLS = (2007, 2008, 2009, 2011, 2030, 2031, 2053, 2089)
 
