@@ -1160,6 +1160,39 @@ static int clean(const char *raw, size_t n, char *out)
     return 1;
 }
 
+/* Strict UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF, no U+FFFE/U+FFFF): the manifest's strings must be valid JSON
+ * and XML text, and libyang's parsers refuse anything else. */
+static int utf8_ok(const unsigned char *p)
+{
+    while (*p) {
+        uint32_t cp;
+        int n, i;
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        if (*p >= 0xc2 && *p <= 0xdf)
+            n = 1, cp = *p & 0x1fu;
+        else if (*p >= 0xe0 && *p <= 0xef)
+            n = 2, cp = *p & 0x0fu;
+        else if (*p >= 0xf0 && *p <= 0xf4)
+            n = 3, cp = *p & 0x07u;
+        else
+            return 0;
+        for (i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (p[i] & 0x3fu);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+            return 0;
+        p += n + 1;
+    }
+    return 1;
+}
+
 /* "Router#", "RP/0/RSP0/CPU0:router#", "Router(config)#", "Router>": the
  * command typed after it, or NULL */
 static const char *prompt(const char *p)
@@ -1252,6 +1285,9 @@ int issu_capture_feed(struct issu_capture *cap, const char *name, const char *da
         } else if (!clean(data + i, n, buf)) {
             if (r.cmd != C_NONE && r.cmd != C_OTHER)
                 ISSU_CHECK_GOTO(warn_line(&r, "control characters in", "(binary)"), rc);
+        } else if (!utf8_ok((const unsigned char *)buf)) {
+            if (r.cmd != C_NONE && r.cmd != C_OTHER)
+                ISSU_CHECK_GOTO(warn_line(&r, "not UTF-8 text", NULL), rc);
         } else {
             ISSU_CHECK_GOTO(on_line(&r, buf), rc);
         }

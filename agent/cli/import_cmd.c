@@ -18,6 +18,7 @@
 
 #include <libyang/libyang.h>
 
+#include "image.h"
 #include "import.h"
 #include "import_manifest.h"
 #include "issu_err.h"
@@ -297,6 +298,16 @@ int issu_import_main(int argc, char **argv)
     }
     if (lyd_print_mem(&text, tree, xml ? LYD_XML : LYD_JSON, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS || !text)
         goto cleanup;
+    { /* the very text written, through issud's loader */
+        struct issu_image *img = NULL;
+        if (issu_manifest_load_mem(ctx, text, strlen(text), xml ? ISSU_MANIFEST_XML : ISSU_MANIFEST_JSON,
+                                   "the imported manifest", &img, err, sizeof(err)) != ISSU_OK) {
+            fprintf(stderr, "issuctl import: %s\n", err);
+            ex = EX_BADINPUT;
+            goto cleanup;
+        }
+        issu_image_free(img);
+    }
     if (out && strcmp(out, "-")) {
         FILE *f = fopen(out, "w");
         if (!f || fputs(text, f) == EOF || fclose(f) != 0) {

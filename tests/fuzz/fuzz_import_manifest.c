@@ -5,7 +5,7 @@
  * knowledge file, one libyang context for the run.
  *
  * Checked: no crash or leak; a refused capture says why; an accepted one
- * is printed as issuctl writes it (RFC 7951 JSON) and loads again through
+ * is printed as issuctl writes it (RFC 7951 JSON and XML) and loads again through
  * issud's loader (issuctl never writes a manifest issud refuses).
  */
 #include <stddef.h>
@@ -54,11 +54,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         goto cleanup;
     }
-    if (lyd_print_mem(&text, tree, LYD_JSON, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS || !text)
-        abort();
-    if (issu_manifest_load_mem(ctx, text, strlen(text), ISSU_MANIFEST_JSON, "fuzz", &img, err, sizeof(err)) !=
-        ISSU_OK)
-        abort();
+    for (int xml = 0; xml < 2; xml++) {
+        if (lyd_print_mem(&text, tree, xml ? LYD_XML : LYD_JSON, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS || !text)
+            abort();
+        if (issu_manifest_load_mem(ctx, text, strlen(text), xml ? ISSU_MANIFEST_XML : ISSU_MANIFEST_JSON, "fuzz",
+                                   &img, err, sizeof(err)) != ISSU_OK)
+            abort();
+        issu_image_free(img);
+        img = NULL;
+        free(text);
+        text = NULL;
+    }
 cleanup:
     issu_image_free(img);
     free(text);

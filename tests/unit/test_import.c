@@ -298,7 +298,11 @@ static void test_malformed(void **state)
         "   7      30  SECONDARY  COMPATIBLE  1      1      0\n"         /* 22 */
         "  Compat_Result: raw_result = MAYBE, policy_result = COMPATIBLE\n" /* 23 */
         "Router# show issu clients | include LDP\n"                      /* 24 */
-        "Client_ID = 9, Client_Name = a\001b, Entity_Count = 1\n";       /* 25: control byte */
+        "Client_ID = 9, Client_Name = a\001b, Entity_Count = 1\n"        /* 25: control byte */
+        "Client_ID = 10, Client_Name = a\201b, Entity_Count = 1\n"       /* 26: not UTF-8 */
+        "Client_ID = 11, Client_Name = \xed\xa0\x80, Entity_Count = 1\n" /* 27: a surrogate */
+        "Client_ID = 12, Client_Name = \xc0\xaf, Entity_Count = 1\n"    /* 28: overlong */
+        "Client_ID = 13, Client_Name = caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80, Entity_Count = 1\n";
     struct issu_capture *c = feed(cap);
     static const char *const want[] = {
         "cap.txt:3: in 'show issu clients': cannot read",
@@ -319,6 +323,9 @@ static void test_malformed(void **state)
         "cap.txt:23: in 'show issu sessions 2011': cannot read",
         "cap.txt:24: in 'show issu clients | include LDP': output filtered",
         "cap.txt:25: in 'show issu clients | include LDP': control characters",
+        "cap.txt:26: in 'show issu clients | include LDP': not UTF-8 text",
+        "cap.txt:27: in 'show issu clients | include LDP': not UTF-8 text",
+        "cap.txt:28: in 'show issu clients | include LDP': not UTF-8 text",
     };
     size_t i;
 
@@ -327,7 +334,8 @@ static void test_malformed(void **state)
         if (!has_warning(c, want[i]))
             fail_msg("no warning \"%s\"", want[i]);
     assert_int_equal(c->nwarn_total, sizeof(want) / sizeof(want[0]));
-    assert_int_equal(c->nclients, 2); /* 2 and 2011 (message types) */
+    assert_int_equal(c->nclients, 3); /* 2, 2011 (message types) and 13 (UTF-8) */
+    assert_string_equal(issu_capture_client(c, 13)->name, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
     assert_int_equal(ent(c, 2011, 1)->ntypes, 1);
     issu_capture_free(c);
 }
