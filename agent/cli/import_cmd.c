@@ -298,6 +298,15 @@ int issu_import_main(int argc, char **argv)
     }
     if (lyd_print_mem(&text, tree, xml ? LYD_XML : LYD_JSON, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS || !text)
         goto cleanup;
+    if (strlen(text) > ISSU_MANIFEST_MAX_SIZE) { /* what issud would refuse for its size alone */
+        free(text);
+        text = NULL;
+        if (lyd_print_mem(&text, tree, xml ? LYD_XML : LYD_JSON, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_SHRINK) !=
+                LY_SUCCESS || !text)
+            goto cleanup;
+        fprintf(stderr, "issuctl import: written without indentation: indented, the manifest would pass "
+                        "the loader's %u MiB\n", ISSU_MANIFEST_MAX_SIZE >> 20);
+    }
     { /* the very text written, through issud's loader */
         struct issu_image *img = NULL;
         if (issu_manifest_load_mem(ctx, text, strlen(text), xml ? ISSU_MANIFEST_XML : ISSU_MANIFEST_JSON,
