@@ -20,7 +20,6 @@
 #include "datadir.h"
 #include "issu_err.h"
 
-
 #define NCC_TIMEOUT_MS 10000
 
 static int inited;

@@ -10,6 +10,7 @@ peer does) and starts issud with it:
   - SIGHUP: RELOADING=1, then READY=1; a reload whose manifest fails still
     ends in READY=1 (issud keeps serving the previous images);
   - SIGTERM: STOPPING=1, and exit 0;
+  - peer mode with no peer connected yet: READY=1 once the link listens;
   - without NOTIFY_SOCKET nothing is sent and issud serves as before.
 And the journal: with JOURNAL_STREAM naming issud's stderr, every line
 starts with a syslog priority ("<6>" info, "<4>" warning) and no time stamp;
@@ -28,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import check, failures, summary, wait_for  # noqa: E402
+from nclib import check, failures, free_port, summary, wait_for  # noqa: E402
 from deploylib import kill  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
@@ -121,6 +122,26 @@ def main():
     check(m is not None and m.get("STOPPING") == "1", "SIGTERM: STOPPING=1 (%r)" % m)
     check(p.wait(30) == 0, "SIGTERM: exit 0")
     check(n.next(0.2) is None, "nothing after STOPPING=1")
+
+    # peer mode, no peer yet: listening on the link is serving
+    psk = os.path.join(tmp, "psk")
+    with open(psk, "w") as f:
+        f.write("0123456789abcdef0123456789abcdef\n")
+    os.chmod(psk, 0o600)
+    e = dict(env, NOTIFY_SOCKET=n.path)
+    with open(os.path.join(tmp, "peer.log"), "w") as log:
+        p = subprocess.Popen([ISSUD, "--manifest", os.path.join(IMAGES, "running.json"), "--unique-id", "4",
+                              "--listen", "127.0.0.1:%d" % free_port(), "--psk-file", psk,
+                              "--netconf-unix", sock], stdout=log, stderr=log, env=e)
+    procs.append(p)
+    m = n.next(60)
+    check(m is not None and m.get("READY") == "1" and "peer" in m.get("STATUS", ""),
+          "peer mode, no peer connected: READY=1 once listening (%r)" % m)
+    check(hello(sock), "peer mode: the NETCONF socket answers at READY=1")
+    p.send_signal(signal.SIGTERM)
+    m = n.next(60)
+    check(m is not None and m.get("STOPPING") == "1", "peer mode: STOPPING=1 (%r)" % m)
+    check(p.wait(30) == 0, "peer mode: exit 0")
 
     # without NOTIFY_SOCKET: nothing sent, serves as before
     shutil.copy(os.path.join(IMAGES, "running.json"), os.path.join(tmp, "active.json"))
