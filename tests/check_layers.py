@@ -37,6 +37,7 @@ LIBS = {
     "libssh/": {"netconf"},
     "libyang/": {"ly", "hub", "netconf", "cli"},
     "openssl/": {"peer"},
+    "systemd/": {"issud"},
     # libnetconf2's and libyang's headers also install at the top level
     "nc_client.h": {"cli"},
     "nc_server.h": {"netconf"},
