@@ -18,15 +18,13 @@
 
 #include <libyang/libyang.h>
 
+#include "datadir.h"
 #include "image.h"
 #include "import.h"
 #include "import_manifest.h"
 #include "issu_err.h"
 #include "manifest.h"
 
-#ifndef ISSU_KNOWLEDGE_FILE
-#define ISSU_KNOWLEDGE_FILE "/etc/issu-agent/knowledge.json"
-#endif
 
 enum { EX_OK = 0, EX_BADINPUT = 3, EX_INTERNAL = 4 };
 
@@ -236,7 +234,14 @@ int issu_import_main(int argc, char **argv)
     }
     if (!noknow) {
         const char *env = getenv("ISSU_KNOWLEDGE");
-        const char *path = kpath ? kpath : env && env[0] ? env : ISSU_KNOWLEDGE_FILE;
+        char kdef[ISSU_DATA_PATH_MAX + 32];
+        const char *path = kpath ? kpath : env && env[0] ? env : NULL;
+
+        if (!path) { /* the source tree's examples/ or an installed share/issu-agent/ */
+            char dir[ISSU_DATA_PATH_MAX];
+            snprintf(kdef, sizeof(kdef), "%s/knowledge.json", issu_data_dir(ISSU_DATA_EXAMPLES, dir, sizeof(dir)));
+            path = kdef;
+        }
         if (!kpath && access(path, F_OK) != 0) {
             fprintf(stderr, "issuctl import: warning: no knowledge file %s: base flags and prerequisites only "
                             "from --base and --prerequisite\n", path);

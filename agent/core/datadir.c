@@ -28,10 +28,12 @@
 static const char *const sub_installed[] = {
     [ISSU_DATA_YANG] = "yang/modules/issu-agent",
     [ISSU_DATA_IMAGES] = "issu-agent/images",
+    [ISSU_DATA_EXAMPLES] = "issu-agent",
 };
 static const char *const sub_source[] = {
     [ISSU_DATA_YANG] = "yang",
     [ISSU_DATA_IMAGES] = "examples/images",
+    [ISSU_DATA_EXAMPLES] = "examples",
 };
 
 static int is_dir(const char *p)
@@ -79,7 +81,7 @@ int issu_data_dirs(enum issu_data what, struct issu_data_dirs *out)
     const char *env;
 
     out->n = 0;
-    if (what != ISSU_DATA_YANG && what != ISSU_DATA_IMAGES)
+    if ((unsigned)what > ISSU_DATA_EXAMPLES)
         return ISSU_ERR_INVAL;
     env = what == ISSU_DATA_YANG ? getenv("ISSU_YANG_DIR") : NULL;
     if (env && env[0])
@@ -106,6 +108,6 @@ const char *issu_data_dir(enum issu_data what, char *buf, size_t len)
         snprintf(buf, len, "%s", d.dir[0]);
     else
         snprintf(buf, len, "%s/%s", ISSU_DATA_FULL,
-                 what == ISSU_DATA_IMAGES ? sub_installed[ISSU_DATA_IMAGES] : sub_installed[ISSU_DATA_YANG]);
+                 sub_installed[(unsigned)what <= ISSU_DATA_EXAMPLES ? what : ISSU_DATA_YANG]);
     return buf;
 }

@@ -11,6 +11,7 @@
 enum issu_data {
     ISSU_DATA_YANG,   /* yang/: issu-manifest, issu-report, issu-agent */
     ISSU_DATA_IMAGES, /* examples/images/: the default manifests */
+    ISSU_DATA_EXAMPLES, /* examples/ (share/issu-agent): knowledge.json */
 };
 
 #define ISSU_DATA_DIRS_MAX 4

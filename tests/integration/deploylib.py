@@ -58,6 +58,14 @@ def run_tree(usr, tmp, tag, procs):
                            capture_output=True, text=True, env=env, timeout=60)
         check("BASE-LEVEL COMPATIBLE" in r.stdout,
               "%s: issuctl check with the tree's images (%d: %s)" % (tag, r.returncode, r.stderr.strip()))
+        # import: the base flags come from the tree's share/issu-agent/knowledge.json
+        capture = "Router#show issu clients\nClient_ID = 4, Client_Name = ISSU CF client, Entity_Count = 1\n"
+        r = subprocess.run([issuctl, "import", "--image-name", "x", "--image-version", "1", "-"],
+                           input=capture, capture_output=True, text=True, env=env, timeout=60)
+        kfile = os.path.join(usr, "share", "issu-agent", "knowledge.json")
+        check(r.returncode == 0 and kfile in r.stdout and "no knowledge file" not in r.stderr,
+              "%s: issuctl import reads the tree's knowledge.json (%d: %s)" % (tag, r.returncode,
+                                                                              r.stderr.strip()[-300:]))
         p.send_signal(signal.SIGTERM)
         check(p.wait(30) == 0, "%s: issud stops on SIGTERM with 0" % tag)
     finally:
