@@ -256,7 +256,8 @@ static int cmd_show(int argc, char **argv)
         break;
     case SH_MATRIX_STORED: snprintf(xpath, sizeof(xpath), STATE "/local | " STATE "/peer"); break;
     case SH_STATE: /* the sessions' results only, and no running image */
-        snprintf(xpath, sizeof(xpath), STATE "/verdict | " STATE "/verdict-reason | " STATE "/local | " STATE
+        snprintf(xpath, sizeof(xpath), STATE "/verdict | " STATE "/verdict-reason | " STATE "/summary | " STATE
+                 "/local | " STATE
                  "/peer | " STATE "/client | " STATE "/endpoint | " STATE "/session/result | " STATE
                  "/session/raw-result | " STATE "/session/client-id | " STATE "/session/entity-id | " STATE
                  "/session/reason");
