@@ -95,31 +95,8 @@ EOF
     echo "127.0.0.1:$port"
 }
 
-# snmp.yml: the generated one of the tree; a minimal default module until it exists
-snmp_yml() {
-    if [ -r "$mon/snmp.yml" ]; then
-        echo "$mon/snmp.yml"
-        return
-    fi
-    mkdir -p "$state/gen"
-    cat >"$state/gen/generator.yml" <<'EOF'
-modules:
-  issu_default:
-    walk: [sysUpTime, issuEndpoint, issuClientTable]
-    lookups:
-      - source_indexes: [issuClientId]
-        lookup: issuClientName
-    version: 2
-    auth:
-      community: issupublic
-EOF
-    (cd "$state/gen" && MIBDIRS=$top/mibs:/usr/share/snmp/mibs prometheus-snmp-generator generate \
-        >generate.log 2>&1)
-    echo "$state/gen/snmp.yml"
-}
-
 up_stack() {
-    local t1 t2 eport pport snmp
+    local t1 t2 eport pport
     mkdir -p "$state/targets"
     : >"$state/pids"
     t1=$(pair pe1 upgrade-compatible.json)
@@ -130,10 +107,9 @@ up_stack() {
 - targets: [$t2]
   labels: {pair: pe2, site: demo}
 EOF
-    snmp=$(snmp_yml)
     eport=$(free_port tcp)
     start prometheus-snmp-exporter exporter.log prometheus-snmp-exporter \
-        "--config.file=$snmp" "--web.listen-address=127.0.0.1:$eport"
+        "--config.file=$mon/snmp.yml" "--web.listen-address=127.0.0.1:$eport"
     # prometheus.yml of the tree, pointed at these files, a 5 s interval
     sed -e "s#/etc/prometheus/issu-alerts.yml#$mon/issu-alerts.yml#" \
         -e "s#/etc/prometheus/issu-targets/#$state/targets/#" \
@@ -150,7 +126,7 @@ EOF
     prom=http://127.0.0.1:$pport
     wait_until 60 "Prometheus's first scrape of both pairs" /usr/bin/python3 -c '
 import json, sys, urllib.request
-r = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/query?query=count(issuImageVerdict)"))
+r = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/query?query=count(issuImageVerdict%3D%3D1)"))
 sys.exit(0 if [v["value"][1] for v in r["data"]["result"]] == ["2"] else 1)' "$prom"
     cat <<EOF
 

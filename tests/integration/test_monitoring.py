@@ -42,10 +42,9 @@ MON = os.path.join(SRC, "examples", "monitoring")
 IMAGES = os.path.join(SRC, "examples", "images")
 OUT = os.path.join(os.path.dirname(BIN), "test-output", "test_monitoring")
 ROOT = ".1.3.6.1.4.1.8072.9999.9999.2011"
-MODULE = "issu_default"
-VERDICT = {"compatible": 1, "base-level-compatible": 2, "incompatible": 3, "unknown": 4}
-PEER = {"down": 1, "negotiating": 2, "up": 3}
-RESULT = {"compatible": 1, "incompatible": 2, "unknown": 3}
+# issuctl --json names -> the MIB's enumeration labels (the StateSets of generator.yml)
+VERDICT = {"compatible": "compatible", "base-level-compatible": "baseLevelCompatible",
+           "incompatible": "incompatible", "unknown": "unknown"}
 WAIT = 60  # seconds any one expected change may take (a loaded 2-core machine)
 
 tmp = tempfile.mkdtemp(prefix="issu-mon.")
@@ -158,35 +157,9 @@ class Pair:
         return json.loads(r.stdout)["issu-agent:issu-state"]
 
 
-# Until examples/monitoring/snmp.yml (generated from generator.yml, issue 12
-# item 2) is in the tree: the same default module's essentials, generated here.
-FALLBACK_GENERATOR = """modules:
-  %s:
-    walk: [sysUpTime, issuEndpoint, issuClientTable]
-    lookups:
-      - source_indexes: [issuClientId]
-        lookup: issuClientName
-    version: 2
-    auth:
-      community: issupublic
-""" % MODULE
-
-
 def snmp_yml():
-    """examples/monitoring/snmp.yml, the generated one in git (or the fallback)."""
-    path = os.path.join(MON, "snmp.yml")
-    if os.path.exists(path):
-        return path
-    gen = os.path.join(tmp, "gen")
-    os.mkdir(gen)
-    with open(os.path.join(gen, "generator.yml"), "w") as f:
-        f.write(FALLBACK_GENERATOR)
-    r = subprocess.run(["prometheus-snmp-generator", "generate"], cwd=gen, capture_output=True,
-                       text=True, env=dict(os.environ, MIBDIRS=os.path.join(SRC, "mibs") +
-                                           ":/usr/share/snmp/mibs"))
-    print("note: no examples/monitoring/snmp.yml; generated the fallback module (rc %d)"
-          % r.returncode)
-    return os.path.join(gen, "snmp.yml")
+    """examples/monitoring/snmp.yml: generated from generator.yml, in git."""
+    return os.path.join(MON, "snmp.yml")
 
 
 def prometheus_yml(exporter_port, targets_dir, rules):
@@ -288,36 +261,45 @@ def compare_values(prom, pair):
             diffs.append("%s: prometheus %r, issuctl %r" % (what, got, want))
 
     ep = st["endpoint"]
-    same("verdict", prom.value("issuImageVerdict{%s}" % sel), float(VERDICT[st["verdict"]]))
-    same("peer state", prom.value("issuPeerState{%s}" % sel), float(PEER[ep["peer-state"]]))
-    ready = prom.value("issuSwitchoverReady{%s}" % sel)
-    if ready is not None:
-        same("switchover-ready", ready, 1.0 if ep["switchover-ready"] else 2.0)
+    def holds(metric, extra=""):
+        """{index labels: the value that holds} of a StateSet"""
+        return {m.get("issuClientId", ""): m[metric]
+                for m, v in prom.query("%s{%s%s} == 1" % (metric, sel, extra))}
+
+    same("verdict", holds("issuImageVerdict"), {"": VERDICT[st["verdict"]]})
+    same("verdict StateSet: one series per value", len(prom.query("issuImageVerdict{%s}" % sel)), 4)
+    same("peer state", holds("issuPeerState"), {"": ep["peer-state"]})
+    same("switchover-ready", prom.value("issuSwitchoverReady{%s}" % sel),
+         1.0 if ep["switchover-ready"] else 2.0)
     reason = prom.query("issuImageVerdictReason{%s}" % sel)
     # Prometheus drops a label whose value is empty
     same("verdict reason", reason and reason[0][0].get("issuImageVerdictReason", ""),
          st.get("verdict-reason", ""))
     same("negotiations", prom.value("issuNegotiationCount{%s}" % sel), float(ep["negotiations"]))
-    eff = {m["issuClientId"]: (m.get("issuClientName"), v)
-           for m, v in prom.query("issuClientEffectiveResult{%s}" % sel)}
-    raw = {m["issuClientId"]: v for m, v in prom.query("issuClientResult{%s}" % sel)}
+    eff = holds("issuClientEffectiveResult")
+    raw = holds("issuClientResult")
+    names = {m["issuClientId"]: m.get("issuClientName")
+             for m, v in prom.query("issuClientBase{%s}" % sel)}
     why = {m["issuClientId"]: m.get("issuClientReason", "")
            for m, v in prom.query("issuClientReason{%s}" % sel)}
     same("client ids", sorted(eff), sorted(str(c["id"]) for c in st["client"]))
     for c in st["client"]:
         i = str(c["id"])
-        same("client %s name, effective" % i, eff.get(i),
-             (c["name"], float(RESULT[c["effective-result"]])))
-        same("client %s result" % i, raw.get(i), float(RESULT[c["result"]]))
+        same("client %s name" % i, names.get(i), c["name"])
+        same("client %s effective result" % i, eff.get(i), c["effective-result"])
+        same("client %s result" % i, raw.get(i), c["result"])
         same("client %s reason" % i, why.get(i), c.get("reason", "")[:255])
+    cl = [c for c in st["client"] if c["counts"]]
     counts = {"issuClientsTotal": len(st["client"]),
-              "issuClientsIncompatible": sum(c["effective-result"] == "incompatible"
-                                             for c in st["client"]),
+              "issuClientsIncompatible": sum(c["result"] == "incompatible" for c in cl),
+              "issuClientsEffIncompatible": sum(c["result"] == "compatible" and
+                                                c["effective-result"] == "incompatible"
+                                                for c in cl),
+              "issuBaseClientsIncompatible": sum(c["base"] and c["effective-result"] ==
+                                                 "incompatible" for c in st["client"]),
               "issuSessionsTotal": len(st.get("session", []))}
     for metric, want in counts.items():
-        got = prom.value("%s{%s}" % (metric, sel))
-        if got is not None:   # the summary objects: with issue 12's MIB additions
-            same(metric, got, float(want))
+        same(metric, prom.value("%s{%s}" % (metric, sel)), float(want))
     return st, diffs
 
 
@@ -381,8 +363,6 @@ def main():
         if not check(shutil.which(tool) is not None, "%s installed (debian-packages.txt)" % tool):
             return
     snmp_conf = snmp_yml()
-    if not check(os.path.exists(snmp_conf), "snmp_exporter's snmp.yml: %s" % snmp_conf):
-        return
     pe1 = Pair("pe1", "upgrade-compatible.json")
     pe2 = Pair("pe2", "upgrade-base-level.json")
     dead = "127.0.0.1:%d" % udp_free_port()     # a target where nothing answers
@@ -411,7 +391,7 @@ def main():
            "--web.local-assets=/usr/share/prometheus/web/"], "prometheus.log")
 
     t0 = time.time()
-    ok = wait_for(lambda: len(prom.query('issuImageVerdict{job="issu"}')) == 2 and
+    ok = wait_for(lambda: len(prom.query('issuImageVerdict{job="issu"} == 1')) == 2 and
                   len(prom.query('up{job="issu"}')) == 3, WAIT, 0.5)
     if not check(ok, "Prometheus has both pairs' verdicts and three issu targets (%.1f s)"
                  % (time.time() - t0)):
