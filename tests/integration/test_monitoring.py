@@ -6,8 +6,8 @@ On 127.0.0.1, free ports, a private temp dir, every process stopped by PID
 compatible, pe2 base-level) under its own snmpd (own config, persistent
 dir, port, AgentX socket, agentXTimeout); a third target nobody answers
 (pe3); one prometheus-snmp-exporter on examples/monitoring/snmp.yml; one
-Prometheus on examples/monitoring/prometheus.yml with a 1 s scrape interval,
-issu-alerts.yml with `for:` cut to 2 s, and the consoles. Then:
+Prometheus on examples/monitoring/prometheus.yml with a 2 s scrape interval,
+issu-alerts.yml with `for:` cut to 3 s, and the consoles. Then:
   - Prometheus's values (HTTP API) equal `issuctl --json show issu state`;
   - the fleet console's table and the per-pair page's client table;
   - headless Chromium draws the console's graphs (SVG in the graph nodes),
@@ -20,6 +20,7 @@ issu-alerts.yml with `for:` cut to 2 s, and the consoles. Then:
     snmpd stopped -> IssuTargetDown, not the subagent alert; the console
     says which.
 """
+import ctypes
 import html.parser
 import json
 import os
@@ -59,9 +60,15 @@ def udp_free_port():
     return port
 
 
+def die_with_parent():
+    """In the child: SIGTERM when the test dies (ctest's timeout kills it)."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start(args, log, env=None):
     p = subprocess.Popen(args, stdout=open(os.path.join(tmp, log), "w"),
-                         stderr=subprocess.STDOUT, cwd=tmp, env=env)
+                         stderr=subprocess.STDOUT, cwd=tmp, env=env,
+                         preexec_fn=die_with_parent)
     procs.append(p)
     return p
 
@@ -130,8 +137,8 @@ class Pair:
         with open(self.conf, "w") as f:
             f.write("agentAddress udp:%s\n"
                     "master agentx\nagentXSocket %s\nagentXPerms 0600 0700\n"
-                    # the master waits this long for issud before it answers without it
-                    "agentXTimeout 3\nagentXRetries 1\n"
+                    # as examples/snmpd.conf: 2 x 2 s, under the exporter's 5 s per request
+                    "agentXTimeout 2\nagentXRetries 1\n"
                     "view issuView included %s\nview issuView included .1.3.6.1.2.1.1\n"
                     "rocommunity issupublic 127.0.0.1 -V issuView\n"
                     % (self.target, self.agentx, ROOT))
@@ -164,15 +171,16 @@ def snmp_yml():
 
 def prometheus_yml(exporter_port, targets_dir, rules):
     """examples/monitoring/prometheus.yml pointed at this test's files and
-    exporter, with a 1 s scrape and evaluation interval."""
+    exporter, scraping every 2 s (a 2 s timeout: a loaded machine must not
+    make a pair look down) and evaluating every second."""
     with open(os.path.join(MON, "prometheus.yml")) as f:
         text = f.read()
     for old, new in (("/etc/prometheus/issu-alerts.yml", rules),
                      ("/etc/prometheus/issu-targets/", targets_dir + "/"),
                      ("127.0.0.1:9116", "127.0.0.1:%d" % exporter_port),
-                     ("scrape_interval: 30s", "scrape_interval: 1s"),
+                     ("scrape_interval: 30s", "scrape_interval: 2s"),
                      ("evaluation_interval: 30s", "evaluation_interval: 1s"),
-                     ("scrape_timeout: 10s", "scrape_timeout: 1s"),
+                     ("scrape_timeout: 10s", "scrape_timeout: 2s"),
                      ("refresh_interval: 1m", "refresh_interval: 1s")):
         check(old in text, "prometheus.yml has %r (the test adapts it)" % old)
         text = text.replace(old, new)
@@ -183,10 +191,10 @@ def prometheus_yml(exporter_port, targets_dir, rules):
 
 
 def fast_rules():
-    """issu-alerts.yml with every `for:` cut to 2 s."""
+    """issu-alerts.yml with every `for:` cut to 3 s (over one scrape interval)."""
     with open(os.path.join(MON, "issu-alerts.yml")) as f:
         text = f.read()
-    text, n = re.subn(r"(\n\s+for: )\d+[smh]", r"\g<1>2s", text)
+    text, n = re.subn(r"(\n\s+for: )\d+[smh]", r"\g<1>3s", text)
     check(n >= 5, "issu-alerts.yml: %d `for:` durations shortened" % n)
     path = os.path.join(tmp, "issu-alerts.yml")
     with open(path, "w") as f:
