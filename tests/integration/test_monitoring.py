@@ -5,7 +5,8 @@ On 127.0.0.1, free ports, a private temp dir, every process stopped by PID
 (also on failure): two router pairs, each an issud (embedded pair: pe1
 compatible, pe2 base-level) under its own snmpd (own config, persistent
 dir, port, AgentX socket, agentXTimeout); a third target nobody answers
-(pe3); one prometheus-snmp-exporter on examples/monitoring/snmp.yml; one
+(pe3, no `pair` label: named by its address); one prometheus-snmp-exporter
+on examples/monitoring/snmp.yml; one
 Prometheus on examples/monitoring/prometheus.yml with a 2 s scrape interval,
 issu-alerts.yml with `for:` cut to 3 s, and the consoles. Then:
   - Prometheus's values (HTTP API) equal `issuctl --json show issu state`;
@@ -385,7 +386,8 @@ def main():
     with open(os.path.join(tdir, "pairs.yml"), "w") as f:
         f.write("- targets: [%s]\n  labels: {pair: pe1, site: lab}\n"
                 "- targets: [%s]\n  labels: {pair: pe2, site: lab}\n"
-                "- targets: [%s]\n  labels: {pair: pe3}\n" % (pe1.target, pe2.target, dead))
+                # no pair label: prometheus.yml's relabelling names it by its address
+                "- targets: [%s]\n" % (pe1.target, pe2.target, dead))
     eport = free_port()
     start(["prometheus-snmp-exporter", "--config.file=" + snmp_conf,
            "--web.listen-address=127.0.0.1:%d" % eport], "exporter.log")
@@ -420,9 +422,11 @@ def main():
 
     # ---- the fleet console ----
     p, rows = fleet_rows(prom)
-    check(sorted(rows) == ["pe1", "pe2", "pe3"], "fleet console: one row per pair %s" % sorted(rows))
-    if sorted(rows) == ["pe1", "pe2", "pe3"]:
-        r1, r2, r3 = rows["pe1"], rows["pe2"], rows["pe3"]
+    check(sorted(rows) == sorted(["pe1", "pe2", dead]),
+          "fleet console: one row per pair, the one without a pair label named by its "
+          "address %s" % sorted(rows))
+    if sorted(rows) == sorted(["pe1", "pe2", dead]):
+        r1, r2, r3 = rows["pe1"], rows["pe2"], rows[dead]
         check([p.by_class(r1, c)[1] for c in ("verdict", "ready", "peer", "clients")] ==
               ["compatible", "yes", "up", "-"],
               "fleet console pe1: %s" % [p.by_class(r1, c)[1]
@@ -435,7 +439,7 @@ def main():
               "fleet console pe2: base-level, not ready, the %d blocking clients with reasons: %s"
               % (len(want), got[:200]))
         check(p.by_class(r3, "verdict")[0].get("data-state") == "target-down",
-              "fleet console pe3: target down (%s)" % p.by_class(r3, "verdict")[1])
+              "fleet console %s: target down (%s)" % (dead, p.by_class(r3, "verdict")[1]))
     try:
         page = http(prom.base + "/consoles/issu-pair.html?instance=" + pe2.target)
     except OSError as e:
