@@ -441,6 +441,13 @@ def main():
         check(p.by_class(r3, "verdict")[0].get("data-state") == "target-down",
               "fleet console %s: target down (%s)" % (dead, p.by_class(r3, "verdict")[1]))
     try:
+        index = http(prom.base + "/consoles/index.html")
+    except OSError as e:
+        index = str(e)
+    links = {urllib.parse.unquote(h) for h in re.findall(r'href="([^"]*)"', index)}
+    check({"issu-fleet.html", "issu-pair.html?instance=" + pe2.target} <= links,
+          "consoles/index.html links the fleet and each pair: %s" % sorted(links))
+    try:
         page = http(prom.base + "/consoles/issu-pair.html?instance=" + pe2.target)
     except OSError as e:
         page = ""
