@@ -136,7 +136,8 @@ A pair's clients:    $prom/consoles/issu-pair.html?instance=$t2
 Alerts:              $prom/alerts
 Router pairs:        pe1 (compatible) snmpd $t1, pe2 (base-level) snmpd $t2
                      (SNMPv2c community issupublic; issuctl --socket $state/pe2/netconf.sock show issu state)
-Make pe2 incompatible (its alert fires after about 1 min):
+Alerts after about 1 min: pe2's IssuVerdictNotCompatible (warning: base-level).
+Make pe2 incompatible (critical, and IssuBaseClientIncompatible, about 1 min later):
   cp $images/upgrade-incompatible.json $state/pe2/standby.json && kill -HUP $(awk '$1 == "issud" {p = $2} END {print p}' "$state/pids")
 Files and logs:      $state
 EOF
