@@ -349,9 +349,13 @@ def chromium_check(url, png):
             "--disable-dev-shm-usage", "--no-first-run", "--hide-scrollbars",
             "--user-data-dir=" + os.path.join(tmp, "chromium"),
             "--virtual-time-budget=15000", "--window-size=1400,1600"]
-    dom = subprocess.run(base + ["--dump-dom", url], capture_output=True, text=True,
-                         timeout=120).stdout
-    subprocess.run(base + ["--screenshot=" + png, url], capture_output=True, timeout=120)
+    try:
+        dom = subprocess.run(base + ["--dump-dom", url], capture_output=True, text=True,
+                             timeout=60).stdout
+        subprocess.run(base + ["--screenshot=" + png, url], capture_output=True, timeout=60)
+    except subprocess.TimeoutExpired as e:   # run() killed it; the checks below say FAIL
+        print("chromium: %s" % e)
+        return ""
     return dom
 
 
@@ -504,6 +508,7 @@ def main():
     pe2.issud.send_signal(signal.SIGHUP)
     want = {("IssuVerdictNotCompatible", pe2.target), ("IssuBaseClientIncompatible", pe2.target)}
     ok = wait_for(lambda: want <= prom.firing(), WAIT, 0.5)
+    t_fired = time.time()
     check(ok, "pe2 SIGHUPed to an incompatible image: %s fire within %.1f s (limit %d s)"
           % (sorted(a for a, _ in want), time.time() - t2, WAIT))
     st2, diffs = compare_values(prom, pe2)
@@ -511,12 +516,13 @@ def main():
           "pe2 after the reload: Prometheus equals issuctl (%s)%s"
           % (st2["verdict"], "".join("\n     " + d for d in diffs[:10])))
     check(not [a for a in prom.firing() if a[1] == pe1.target], "pe1: still no alert")
-    # the reload's change, on the wall clock (from snmpd's sysUpTime)
+    # the reload's change, on the wall clock (from snmpd's sysUpTime): between
+    # the SIGHUP and the alert (1 s for the centisecond clocks' rounding)
     changed = fleet_cell(prom, "pe2", "changed") or ""
     stamp = prom.value('timestamp(sysUpTime{instance="%s"}) - (sysUpTime - issuLastChange) / 100'
                        % pe2.target)
     check(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", changed) is not None and
-          stamp is not None and abs(stamp - t2) < 5,
+          stamp is not None and t2 - 1 <= stamp <= t_fired + 1,
           "fleet console pe2: the time of the last change, the reload's (%s, %.1f s after the "
           "SIGHUP)" % (changed, (stamp or 0) - t2)) or \
         print("     sysUpTime %s, issuLastChange %s" % (
