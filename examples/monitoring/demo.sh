@@ -56,9 +56,9 @@ start() {
 }
 
 wait_until() { # wait_until SECONDS WHAT CMD...
-    local secs=$1 what=$2 i
+    local secs=$1 what=$2
     shift 2
-    for i in $(seq $((secs * 10))); do
+    for _ in $(seq $((secs * 10))); do
         "$@" 2>/dev/null && return 0
         sleep 0.1
     done
@@ -87,7 +87,7 @@ view issuView included $root
 view issuView included .1.3.6.1.2.1.1
 rocommunity issupublic 127.0.0.1 -V issuView
 EOF
-    SNMP_PERSISTENT_DIR=$dir/persist MIBS= start snmpd "$name-snmpd.log" \
+    SNMP_PERSISTENT_DIR=$dir/persist MIBS='' start snmpd "$name-snmpd.log" \
         snmpd -f -Lo -C -c "$dir/snmpd.conf" -p "$dir/snmpd.pid"
     wait_until 15 "$name: snmpd's AgentX socket" test -S "$dir/agentx"
     start issud "$name-issud.log" "$build/bin/issud" --active "$dir/active.json" \
