@@ -18,8 +18,8 @@ issu-alerts.yml with `for:` cut to 3 s, and the consoles. Then:
     IssuBaseClientIncompatible fire for pe2 only;
   - bad input: pe3 (no snmpd) -> up 0 and only IssuTargetDown; pe2's issud
     stopped -> IssuSubagentNotAnswering, its verdict alerts resolve; pe1's
-    snmpd stopped -> IssuTargetDown, not the subagent alert; the console
-    says which.
+    issud hung (SIGSTOP) -> up 1, IssuSubagentNotAnswering; pe1's snmpd
+    stopped -> IssuTargetDown, not the subagent alert; the console says which.
 """
 import ctypes
 import html.parser
@@ -76,6 +76,7 @@ def start(args, log, env=None):
 
 def stop(p):
     if p.poll() is None:
+        p.send_signal(signal.SIGCONT)   # one the test stopped hears SIGTERM at once
         p.terminate()
         try:
             p.wait(10)
@@ -539,6 +540,17 @@ def main():
           % (time.time() - t3, sorted(a for a in prom.firing() if a[1] == pe2.target)))
     check(prom.value('up{instance="%s"}' % pe2.target) == 1.0, "pe2 issud down: up is still 1")
     check(fleet_state(prom, "pe2") == "no-data", "fleet console pe2: no ISSU data")
+
+    # ---- pe1's issud hung (SIGSTOP): snmpd answers without it ----
+    pe1.issud.send_signal(signal.SIGSTOP)
+    t5 = time.time()
+    ok = wait_for(lambda: ("IssuSubagentNotAnswering", pe1.target) in prom.firing(), WAIT, 0.5)
+    check(ok and prom.value('up{instance="%s"}' % pe1.target) == 1.0 and
+          [a for a in prom.firing() if a[1] == pe1.target] ==
+          [("IssuSubagentNotAnswering", pe1.target)],
+          "pe1 issud hung: up 1, only IssuSubagentNotAnswering within %.1f s (%s)"
+          % (time.time() - t5, sorted(a for a in prom.firing() if a[1] == pe1.target)))
+    pe1.issud.send_signal(signal.SIGCONT)
 
     # ---- pe1's snmpd stopped: target down, not the subagent alert ----
     stop(pe1.snmpd)
