@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/select.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "hub.h"
@@ -58,8 +57,6 @@ struct issu_snmp {
     uint32_t reneg_client;
     int reneg_status;    /* under mu: enum issu_snmp_reneg */
     int master_up;       /* SNMP thread: connected to the AgentX master (-1 not known yet) */
-    int master_ever;     /* SNMP thread: it was connected once */
-    struct timespec master_try; /* SNMP thread: last own connect attempt */
 };
 
 /* A change handed from the core thread; {NULL} asks the thread to stop. */
@@ -185,39 +182,16 @@ static int ops_renegotiate_status(void *arg)
 }
 
 /* net-snmp's subagent session to the master (agent/subagent.c); NULL while
- * it is not connected. Neither is in net-snmp's public headers. */
+ * it is not connected. Not in net-snmp's public headers. */
 extern netsnmp_session *main_session;
-extern int subagent_open_master_session(void);
-
-/* Until the first connection, try the master once a second ourselves: at
- * its first failure (inside init_snmp(), before we set the ping interval
- * again) net-snmp armed its retry with the config default, so an issud
- * started before snmpd connected only 15 to 30 s later. After a connection
- * net-snmp reconnects by itself (its disconnect callback arms the retry with
- * our interval of 1 s). */
-static void connect_master(struct issu_snmp *f)
-{
-    struct timespec now;
-
-    if (f->master_ever || main_session)
-        return;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (f->master_try.tv_sec && now.tv_sec - f->master_try.tv_sec < 1)
-        return;
-    f->master_try = now;
-    if (subagent_open_master_session() == 0)
-        register_mib_reattach(); /* our registrations, made while unconnected */
-}
 
 /* Say once when the master cannot be reached (WARN) and when it is (INFO):
- * net-snmp retries in silence, and its own first warning comes during
- * init_snmp, whose noise is logged at debug. */
+ * net-snmp retries in silence (NO_CONNECTION_WARNINGS), and its own first
+ * warning would come during init_snmp, whose noise is logged at debug. */
 static void watch_master(struct issu_snmp *f)
 {
     int up = main_session != NULL;
 
-    if (up)
-        f->master_ever = 1;
     if (up == f->master_up)
         return;
     if (up)
@@ -312,8 +286,6 @@ static void *run(void *arg)
         netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, f->socket);
     /* Ping the master every second: a restarted snmpd gets us back within ~2 s. */
     netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 1);
-    /* watch_master() says it once; net-snmp would warn at every attempt */
-    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_NO_CONNECTION_WARNINGS, 1);
     /* A daemon's library: no config or persistent files, no MIB parsing, no SIGALRM. */
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
@@ -328,6 +300,12 @@ static void *run(void *arg)
         set_state(f, -1);
         return NULL;
     }
+    /* init_agent() reset the ping interval to its default of 15 s, and
+     * init_snmp() arms the first retry with it when snmpd is not there yet:
+     * an issud started before snmpd connected only 15 to 30 s later. */
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 1);
+    /* watch_master() says it once; net-snmp would warn at every attempt */
+    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_NO_CONNECTION_WARNINGS, 1);
     if (issu_snmp_mib_register(f->root, f->root_len, &ops) != 0) {
         flog(f, LOG_ERR, "snmp: registering ISSU-NEGOTIATION-MIB failed");
         snmp_shutdown(APP_NAME);
@@ -373,7 +351,6 @@ static void *run(void *arg)
         }
         run_alarms();
         netsnmp_check_outstanding_agent_requests();
-        connect_master(f);
         watch_master(f);
     }
 
