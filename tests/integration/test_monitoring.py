@@ -485,6 +485,10 @@ def main():
           "screenshot %s (%d bytes)" % (png, os.path.getsize(png) if os.path.exists(png) else 0))
     with open(os.path.join(OUT, "issu-fleet.dom.html"), "w") as f:
         f.write(dom)
+    pair_png = os.path.join(OUT, "issu-pair-pe2.png")
+    dom = chromium_check(prom.base + "/consoles/issu-pair.html?instance=" + pe2.target, pair_png)
+    check('id="issu-clients"' in dom and "ISSU router pair pe2 (snmpd %s)" % pe2.target in dom
+          and os.path.exists(pair_png), "Chromium renders pe2's page, screenshot %s" % pair_png)
 
     # ---- every Grafana query returns data ----
     if os.environ.get("ISSU_MON_HOLD"):
