@@ -138,6 +138,10 @@ static void usage(FILE *f)
             "                                OpenSSH authorized_keys: public-key auth only;\n"
             "                                each key's user is its comment up to any '@'\n"
             "  -U, --ssh-user NAME           accept every key in the file for user NAME instead\n"
+            "      --nacm-rules FILE         NETCONF access control (RFC 8341): ietf-netconf-acm\n"
+            "                                data (JSON or XML), re-read on SIGHUP; default: all\n"
+            "                                read, renegotiate/kill-session only for root and\n"
+            "                                issud's own user on the UNIX socket\n"
             "\n"
             "NETCONF limits (each logged, at most once a second, when it triggers):\n"
             "      --netconf-max-sessions N  connections at once, logins in progress included;\n"
@@ -172,6 +176,7 @@ static void usage(FILE *f)
             "At least one face (--netconf-unix, --netconf-ssh or --agentx) is required.\n"
             "\n"
             "Signals: SIGHUP re-reads the manifests (both, or --manifest in peer mode) and\n"
+            "the --nacm-rules file (a bad one keeps the rules in force), and\n"
             "renegotiates (a manifest that fails to load, or is no regular file, leaves the\n"
             "running state as it was); SIGTERM/SIGINT stop.\n"
             "Exit status: 0 stopped, 1 could not start, 2 usage error, 3 a manifest or the\n"
@@ -260,7 +265,7 @@ struct opts {
     int agentx_set;
     unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to, nc_xpath_cost;
     unsigned long long peer_pending_max, peer_auth_to; /* 0: the default */
-    const char *config;
+    const char *config, *nacm_rules;
     int check_config;
 };
 
@@ -327,6 +332,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"peer-auth-timeout", required_argument, NULL, 1007},
         {"config", required_argument, NULL, 1200},
         {"check-config", no_argument, NULL, 1201},
+        {"nacm-rules", required_argument, NULL, 1202},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -398,6 +404,7 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 1200: o->config = optarg; break;
         case 1201: o->check_config = 1; break;
+        case 1202: o->nacm_rules = optarg; break;
         case 'v': log_max = LOG_DEBUG; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("issud %s\n", ISSU_VERSION); exit(0);
@@ -420,6 +427,10 @@ static int check_opts(struct opts *o)
     }
     if (!o->nc_ssh && (o->host_key || o->auth_keys || o->ssh_user)) {
         fprintf(stderr, "issud: --ssh-* options need --netconf-ssh ADDR:PORT\n");
+        return ISSU_ERR_INVAL;
+    }
+    if (!o->nc_unix && !o->nc_ssh && o->nacm_rules) {
+        fprintf(stderr, "issud: --nacm-rules needs a NETCONF face (--netconf-unix or --netconf-ssh)\n");
         return ISSU_ERR_INVAL;
     }
     if (!o->nc_unix && (o->nc_unix_mode_set || o->nc_unix_group_set)) {
@@ -693,6 +704,7 @@ int main(int argc, char **argv)
         ncc.auth_timeout = (unsigned)o.nc_auth_to;
         ncc.message_timeout = (unsigned)o.nc_msg_to;
         ncc.xpath_max_cost = o.nc_xpath_cost;
+        ncc.nacm_rules = o.nacm_rules;
         rc = issu_nc_start(&ncc, &nc);
         if (rc != ISSU_OK) {
             logf_(LOG_ERR, "NETCONF face: %s", rc == ISSU_ERR_IO ? "not started (see the error above)" : issu_strerror(rc));
@@ -748,6 +760,11 @@ int main(int argc, char **argv)
         }
         if (si.ssi_signo == SIGHUP) {
             logf_(LOG_INFO, "SIGHUP: reloading the manifests");
+#ifdef HAVE_ISSU_NETCONF
+            /* the NACM rules first: what the reload changes is shown under the new ones;
+             * a bad file is logged and keeps those in force */
+            issu_nc_reload(nc);
+#endif
             if (issu_hub_reload(hub, NULL, 0) != ISSU_OK)
                 logf_(LOG_WARNING, "reload failed: still running the previous images");
             continue;
