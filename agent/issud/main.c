@@ -634,6 +634,15 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     if (o.check_config) {
+#ifdef HAVE_ISSU_NETCONF
+        char nerr[1024];
+
+        if (o.nacm_rules && issu_nc_nacm_check_file(o.nacm_rules, nerr, sizeof(nerr)) != ISSU_OK) {
+            fprintf(stderr, "issud: --nacm-rules %s\n", nerr);
+            ex = 1;
+            goto cleanup;
+        }
+#endif
         print_config(&o);
         ex = 0;
         goto cleanup;

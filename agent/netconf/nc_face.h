@@ -57,6 +57,9 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out);
 /** SIGHUP: re-read the NACM rules file (a bad one keeps the rules in force). */
 int issu_nc_reload(struct issu_nc *nc);
 
+/** Validate a --nacm-rules file without starting anything (issud --check-config); err: "FILE: why". */
+int issu_nc_nacm_check_file(const char *path, char *err, size_t errlen);
+
 /** Stop every thread, close every session, free everything. NULL is a no-op. */
 void issu_nc_stop(struct issu_nc *nc);
 

@@ -85,6 +85,7 @@ enum issu_nc_rl {
     ISSU_NC_RL_AUTH,     /**< SSH authentication failed or timed out */
     ISSU_NC_RL_FRAMING,  /**< framing error or oversized message */
     ISSU_NC_RL_DROP,     /**< stalled or abandoned sessions */
+    ISSU_NC_RL_NACM,     /**< operations NACM denied */
     ISSU_NC_RL_N
 };
 
@@ -302,6 +303,24 @@ struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_se
 #define ISSU_NC_NACM_EXEC 16u
 #define ISSU_NC_NACM_ALL 31u
 struct issu_nc_nacm;
+/** Whom a decision is for. */
+struct issu_nc_who {
+    const char *user;
+    int recovery;           /**< NACM bypassed (RFC 8341 2.5) */
+    uint32_t sid;           /**< for the log */
+};
+/** Validated rules from @p len bytes of @p buf (NUL-terminated; JSON or XML; @p name for messages). */
+int issu_nc_nacm_parse(struct issu_nc *nc, const char *name, const char *buf, size_t len, struct issu_nc_nacm **out,
+                       char *err, size_t errlen);
+/** Put @p c in force (takes it), dropping the previous rules. */
+void issu_nc_nacm_install(struct issu_nc *nc, struct issu_nc_nacm *c);
+/** Drop a reference to rules; NULL is a no-op. */
+void issu_nc_nacm_put(struct issu_nc_nacm *c);
+/* The decisions for a who rather than a session (tests, fuzzing). */
+int issu_nc_nacm_exec_who(struct issu_nc *nc, const struct issu_nc_who *w, const struct lysc_node *op);
+int issu_nc_nacm_notif_who(struct issu_nc *nc, const struct issu_nc_who *w, const struct lyd_node *notif);
+int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w);
+int issu_nc_nacm_prune_who(struct issu_nc *nc, const struct issu_nc_who *w, struct lyd_node **tree);
 /** Load ietf-netconf-acm into nc->ctx (issu_nc_ctx_load). */
 int issu_nc_nacm_load_module(struct issu_nc *nc);
 /** The rules from conf.nacm_rules, or the built-in default (a bad file: an error). */

@@ -112,7 +112,7 @@ static void cfg_free(struct issu_nc_nacm *c)
     free(c);
 }
 
-static void cfg_put(struct issu_nc_nacm *c)
+void issu_nc_nacm_put(struct issu_nc_nacm *c)
 {
     if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0)
         cfg_free(c);
@@ -277,16 +277,59 @@ cleanup:
     return rc;
 }
 
+int issu_nc_nacm_parse(struct issu_nc *nc, const char *name, const char *buf, size_t got, struct issu_nc_nacm **out,
+                       char *err, size_t errlen)
+{
+    struct lyd_node *tree = NULL;
+    size_t len = strlen(name);
+    LYD_FORMAT fmt;
+    const char *m, *p;
+    int rc;
+
+    *out = NULL;
+    if (got > NACM_MAX_SIZE) {
+        snprintf(err, errlen, "%s: larger than %d bytes", name, NACM_MAX_SIZE);
+        return ISSU_ERR_INVAL;
+    }
+    if (memchr(buf, '\0', got) || buf[got] != '\0') {
+        snprintf(err, errlen, "%s: holds a NUL byte", name);
+        return ISSU_ERR_INVAL;
+    }
+    p = buf + strspn(buf, " \t\r\n");
+    if (!*p) {
+        snprintf(err, errlen, "%s: empty (no nacm container)", name);
+        return ISSU_ERR_INVAL;
+    }
+    fmt = (len > 5 && !strcmp(name + len - 5, ".json")) || *p == '{' ? LYD_JSON : LYD_XML;
+    ly_err_clean(nc->ctx, NULL);
+    if (lyd_parse_data_mem(nc->ctx, buf, fmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+                           LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
+        m = ly_errmsg(nc->ctx);
+        snprintf(err, errlen, "%s: not valid %s data of ietf-netconf-acm: %s", name, fmt == LYD_JSON ? "JSON" : "XML",
+                 m ? m : "parse error");
+        lyd_free_all(tree);
+        return ISSU_ERR_INVAL;
+    }
+    for (const struct lyd_node *t = tree; t; t = t->next)
+        if (t->schema && strcmp(t->schema->module->name, NACM_MOD)) {
+            snprintf(err, errlen, "%s: holds %s:%s: only ietf-netconf-acm data (the nacm container) expected", name,
+                     t->schema->module->name, t->schema->name);
+            lyd_free_all(tree);
+            return ISSU_ERR_INVAL;
+        }
+    rc = compile(tree, name, out);
+    if (rc != ISSU_OK)
+        snprintf(err, errlen, "%s: out of memory", name);
+    return rc;
+}
+
 /* Read and validate a rules file: JSON when it says .json or starts with '{', else XML. */
 static int load_file(struct issu_nc *nc, const char *path, struct issu_nc_nacm **out, char *err, size_t errlen)
 {
     struct stat st;
-    struct lyd_node *tree = NULL;
     char *buf = NULL;
-    size_t got = 0, len = strlen(path);
+    size_t got = 0;
     ssize_t n;
-    LYD_FORMAT fmt;
-    const char *m, *p;
     int fd = -1, rc;
 
     *out = NULL;
@@ -310,36 +353,14 @@ static int load_file(struct issu_nc *nc, const char *path, struct issu_nc_nacm *
         got += (size_t)n;
     }
     buf[got] = '\0';
-    if (got > (size_t)st.st_size || strlen(buf) != got) {
-        snprintf(err, errlen, "%s: %s", path, got > (size_t)st.st_size ? "grew while read" : "holds a NUL byte");
+    if (got > (size_t)st.st_size) {
+        snprintf(err, errlen, "%s: grew while read", path);
         rc = ISSU_ERR_INVAL;
         goto cleanup;
     }
-    p = buf + strspn(buf, " \t\r\n");
-    fmt = (len > 5 && !strcmp(path + len - 5, ".json")) || *p == '{' ? LYD_JSON : LYD_XML;
-    ly_err_clean(nc->ctx, NULL);
-    if (lyd_parse_data_mem(nc->ctx, buf, fmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
-                           LYD_VALIDATE_PRESENT | LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
-        m = ly_errmsg(nc->ctx);
-        snprintf(err, errlen, "%s: not valid %s data of ietf-netconf-acm: %s", path, fmt == LYD_JSON ? "JSON" : "XML",
-                 m ? m : "parse error");
-        rc = ISSU_ERR_INVAL;
-        goto cleanup;
-    }
-    for (const struct lyd_node *t = tree; t; t = t->next)
-        if (t->schema && strcmp(t->schema->module->name, NACM_MOD)) {
-            snprintf(err, errlen, "%s: holds %s:%s: only ietf-netconf-acm data (the nacm container) expected", path,
-                     t->schema->module->name, t->schema->name);
-            rc = ISSU_ERR_INVAL;
-            goto cleanup;
-        }
-    rc = compile(tree, path, out);
-    tree = NULL;
-    if (rc != ISSU_OK)
-        snprintf(err, errlen, "%s: out of memory", path);
+    rc = issu_nc_nacm_parse(nc, path, buf, got, out, err, errlen);
 
 cleanup:
-    lyd_free_all(tree);
     free(buf);
     if (fd >= 0)
         close(fd);
@@ -370,15 +391,26 @@ int issu_nc_nacm_init(struct issu_nc *nc)
     } else {
         ISSU_CHECK(compile(NULL, "built-in default (no --nacm-rules)", &c));
     }
-    nc->nacm = c;
+    issu_nc_nacm_install(nc, c);
     issu_nc_log(nc, LOG_INFO, "NACM: %s: %zu group(s), %zu rule list(s)%s", c->source, c->n_groups, c->n_lists,
                 c->enable ? "" : ", enable-nacm false: not enforced");
     return ISSU_OK;
 }
 
+void issu_nc_nacm_install(struct issu_nc *nc, struct issu_nc_nacm *c)
+{
+    struct issu_nc_nacm *old;
+
+    pthread_mutex_lock(&nc->nacm_mu);
+    old = nc->nacm;
+    nc->nacm = c;
+    pthread_mutex_unlock(&nc->nacm_mu);
+    issu_nc_nacm_put(old);
+}
+
 int issu_nc_nacm_reload(struct issu_nc *nc)
 {
-    struct issu_nc_nacm *c = NULL, *old;
+    struct issu_nc_nacm *c = NULL;
     char err[1024];
     int rc;
 
@@ -389,11 +421,7 @@ int issu_nc_nacm_reload(struct issu_nc *nc)
         issu_nc_log(nc, LOG_ERR, "NACM reload: %s: keeping the rules in force", err);
         return rc;
     }
-    pthread_mutex_lock(&nc->nacm_mu);
-    old = nc->nacm;
-    nc->nacm = c;
-    pthread_mutex_unlock(&nc->nacm_mu);
-    cfg_put(old);
+    issu_nc_nacm_install(nc, c);
     issu_nc_log(nc, LOG_INFO, "NACM reloaded: %s: %zu group(s), %zu rule list(s)%s", c->source, c->n_groups,
                 c->n_lists, c->enable ? "" : ", enable-nacm false: not enforced");
     return ISSU_OK;
@@ -401,7 +429,7 @@ int issu_nc_nacm_reload(struct issu_nc *nc)
 
 void issu_nc_nacm_free(struct issu_nc *nc)
 {
-    cfg_put(nc->nacm);
+    issu_nc_nacm_put(nc->nacm);
     nc->nacm = NULL;
 }
 
@@ -455,30 +483,36 @@ static int decide_named(const struct issu_nc_nacm *c, const char *user, enum rul
 }
 
 /* Who the session is: its user, and whether NACM applies to it at all. */
-static const char *who(struct nc_session *s, int *recovery)
+static struct issu_nc_who who(struct nc_session *s)
 {
     struct issu_nc_link *l = s ? nc_session_get_data(s) : NULL;
+    struct issu_nc_who w = {issu_nc_lnc2_username(s), l && l->recovery, s ? nc_session_get_id(s) : 0};
 
-    *recovery = l && l->recovery;
-    return issu_nc_lnc2_username(s);
+    return w;
 }
 
 int issu_nc_nacm_exec(struct issu_nc *nc, struct nc_session *session, const struct lysc_node *op)
 {
+    struct issu_nc_who w = who(session);
+
+    return issu_nc_nacm_exec_who(nc, &w, op);
+}
+
+int issu_nc_nacm_exec_who(struct issu_nc *nc, const struct issu_nc_who *w, const struct lysc_node *op)
+{
     struct issu_nc_nacm *c;
-    const char *user, *mod;
-    int recovery, d;
+    const char *user = w->user, *mod;
+    int d;
     size_t i;
 
-    user = who(session, &recovery);
-    if (recovery || !op)
+    if (w->recovery || !op)
         return 1;
     mod = op->module->name;
     if (!strcmp(mod, "ietf-netconf") && !strcmp(op->name, "close-session"))
         return 1; /* RFC 8341 3.4.4: always permitted */
     c = cfg_get(nc);
     if (!c || !c->enable) {
-        cfg_put(c);
+        issu_nc_nacm_put(c);
         return 1;
     }
     d = decide_named(c, user, RT_RPC, mod, op->name, ISSU_NC_NACM_EXEC);
@@ -488,11 +522,11 @@ int issu_nc_nacm_exec(struct issu_nc *nc, struct nc_session *session, const stru
             if (!strcmp(mod, deny_all_ops[i][0]) && !strcmp(op->name, deny_all_ops[i][1]))
                 d = 0;
     }
-    cfg_put(c);
+    issu_nc_nacm_put(c);
     if (!d) {
         __atomic_add_fetch(&nc->nacm_denied_ops, 1, __ATOMIC_RELAXED);
-        issu_nc_log(nc, LOG_NOTICE, "NACM: session %u (user %s): %s:%s denied", nc_session_get_id(session), user,
-                    mod, op->name);
+        issu_nc_ratelog(nc, ISSU_NC_RL_NACM, LOG_NOTICE, "NACM: session %u (user %s): %s:%s denied", w->sid, user,
+                        mod, op->name);
     }
     return d;
 }
@@ -516,22 +550,28 @@ struct nc_server_reply *issu_nc_nacm_denied_reply(struct issu_nc *nc, const stru
 
 int issu_nc_nacm_notif(struct issu_nc *nc, struct nc_session *session, const struct lyd_node *notif)
 {
-    struct issu_nc_nacm *c;
-    const char *user;
-    int recovery, d;
+    struct issu_nc_who w = who(session);
 
-    user = who(session, &recovery);
-    if (recovery || !notif || !notif->schema)
+    return issu_nc_nacm_notif_who(nc, &w, notif);
+}
+
+int issu_nc_nacm_notif_who(struct issu_nc *nc, const struct issu_nc_who *w, const struct lyd_node *notif)
+{
+    struct issu_nc_nacm *c;
+    const char *user = w->user;
+    int d;
+
+    if (w->recovery || !notif || !notif->schema)
         return 1;
     c = cfg_get(nc);
     if (!c || !c->enable) {
-        cfg_put(c);
+        issu_nc_nacm_put(c);
         return 1;
     }
     d = decide_named(c, user, RT_NOTIF, notif->schema->module->name, notif->schema->name, ISSU_NC_NACM_READ);
     if (d < 0)
         d = c->read_permit;
-    cfg_put(c);
+    issu_nc_nacm_put(c);
     if (!d)
         __atomic_add_fetch(&nc->nacm_denied_notifs, 1, __ATOMIC_RELAXED);
     return d;
@@ -558,15 +598,21 @@ static int read_restricted(const struct issu_nc_nacm *c, const char *user)
 
 int issu_nc_nacm_read_all(struct issu_nc *nc, struct nc_session *session)
 {
-    struct issu_nc_nacm *c;
-    int recovery, all;
-    const char *user = who(session, &recovery);
+    struct issu_nc_who w = who(session);
 
-    if (recovery)
+    return issu_nc_nacm_read_all_who(nc, &w);
+}
+
+int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w)
+{
+    struct issu_nc_nacm *c;
+    int all;
+
+    if (w->recovery)
         return 1;
     c = cfg_get(nc);
-    all = !c || !c->enable || !read_restricted(c, user);
-    cfg_put(c);
+    all = !c || !c->enable || !read_restricted(c, w->user);
+    issu_nc_nacm_put(c);
     return all;
 }
 
@@ -647,16 +693,22 @@ static int prune_node(struct prune *p, struct lyd_node *n, const unsigned char *
 
 int issu_nc_nacm_prune(struct issu_nc *nc, struct nc_session *session, struct lyd_node **tree)
 {
+    struct issu_nc_who w = who(session);
+
+    return issu_nc_nacm_prune_who(nc, &w, tree);
+}
+
+int issu_nc_nacm_prune_who(struct issu_nc *nc, const struct issu_nc_who *w, struct lyd_node **tree)
+{
     struct issu_nc_nacm *c = NULL;
     struct prune p = {0};
     struct lyd_node *n, *next;
-    const char *user;
+    const char *user = w->user;
     unsigned char *hit = NULL;
-    int recovery, rc = ISSU_OK;
+    int rc = ISSU_OK;
     size_t i, j, cap = 0;
 
-    user = who(session, &recovery);
-    if (recovery || !*tree)
+    if (w->recovery || !*tree)
         return ISSU_OK;
     c = cfg_get(nc);
     if (!c || !c->enable)
@@ -705,7 +757,7 @@ cleanup:
     free(p.sets);
     free(p.rules);
     free(hit);
-    cfg_put(c);
+    issu_nc_nacm_put(c);
     return rc;
 }
 
@@ -743,6 +795,27 @@ int issu_nc_nacm_state(struct issu_nc *nc, struct lyd_node **out)
 
 cleanup:
     lyd_free_all(top);
-    cfg_put(c);
+    issu_nc_nacm_put(c);
+    return rc;
+}
+
+int issu_nc_nacm_check_file(const char *path, char *err, size_t errlen)
+{
+    struct issu_nc *nc = calloc(1, sizeof(*nc));
+    struct issu_nc_nacm *c = NULL;
+    int rc;
+
+    if (!nc)
+        return ISSU_ERR_NOMEM;
+    pthread_mutex_init(&nc->rl_mu, NULL);
+    rc = issu_nc_ctx_load(nc);
+    if (rc != ISSU_OK)
+        snprintf(err, errlen, "%s: cannot load the YANG modules to check it", path);
+    else
+        rc = load_file(nc, path, &c, err, errlen);
+    issu_nc_nacm_put(c);
+    ly_ctx_destroy(nc->ctx);
+    pthread_mutex_destroy(&nc->rl_mu);
+    free(nc);
     return rc;
 }

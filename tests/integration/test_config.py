@@ -9,6 +9,7 @@
   - a bad line (unknown key, bad flag value, repeated key, a value the
     option refuses, a NUL byte) is named FILE:LINE; exit 1 with
     --check-config, 2 without; a FIFO as the file is refused at once;
+  - --check-config validates the --nacm-rules file with libyang;
   - issud started with --config serves the socket the file names, with the
     mode the command line gives over the file's.
 Every issud started here is killed by PID, also on failure.
@@ -101,6 +102,14 @@ def errors():
         check(r.returncode == 1 and r2.returncode == 2 and (conf + want) in r.stderr,
               "bad file %d: exit 1/2 (got %d/%d) naming %r (%s)" % (i, r.returncode, r2.returncode, want,
                                                                   r.stderr.strip()[-160:]))
+    bad = write("bad-nacm.json", '{"ietf-netconf-acm:nacm": {"exec-default": "allow"}}')
+    conf = write("n.conf", "netconf-unix = %s/n.sock\nnacm-rules = %s\n" % (tmp, bad))
+    r = run("--config", conf, "--check-config")
+    check(r.returncode == 1 and (bad + ": not valid JSON data of ietf-netconf-acm") in r.stderr,
+          "--check-config validates the --nacm-rules file too (%s)" % r.stderr.strip()[-160:])
+    r = run("--config", conf, "--check-config", "--nacm-rules", os.path.join(SRC, "examples", "nacm-reader-operator.json"))
+    check(r.returncode == 0 and "nacm-reader-operator.json" in listed(r.stdout).get("nacm-rules", ("", ""))[0],
+          "a valid rules file passes, the command line's over the file's")
     fifo = os.path.join(tmp, "fifo.conf")
     os.mkfifo(fifo)
     r = run("--config", fifo, "--check-config")
