@@ -577,7 +577,7 @@ int issu_nc_nacm_notif_who(struct issu_nc *nc, const struct issu_nc_who *w, cons
     return d;
 }
 
-/* Whether @p r (a data rule) could remove something from @p user's reads. */
+/* Whether a rule or the default could remove something from @p user's reads. */
 static int read_restricted(const struct issu_nc_nacm *c, const char *user)
 {
     size_t i, j;
@@ -617,7 +617,7 @@ int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w)
 }
 
 /* Pruning state: the data rules that apply to the user, in order, each
- * with the nodes its path selects (sorted, for bsearch). */
+ * with the nodes its path selects (sorted by address, for bsearch). */
 struct prune {
     const struct issu_nc_nacm *c;
     const struct nacm_rule **rules;
@@ -625,14 +625,17 @@ struct prune {
     size_t n;
 };
 
+static int cmp_ptr(const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t)*(const void *const *)a, y = (uintptr_t)*(const void *const *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* @p s sorted by address (a path may select 10,000 sessions of a tree of 100,000 nodes). */
 static int in_set(const struct ly_set *s, const struct lyd_node *n)
 {
-    uint32_t i;
-
-    for (i = 0; s && i < s->count; i++)
-        if (s->dnodes[i] == n)
-            return 1;
-    return 0;
+    return s && s->count && bsearch(&n, s->dnodes, s->count, sizeof(*s->dnodes), cmp_ptr);
 }
 
 static int deny_all_node(const struct lyd_node *n)
@@ -738,6 +741,8 @@ int issu_nc_nacm_prune_who(struct issu_nc *nc, const struct issu_nc_who *w, stru
                     p.sets[p.n] = NULL;
                     continue; /* selects nothing here */
                 }
+                if (p.sets[p.n]->count)
+                    qsort(p.sets[p.n]->dnodes, p.sets[p.n]->count, sizeof(*p.sets[p.n]->dnodes), cmp_ptr);
             }
             p.rules[p.n++] = r;
         }
