@@ -319,7 +319,7 @@ void issu_nc_nacm_put(struct issu_nc_nacm *c);
 /* The decisions for a who rather than a session (tests, fuzzing). */
 int issu_nc_nacm_exec_who(struct issu_nc *nc, const struct issu_nc_who *w, const struct lysc_node *op);
 int issu_nc_nacm_notif_who(struct issu_nc *nc, const struct issu_nc_who *w, const struct lyd_node *notif);
-int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w);
+int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w, const char *mod);
 int issu_nc_nacm_prune_who(struct issu_nc *nc, const struct issu_nc_who *w, struct lyd_node **tree);
 /** Load ietf-netconf-acm into nc->ctx (issu_nc_ctx_load). */
 int issu_nc_nacm_load_module(struct issu_nc *nc);
@@ -332,8 +332,8 @@ void issu_nc_nacm_free(struct issu_nc *nc);
 int issu_nc_nacm_exec(struct issu_nc *nc, struct nc_session *session, const struct lysc_node *op);
 /** The access-denied rpc-error for @p op (RFC 8341 3.4.4). */
 struct nc_server_reply *issu_nc_nacm_denied_reply(struct issu_nc *nc, const struct lysc_node *op);
-/** Whether @p session may read every data node (no pruning needed). */
-int issu_nc_nacm_read_all(struct issu_nc *nc, struct nc_session *session);
+/** Whether @p session may read every data node of module @p mod (NULL: of every module): no pruning needed. */
+int issu_nc_nacm_read_all(struct issu_nc *nc, struct nc_session *session, const char *mod);
 /** Remove from @p tree (top-level siblings) what @p session may not read. */
 int issu_nc_nacm_prune(struct issu_nc *nc, struct nc_session *session, struct lyd_node **tree);
 /** Whether @p session may receive @p notif (counts a denial in denied-notifications). */

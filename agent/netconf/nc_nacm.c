@@ -577,8 +577,28 @@ int issu_nc_nacm_notif_who(struct issu_nc *nc, const struct issu_nc_who *w, cons
     return d;
 }
 
-/* Whether a rule or the default could remove something from @p user's reads. */
-static int read_restricted(const struct issu_nc_nacm *c, const char *user)
+/* Whether data rule @p r could select a node of module @p mod: its module
+ * matches, and a path starting "/other-module:" selects only that module's
+ * data (any other form of path may select anything). */
+static int rule_reaches(const struct nacm_rule *r, const char *mod)
+{
+    size_t n;
+
+    if (!mod)
+        return 1;
+    if (strcmp(r->module, "*") && strcmp(r->module, mod))
+        return 0;
+    if (r->type != RT_DATA || r->target[0] != '/')
+        return 1;
+    n = strcspn(r->target + 1, ":/[*");
+    if (r->target[1 + n] != ':')
+        return 1;
+    return strlen(mod) == n && !strncmp(r->target + 1, mod, n);
+}
+
+/* Whether a rule or the default could remove something of @p mod (NULL:
+ * any module) from @p user's reads. */
+static int read_restricted(const struct issu_nc_nacm *c, const char *user, const char *mod)
 {
     size_t i, j;
 
@@ -589,21 +609,22 @@ static int read_restricted(const struct issu_nc_nacm *c, const char *user)
             continue;
         for (j = 0; j < c->lists[i].n_rules; j++) {
             const struct nacm_rule *r = &c->lists[i].rules[j];
-            if ((r->ops & ISSU_NC_NACM_READ) && !r->permit && (r->type == RT_ANY || r->type == RT_DATA))
+            if ((r->ops & ISSU_NC_NACM_READ) && !r->permit && (r->type == RT_ANY || r->type == RT_DATA) &&
+                rule_reaches(r, mod))
                 return 1;
         }
     }
     return 0;
 }
 
-int issu_nc_nacm_read_all(struct issu_nc *nc, struct nc_session *session)
+int issu_nc_nacm_read_all(struct issu_nc *nc, struct nc_session *session, const char *mod)
 {
     struct issu_nc_who w = who(session);
 
-    return issu_nc_nacm_read_all_who(nc, &w);
+    return issu_nc_nacm_read_all_who(nc, &w, mod);
 }
 
-int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w)
+int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w, const char *mod)
 {
     struct issu_nc_nacm *c;
     int all;
@@ -611,7 +632,7 @@ int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w)
     if (w->recovery)
         return 1;
     c = cfg_get(nc);
-    all = !c || !c->enable || !read_restricted(c, w->user);
+    all = !c || !c->enable || !read_restricted(c, w->user, mod);
     issu_nc_nacm_put(c);
     return all;
 }

@@ -86,7 +86,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (k = 0; k < 4; k++)
             (void)issu_nc_nacm_exec_who(&nc, &who[i], ops[k]);
         (void)issu_nc_nacm_notif_who(&nc, &who[i], notif);
-        (void)issu_nc_nacm_read_all_who(&nc, &who[i]);
+        (void)issu_nc_nacm_read_all_who(&nc, &who[i], NULL);
+        (void)issu_nc_nacm_read_all_who(&nc, &who[i], "issu-agent");
         if (lyd_dup_siblings(tree, NULL, LYD_DUP_RECURSIVE, &copy) != LY_SUCCESS)
             abort();
         if (issu_nc_nacm_prune_who(&nc, &who[i], &copy) != ISSU_OK && copy == NULL)

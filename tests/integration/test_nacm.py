@@ -17,8 +17,9 @@ mode 0666 in a private 0755 dir:
     (denied-operations counts every denial above);
   - nobody over the UNIX socket (setpriv): in no group, exec-default deny:
     even <get> is denied, and the monitoring shows the user nobody;
-  - SIGHUP with new rules (nobody a reader; readers may not receive
-    session-result-changed): nobody reads; the reader's subscription gets
+  - SIGHUP with new rules (nobody a reader; readers may not read the
+    running image or receive session-result-changed): nobody reads, the
+    reader's issu-state lacks running-image; the reader's subscription gets
     verdict-changed but no session-result-changed, the operator's gets
     both; denied-notifications counts those held back;
   - SIGHUP with a broken file: logged, the rules in force stay;
@@ -233,6 +234,9 @@ def with_rules(a):
     acm["rule-list"][1]["rule"].insert(0, {"name": "no-session-events", "module-name": "issu-agent",
                                            "notification-name": "session-result-changed",
                                            "access-operations": "read", "action": "deny"})
+    acm["rule-list"][1]["rule"].insert(0, {"name": "no-manifest", "module-name": "issu-agent",
+                                           "path": "/issu-agent:issu-state/running-image",
+                                           "access-operations": "read", "action": "deny"})
     with open(rules + ".new", "w") as f:
         json.dump(doc, f)
     os.rename(rules + ".new", rules)
@@ -250,7 +254,15 @@ def with_rules(a):
           "denied-notifications counts the %d held back (%s)" % (n_held, c2))
     x = raw(sock, '<get><filter type="subtree"><issu-state xmlns="%s"><verdict/></issu-state></filter></get>' % IA,
             as_nobody=True)
-    check("<verdict>base-level-compatible</verdict>" in x or "<verdict>" in x, "after the reload nobody reads")
+    check("<verdict>" in x, "after the reload nobody reads")
+    r = reader.get()
+    check(len(r.data.xpath("//ia:session", namespaces=NS)) > 10 and not r.data.xpath("//ia:running-image",
+                                                                                    namespaces=NS),
+          "reader's whole issu-state now lacks running-image (a path rule), sessions kept")
+    r = operator.get()
+    check(r.data.xpath("//ia:running-image", namespaces=NS), "operator's still has running-image")
+    r = reader.get(filter=("xpath", (NS, "/ia:issu-state/ia:running-image")))
+    check(not r.data.xpath("//ia:running-image", namespaces=NS), "an XPath filter cannot reach it either")
     r = ctl(sock, "show", "issu", "clients", as_nobody=True)
     check(r.returncode == 0 and "Client_ID = 2011" in r.stdout, "issuctl as nobody shows the clients")
     r = ctl(sock, "renegotiate", as_nobody=True)

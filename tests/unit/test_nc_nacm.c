@@ -100,7 +100,7 @@ static void test_default(void **state)
     assert_true(exec_as("anyone", 0, "/ietf-netconf-monitoring:get-schema"));
     assert_true(exec_as("anyone", 0, "/notifications:create-subscription"));
     assert_true(exec_as("anyone", 0, "/issu-agent:check-upgrade"));
-    assert_true(issu_nc_nacm_read_all_who(&nc, &w));
+    assert_true(issu_nc_nacm_read_all_who(&nc, &w, NULL));
     /* what changes live state or ends others' sessions: recovery sessions only */
     assert_false(exec_as("anyone", 0, "/issu-agent:renegotiate"));
     assert_false(exec_as("anyone", 0, "/ietf-netconf:kill-session"));
@@ -131,8 +131,10 @@ static void test_example(void **state)
     assert_false(exec_as("", 0, "/ietf-netconf:get"));
     assert_true(exec_as("stranger", 1, "/issu-agent:renegotiate"));
     assert_int_equal(nc.nacm_denied_ops - before, 5);
-    assert_false(issu_nc_nacm_read_all_who(&nc, &reader)); /* a path rule denies */
-    assert_true(issu_nc_nacm_read_all_who(&nc, &oper));
+    assert_false(issu_nc_nacm_read_all_who(&nc, &reader, NULL)); /* a path rule denies */
+    assert_false(issu_nc_nacm_read_all_who(&nc, &reader, "ietf-netconf-monitoring"));
+    assert_true(issu_nc_nacm_read_all_who(&nc, &reader, "issu-agent")); /* the path is monitoring's */
+    assert_true(issu_nc_nacm_read_all_who(&nc, &oper, NULL));
 }
 
 static void test_prune(void **state)
