@@ -334,7 +334,7 @@ int issu_nc_nacm_exec(struct issu_nc *nc, struct nc_session *session, const stru
 struct nc_server_reply *issu_nc_nacm_denied_reply(struct issu_nc *nc, const struct lysc_node *op);
 /** Whether @p session may read every data node of module @p mod (NULL: of every module): no pruning needed. */
 int issu_nc_nacm_read_all(struct issu_nc *nc, struct nc_session *session, const char *mod);
-/** Remove from @p tree (top-level siblings) what @p session may not read. */
+/** Remove from @p tree (top-level siblings) what @p session may not read; on failure all of it. */
 int issu_nc_nacm_prune(struct issu_nc *nc, struct nc_session *session, struct lyd_node **tree);
 /** Whether @p session may receive @p notif (counts a denial in denied-notifications). */
 int issu_nc_nacm_notif(struct issu_nc *nc, struct nc_session *session, const struct lyd_node *notif);

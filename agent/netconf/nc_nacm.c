@@ -667,8 +667,9 @@ static int deny_all_node(const struct lyd_node *n)
 }
 
 /* Remove what the user may not read from @p n's subtree; @p hit[i]: an
- * ancestor is selected by rule i's path. 1 when @p n itself is denied. */
-static int prune_node(struct prune *p, struct lyd_node *n, const unsigned char *hit, int inherited)
+ * ancestor is selected by rule i's path (a path covers the descendants of
+ * what it selects). 1 when @p n itself is denied. */
+static int prune_node(struct prune *p, struct lyd_node *n, const unsigned char *hit)
 {
     unsigned char *mine = NULL;
     struct lyd_node *c, *next;
@@ -692,22 +693,21 @@ static int prune_node(struct prune *p, struct lyd_node *n, const unsigned char *
             continue;
         d = r->permit;
     }
-    if (d < 0)
-        d = deny_all_node(n) ? 0 : inherited;
+    if (d < 0) /* no rule: each node on its own (RFC 8341 3.4.5) */
+        d = deny_all_node(n) ? 0 : p->c->read_permit;
     if (!d) {
         free(mine);
         return 1;
     }
     for (c = lyd_child_no_keys(n); c; c = next) {
         next = c->next;
-        if (prune_node(p, c, mine, d)) {
+        if (prune_node(p, c, mine))
             lyd_free_tree(c);
-        }
     }
     /* a key the user may not read takes its list entry */
     if (n->schema->nodetype == LYS_LIST && !(n->schema->flags & LYS_KEYLESS))
         for (c = lyd_child(n); c && c->schema && lysc_is_key(c->schema); c = c->next)
-            if (prune_node(p, c, mine, d)) {
+            if (prune_node(p, c, mine)) {
                 free(mine);
                 return 1;
             }
@@ -770,7 +770,7 @@ int issu_nc_nacm_prune_who(struct issu_nc *nc, const struct issu_nc_who *w, stru
     }
     for (n = *tree; n; n = next) {
         next = n->next;
-        if (prune_node(&p, n, hit, c->read_permit)) {
+        if (prune_node(&p, n, hit)) {
             if (n == *tree)
                 *tree = next;
             lyd_free_tree(n);
@@ -778,6 +778,10 @@ int issu_nc_nacm_prune_who(struct issu_nc *nc, const struct issu_nc_who *w, stru
     }
 
 cleanup:
+    if (rc != ISSU_OK) { /* fail closed: nothing rather than what may be denied */
+        lyd_free_all(*tree);
+        *tree = NULL;
+    }
     for (i = 0; i < p.n; i++)
         ly_set_free(p.sets[i], NULL);
     free(p.sets);

@@ -178,6 +178,30 @@ static void test_prune(void **state)
     assert_int_equal(lyd_parse_data_mem(nc.ctx, data, LYD_XML, LYD_PARSE_ONLY, 0, &t), LY_SUCCESS);
     assert_int_equal(issu_nc_nacm_prune_who(&nc, &reader, &t), ISSU_OK);
     assert_null(t);
+    /* read-default deny, a path permits one subtree: it and its descendants
+     * stay (their ancestors with them), the rest goes */
+    assert_int_equal(parse("p.json", "{\"ietf-netconf-acm:nacm\": {\"read-default\": \"deny\", \"rule-list\": [{"
+                                     "\"name\": \"a\", \"group\": [\"*\"], \"rule\": [{\"name\": \"s\", \"path\": "
+                                     "\"/ietf-netconf-monitoring:netconf-state/schemas\", \"access-operations\": "
+                                     "\"read\", \"action\": \"permit\"}, {\"name\": \"top\", \"path\": "
+                                     "\"/ietf-netconf-monitoring:netconf-state\", \"access-operations\": \"read\", "
+                                     "\"action\": \"deny\"}]}]}}"),
+                     ISSU_OK);
+    assert_int_equal(lyd_parse_data_mem(nc.ctx, data, LYD_XML, LYD_PARSE_ONLY, 0, &t), LY_SUCCESS);
+    assert_int_equal(issu_nc_nacm_prune_who(&nc, &reader, &t), ISSU_OK);
+    assert_null(t); /* the container itself is denied: nothing below it is sent */
+    assert_int_equal(parse("q.json", "{\"ietf-netconf-acm:nacm\": {\"rule-list\": [{\"name\": \"a\", \"group\": "
+                                     "[\"*\"], \"rule\": [{\"name\": \"s\", \"path\": \"/ietf-netconf-monitoring:"
+                                     "netconf-state/schemas\", \"access-operations\": \"read\", \"action\": "
+                                     "\"deny\"}]}]}}"),
+                     ISSU_OK);
+    assert_int_equal(lyd_parse_data_mem(nc.ctx, data, LYD_XML, LYD_PARSE_ONLY, 0, &t), LY_SUCCESS);
+    assert_int_equal(issu_nc_nacm_prune_who(&nc, &reader, &t), ISSU_OK);
+    assert_int_equal(lyd_find_path(t, "/ietf-netconf-monitoring:netconf-state/schemas", 0, &n) == LY_SUCCESS, 0);
+    assert_int_equal(
+        lyd_find_path(t, "/ietf-netconf-monitoring:netconf-state/sessions/session[session-id='1']/username", 0, &n),
+        LY_SUCCESS);
+    lyd_free_all(t);
 }
 
 static void test_notif(void **state)
