@@ -77,12 +77,15 @@ static void send_all(struct issu_nc *nc, struct lyd_node *ev)
     clock_gettime(CLOCK_REALTIME, &now);
     issu_nc_datetime(&now, dt, sizeof(dt));
     notif = nc_server_notif_new(ev, dt, NC_PARAMTYPE_DUP_AND_FREE);
-    lyd_free_tree(ev);
-    if (!notif)
+    if (!notif) {
+        lyd_free_tree(ev);
         return;
+    }
     pthread_mutex_lock(&nc->mu);
     for (it = nc->sessions; it; it = it->next) {
         if (nc_session_get_status(it->s) != NC_STATUS_RUNNING || !nc_session_get_notif_status(it->s))
+            continue;
+        if (!issu_nc_nacm_notif(nc, it->s, ev)) /* not for this user (counted) */
             continue;
         /* into the session's socketpair: a subscriber that reads nothing is
          * dropped by its relay (nc_front.c), which makes this write fail */
@@ -91,6 +94,7 @@ static void send_all(struct issu_nc *nc, struct lyd_node *ev)
     }
     pthread_mutex_unlock(&nc->mu);
     nc_server_notif_free(notif);
+    lyd_free_tree(ev);
 }
 
 /* One event as its notification; NULL when it cannot be built. */

@@ -233,7 +233,8 @@ int issu_nc_ctx_load(struct issu_nc *nc)
         !ly_ctx_load_module(nc->ctx, "nc-notifications", NULL, NULL) ||
         !ly_ctx_load_module(nc->ctx, "issu-manifest", NULL, NULL) ||
         !ly_ctx_load_module(nc->ctx, ISSU_REPORT_MODULE, NULL, NULL) ||
-        !(nc->mod = ly_ctx_load_module(nc->ctx, ISSU_NC_STATE_MOD, NULL, NULL))) {
+        !(nc->mod = ly_ctx_load_module(nc->ctx, ISSU_NC_STATE_MOD, NULL, NULL)) ||
+        issu_nc_nacm_load_module(nc) != ISSU_OK) {
         m = ly_errmsg(nc->ctx);
         issu_nc_log(nc, LOG_ERR, "cannot load the NETCONF YANG modules: %s", m ? m : "not found");
         return ISSU_ERR_NOTFOUND;
@@ -261,6 +262,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     pthread_mutex_init(&nc->build_mu, NULL);
     pthread_mutex_init(&nc->rl_mu, NULL);
     pthread_mutex_init(&nc->ps_add_mu, NULL);
+    pthread_mutex_init(&nc->nacm_mu, NULL);
     pthread_cond_init(&nc->cv, NULL);
     pthread_cond_init(&nc->conns_cv, NULL);
     nc->unix_fd = nc->ssh_fd = -1;
@@ -288,6 +290,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
         ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
     }
     ISSU_CHECK_GOTO(issu_nc_rpc_register(nc), rc);
+    ISSU_CHECK_GOTO(issu_nc_nacm_init(nc), rc);
     nc_server_set_capab_withdefaults(NC_WD_EXPLICIT, NC_WD_EXPLICIT);
     /* RFC 5277; RPCs keep working on a subscribed session */
     nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
@@ -311,6 +314,11 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
 cleanup:
     issu_nc_stop(nc);
     return rc;
+}
+
+int issu_nc_reload(struct issu_nc *nc)
+{
+    return nc ? issu_nc_nacm_reload(nc) : ISSU_OK;
 }
 
 void issu_nc_stop(struct issu_nc *nc)
@@ -347,11 +355,13 @@ void issu_nc_stop(struct issu_nc *nc)
     nc_server_destroy();
     issu_nc_ssh_free(nc);
     lyd_free_all(nc->yanglib);
+    issu_nc_nacm_free(nc); /* before the context: it holds the rules' tree */
     ly_ctx_destroy(nc->ctx);
     pthread_cond_destroy(&nc->cv);
     pthread_cond_destroy(&nc->conns_cv);
     pthread_mutex_destroy(&nc->rl_mu);
     pthread_mutex_destroy(&nc->ps_add_mu);
+    pthread_mutex_destroy(&nc->nacm_mu);
     pthread_mutex_destroy(&nc->build_mu);
     pthread_mutex_destroy(&nc->cache_mu);
     pthread_mutex_destroy(&nc->mu);

@@ -294,7 +294,7 @@ int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out)
         rc = issu_nc_term(n, m, "transport",
                           it->ti == ISSU_NC_TI_UNIX ? ISSU_NC_STATE_MOD ":unix-socket" : "ietf-netconf-monitoring:netconf-ssh");
         if (rc == ISSU_OK)
-            rc = issu_nc_term(n, m, "username", nc_session_get_username(it->s));
+            rc = issu_nc_term(n, m, "username", issu_nc_lnc2_username(it->s));
         if (rc == ISSU_OK && host)
             rc = issu_nc_term(n, m, "source-host", host);
         if (rc == ISSU_OK)
