@@ -104,7 +104,7 @@ static struct issu_snapshot *ops_snapshot(void *arg)
 static int ops_renegotiate(void *arg, uint32_t client_id)
 {
     struct issu_snmp *f = arg;
-    int rc = issu_hub_renegotiate(f->hub, client_id, 0, NULL);
+    int rc = issu_hub_renegotiate_by(f->hub, ISSU_TRIG_SNMP_SET, client_id, 0, NULL);
 
     flog(f, rc ? LOG_WARNING : LOG_INFO, "snmp: renegotiate %s%u requested by SNMP SET: %s",
          client_id ? "client " : "all clients", client_id, rc ? issu_strerror(rc) : "done");
