@@ -494,6 +494,14 @@ static void free_item(struct item *it)
     free(it);
 }
 
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void *writer_main(void *arg)
 {
     struct issu_hist *h = arg;
@@ -528,11 +536,21 @@ static void *writer_main(void *arg)
         h->busy = it || prune;
         pthread_mutex_unlock(&h->mu);
         if (it) {
+            int64_t t0 = mono_ns(), dt;
+
             last_id = 0;
             pthread_mutex_lock(&h->db_mu);
             rc = write_round(h, it, &d_nego, &d_changed, &last_id);
             pthread_mutex_unlock(&h->db_mu);
+            dt = mono_ns() - t0;
+            hlog(h, LOG_DEBUG, "history: round of state %llu (%u events) %s in %.1f ms",
+                 (unsigned long long)it->cur->generation, it->ev ? it->ev->n : 0,
+                 rc == ISSU_OK ? "written" : "lost", (double)dt / 1e6);
             pthread_mutex_lock(&h->mu);
+            h->st.write_ns_last = dt;
+            h->st.write_ns_total += dt;
+            if (dt > h->st.write_ns_max)
+                h->st.write_ns_max = dt;
             if (rc == ISSU_OK) {
                 h->st.negotiations_total += d_nego;
                 h->st.results_changed_total += d_changed;
@@ -652,9 +670,10 @@ void issu_hist_submit(struct issu_hist *h, enum issu_trigger trigger, const stru
         dropped = ++h->st.rounds_dropped;
     } else if ((it = calloc(1, sizeof(*it)))) {
         it->trigger = trigger;
-        /* the publication's own time: a replayed notification carries it */
+        /* a round that changed something: the change's own time, the one its
+         * notifications carry; one that changed nothing: now (last_change is older) */
         it->time_ns = (int64_t)cur->last_change.tv_sec * 1000000000 + cur->last_change.tv_nsec;
-        if (it->time_ns <= 0)
+        if (!ev || !ev->n || it->time_ns <= 0)
             it->time_ns = issu_htime_now();
         it->old = old ? issu_snapshot_ref((struct issu_snapshot *)old) : NULL;
         it->cur = issu_snapshot_ref((struct issu_snapshot *)cur);

@@ -88,6 +88,7 @@ struct issu_hist_stats {
     uint64_t rounds_dropped;       /**< queue full, since start */
     uint64_t write_errors;         /**< rounds a failed write lost, since start */
     uint64_t pruned;               /**< rows deleted by retention, since start */
+    int64_t write_ns_last, write_ns_max, write_ns_total; /**< writer time per round, since start */
 };
 
 void issu_hist_stats(struct issu_hist *h, struct issu_hist_stats *out);
