@@ -25,8 +25,8 @@ ALLOWED = {
     "ly": {"core"},
     "hub": {"core", "peer", "ly"},
     "history": {"core", "hub"},
-    "snmp": {"core", "ly", "hub"},
-    "netconf": {"core", "ly", "hub"},
+    "snmp": {"core", "ly", "hub", "history"},
+    "netconf": {"core", "ly", "hub", "history"},
     "issud": {"core", "hub", "history", "snmp", "netconf"},
     "cli": {"core", "peer", "ly"},
 }

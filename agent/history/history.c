@@ -555,6 +555,7 @@ static void *writer_main(void *arg)
                 h->st.negotiations_total += d_nego;
                 h->st.results_changed_total += d_changed;
                 h->st.rounds_stored++;
+                h->st.last_generation = it->cur->generation;
                 if (it->ev && it->ev->n) {
                     h->st.events_stored += it->ev->n;
                     h->st.last_event_id = last_id;

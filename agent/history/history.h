@@ -85,6 +85,8 @@ struct issu_hist_stats {
     uint64_t rounds_stored, events_stored;
     int64_t oldest_event_ns;       /**< 0 when none */
     int64_t last_event_id;         /**< highest event id stored (0: none) */
+    uint64_t last_generation;      /**< snapshot generation of the newest round written by this
+                                        issud (0: none yet); replay's seam with live notifications */
     uint64_t rounds_dropped;       /**< queue full, since start */
     uint64_t write_errors;         /**< rounds a failed write lost, since start */
     uint64_t pruned;               /**< rows deleted by retention, since start */

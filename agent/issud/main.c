@@ -570,6 +570,7 @@ int main(int argc, char **argv)
     if (o.nc_unix || o.nc_ssh) {
         memset(&ncc, 0, sizeof(ncc));
         ncc.hub = hub;
+        ncc.history = hist;
         ncc.unix_path = o.nc_unix;
         ncc.unix_mode = o.nc_unix_mode_set ? o.nc_unix_mode : ISSU_NC_DEF_UNIX_MODE;
         ncc.unix_group_set = o.nc_unix_group_set;

@@ -7,8 +7,9 @@
  * nc_libnetconf2.c splices it into the printed envelope. The envelope is
  * this worker's (NC_PARAMTYPE_CONST) until nc_ps_poll has sent it, then
  * issu_nc_get_release frees it. Other filters select copies from the shared
- * tree, a fresh netconf-state and the YANG library (RFC 8525 yang-library
- * and modules-state, built once at start; nc_filter.c). issud has no configuration:
+ * tree, a fresh netconf-state, the YANG library (RFC 8525 yang-library
+ * and modules-state, built once at start; nc_filter.c) and RFC 5277's
+ * netconf/streams (nc_history.c). issud has no configuration:
  * <get-config> answers empty data.
  */
 #include "nc_internal.h"
@@ -97,7 +98,7 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
     struct issu_nc *nc = issu_nc_the;
     struct issu_snapshot *s = issu_hub_snapshot(nc->conf.hub);
     struct issu_nc_state *x = NULL;
-    struct lyd_node *mon = NULL, *sel = NULL;
+    struct lyd_node *mon = NULL, *streams = NULL, *sel = NULL;
     const struct lyd_node *src[ISSU_NC_N_SRC];
     char err[1024];
     int rc;
@@ -113,12 +114,17 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
      * netconf-state, in the document order the merged tree had before */
     if (issu_nc_monitoring_build(nc, &mon) != ISSU_OK)
         mon = NULL;
+    if (issu_nc_streams_build(nc, &streams) != ISSU_OK)
+        streams = NULL;
     src[0] = mon;
     src[1] = x->tree;
     src[2] = nc->yanglib;
-    rc = issu_nc_filter_apply(nc, rpc, src, x->n_nodes + issu_nc_count_nodes(mon) + nc->n_yanglib, &sel, err,
-                              sizeof(err));
+    src[3] = streams;
+    rc = issu_nc_filter_apply(nc, rpc, src,
+                              x->n_nodes + issu_nc_count_nodes(mon) + nc->n_yanglib + issu_nc_count_nodes(streams),
+                              &sel, err, sizeof(err));
     lyd_free_all(mon);
+    lyd_free_all(streams);
     issu_nc_state_put(nc, x);
     if (rc != ISSU_OK) {
         lyd_free_all(sel);

@@ -251,5 +251,6 @@ int issu_nc_rpc_register(struct issu_nc *nc)
     ISSU_CHECK(set_clb(nc, "/notifications:create-subscription", issu_nc_rpc_subscribe));
     ISSU_CHECK(set_clb(nc, "/issu-agent:renegotiate", rpc_renegotiate));
     ISSU_CHECK(set_clb(nc, "/issu-agent:check-upgrade", rpc_check));
+    ISSU_CHECK(set_clb(nc, "/issu-agent:get-history", issu_nc_rpc_history));
     return ISSU_OK;
 }
