@@ -130,6 +130,25 @@ def test_restart():
           "the restart finds the three rounds and their events")
     check(wait_for(lambda: db(path).execute("select count(*) from rounds").fetchone()[0] == 4, 30),
           "its start round is added after them")
+    r = ctl("r2", "show", "issu", "history")
+    out = r.stdout
+    check(r.returncode == 0 and "kept in the state directory (survives restarts)" in out and
+          "Negotiations = 4," in out, "issuctl show issu history: persistent, 4 negotiations across restarts")
+    order = [out.find("(start)"), out.find("(netconf-rpc)"), out.find("(reload)"), out.rfind("(start)")]
+    check(all(a < b for a, b in zip(order, order[1:])) and order[0] >= 0,
+          "... the rounds of both lives in order: start, netconf-rpc, reload, start")
+    check("Verdict : incompatible -> compatible" in out and "Reason: " in out, "... with their events and reasons")
+    r = ctl("r2", "show", "issu", "history", "--client", "2011", "--since", "1d", "--json")
+    try:
+        import json
+        h = json.loads(r.stdout)["issu-agent:get-history"]
+        evs = h.get("event", [])
+        check(evs and all(e.get("client-id") == 2011 for e in evs), "--client 2011 --since 1d --json: only "
+              "client 2011's events (%d)" % len(evs))
+    except (ValueError, KeyError) as e:
+        check(False, "--json parses: %s (%s)" % (e, r.stdout[:200]))
+    r = ctl("r2", "show", "issu", "history", "--since", "yesterday")
+    check(r.returncode == 3 and "--since 'yesterday'" in r.stderr, "--since yesterday: refused, exit 3")
     stop(p)
     c = db(path)
     meta2 = dict(c.execute("select key, value from meta").fetchall())
