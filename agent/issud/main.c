@@ -605,6 +605,7 @@ int main(int argc, char **argv)
         memset(&sc, 0, sizeof(sc));
         sc.agentx_socket = o.agentx;
         sc.hub = hub;
+        sc.history = hist;
         sc.log = log_stderr;
         rc = issu_snmp_start(&sc, &snmp);
         if (rc != ISSU_OK) {

@@ -36,6 +36,7 @@ struct issu_snmp {
     pthread_t thread;
     int rfd, wfd;
     struct issu_hub *hub;
+    struct issu_hist *history; /* issuHistory; NULL: not served */
     issu_log_cb log;
     void *log_arg;
     char *socket;
@@ -176,10 +177,12 @@ static int drain(struct issu_snmp *f)
 static void *run(void *arg)
 {
     struct issu_snmp *f = arg;
-    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f};
+    static struct issu_snmp_hist_ops hops = {NULL, issu_hist_stats, issu_hist_query, issu_hist_result_free};
+    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, f->history ? &hops : NULL};
     sigset_t all;
     int stop = 0;
 
+    hops.h = f->history;
     /* Signals belong to the daemon's main thread; a dead master socket then
      * gives EPIPE here instead of killing the process with SIGPIPE. */
     sigfillset(&all);
@@ -280,6 +283,7 @@ int issu_snmp_start(const struct issu_snmp_conf *conf, struct issu_snmp **out)
     ISSU_CHECK_MEM(f, rc);
     f->rfd = f->wfd = -1;
     f->hub = conf->hub;
+    f->history = conf->history;
     f->log = conf->log;
     f->log_arg = conf->log_arg;
     if (conf->agentx_socket) {

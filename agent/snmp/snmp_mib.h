@@ -15,13 +15,28 @@
 #include "events.h"
 #include "snapshot.h"
 
+#include "history.h"
+
+/* issuHistory's reads, through pointers: the benchmark's dlmod links no store. */
+struct issu_snmp_hist_ops {
+    struct issu_hist *h;
+    void (*stats)(struct issu_hist *h, struct issu_hist_stats *out);
+    int (*query)(struct issu_hist *h, const struct issu_hist_query *q, struct issu_hist_result **out);
+    void (*result_free)(struct issu_hist_result *r);
+};
+
 struct issu_snmp_mib_ops {
     /** Current snapshot with a reference (NULL: serve nothing). */
     struct issu_snapshot *(*snapshot)(void *arg);
     /** Renegotiate one client (0 = all) and wait; issu_err. NULL: read-only. */
     int (*renegotiate)(void *arg, uint32_t client_id);
     void *arg;
+    /** issuHistory (history.h); NULL: not registered. */
+    const struct issu_snmp_hist_ops *hist;
 };
+
+/** Rows of issuHistoryTable: the most recent stored events. */
+#define ISSU_SNMP_HIST_ROWS 1000
 
 /** Register scalars and tables under root (NULL = ISSU_SNMP_ROOT). 0 or an SNMPERR. */
 int issu_snmp_mib_register(const unsigned long *root, size_t root_len,
