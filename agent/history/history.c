@@ -51,6 +51,7 @@ struct issu_hist {
     pthread_cond_t cv, idle_cv;
     struct item *head, *tail;
     unsigned queued;
+    uint64_t queued_events;
     int busy;       /* the writer holds an item */
     int stop;
     int started;
@@ -527,6 +528,7 @@ static void *writer_main(void *arg)
             if (!h->head)
                 h->tail = NULL;
             h->queued--;
+            h->queued_events -= it->ev ? it->ev->n : 0;
         } else if (h->stop) {
             h->busy = 0;
             pthread_cond_broadcast(&h->idle_cv);
@@ -667,7 +669,8 @@ void issu_hist_submit(struct issu_hist *h, enum issu_trigger trigger, const stru
     uint64_t dropped = 0;
 
     pthread_mutex_lock(&h->mu);
-    if (h->queued >= h->conf.queue_max) {
+    if (h->queued >= h->conf.queue_max ||
+        (h->queued && h->queued_events + (ev ? ev->n : 0) > ISSU_HIST_QUEUE_EVENTS)) {
         dropped = ++h->st.rounds_dropped;
     } else if ((it = calloc(1, sizeof(*it)))) {
         it->trigger = trigger;
@@ -685,6 +688,7 @@ void issu_hist_submit(struct issu_hist *h, enum issu_trigger trigger, const stru
             h->head = it;
         h->tail = it;
         h->queued++;
+        h->queued_events += ev ? ev->n : 0;
         pthread_cond_signal(&h->cv);
     } else {
         dropped = ++h->st.rounds_dropped;
@@ -692,9 +696,9 @@ void issu_hist_submit(struct issu_hist *h, enum issu_trigger trigger, const stru
     pthread_mutex_unlock(&h->mu);
     /* the first and then every 100th: a slow disk must not flood the log */
     if (dropped == 1 || (dropped && dropped % 100 == 0))
-        hlog(h, LOG_WARNING, "history: the writer is behind (%u rounds queued): round of state %llu not "
-             "recorded (%llu dropped so far)", h->conf.queue_max, (unsigned long long)cur->generation,
-             (unsigned long long)dropped);
+        hlog(h, LOG_WARNING, "history: the writer is behind (at most %u rounds or %u events wait): round of "
+             "state %llu not recorded (%llu dropped so far)", h->conf.queue_max, ISSU_HIST_QUEUE_EVENTS,
+             (unsigned long long)cur->generation, (unsigned long long)dropped);
 }
 
 void issu_hist_flush(struct issu_hist *h)

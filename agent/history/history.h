@@ -31,7 +31,8 @@ struct issu_hist;
 
 #define ISSU_HIST_DEF_MAX_AGE_S (30ULL * 86400) /* 30 days */
 #define ISSU_HIST_DEF_MAX_EVENTS 1000000ULL
-#define ISSU_HIST_DEF_QUEUE 64      /* rounds waiting for the writer */
+#define ISSU_HIST_DEF_QUEUE 64      /* rounds waiting for the writer ... */
+#define ISSU_HIST_QUEUE_EVENTS 100000 /* ... and their events (each round holds its two snapshots) */
 #define ISSU_HIST_PRUNE_BATCH 2000  /* rows deleted per pruning transaction */
 #define ISSU_HIST_FILE "history.db"
 
@@ -65,7 +66,9 @@ int issu_hist_attach(struct issu_hist *h, struct issu_hub *hub);
 
 /**
  * Queue one round (what the listener does; benchmarks and tests call it
- * directly). Never blocks on the disk: a full queue drops the round (counted).
+ * directly). Never blocks on the disk: a full queue (queue_max rounds, or
+ * ISSU_HIST_QUEUE_EVENTS events when another round waits) drops the round,
+ * counts it and logs it (the first drop, then every 100th).
  */
 void issu_hist_submit(struct issu_hist *h, enum issu_trigger trigger, const struct issu_snapshot *old,
                       const struct issu_snapshot *cur, const struct issu_events *ev);
