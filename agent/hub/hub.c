@@ -178,7 +178,8 @@ static void on_change_active(void *arg, const struct issu_snapshot *old, const s
             hub->trigger = hub->parked_trigger;
         else
             hub->trigger = hub->seen_up ? ISSU_TRIG_PEER : ISSU_TRIG_START;
-        if (!issu_endpoint_busy(hub->pair.ep[0]))
+        /* (the endpoint publishes its first state inside issu_endpoint_new) */
+        if (hub->pair.ep[0] && !issu_endpoint_busy(hub->pair.ep[0]))
             hub->parked_trigger = 0;
     }
     pthread_mutex_lock(&hub->mu);

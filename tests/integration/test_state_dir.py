@@ -13,7 +13,9 @@
     memory, or exits 1 with --require-history; a second issud on the same
     --state-dir names the first's pid and serves from memory; a state dir
     that is a file, with --require-history, exits 1;
-  - no --state-dir: the log says memory only.
+  - no --state-dir: the log says memory only;
+  - peer mode: the triggers start, netconf-rpc, peer (the standby's side of
+    the active's round), peer-lost and peer-back.
 Every issud started here is killed by PID, also on failure.
 Usage: test_state_dir.py SOURCE_DIR BIN_DIR
 """
@@ -28,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import check, summary, wait_for  # noqa: E402
+from nclib import check, free_port, summary, wait_for  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 IMAGES = os.path.join(SRC, "examples", "images")
@@ -156,6 +158,49 @@ def test_restart():
     check(meta2["negotiations_total"] == 4 and meta2["created_ns"] == meta["created_ns"],
           "negotiations_total goes on from 3 to 4; the discontinuity time is unchanged")
     check(meta2["results_changed_total"] > meta["results_changed_total"], "results_changed_total goes on")
+
+
+def test_peer_triggers():
+    """Peer mode: the rounds' triggers come from the hub (start, netconf-rpc, peer-lost, peer-back, peer)."""
+    key = os.path.join(tmp, "psk")
+    with open(key, "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
+    os.chmod(key, 0o600)
+    port = free_port()
+    da, db_ = os.path.join(tmp, "pa"), os.path.join(tmp, "pb")
+    os.mkdir(da)
+    os.mkdir(db_)
+
+    def peer(tag, image, uid, d, *where):
+        log = open(os.path.join(tmp, tag + ".log"), "a")
+        p = subprocess.Popen([ISSUD, "--manifest", os.path.join(IMAGES, image), "--unique-id", str(uid),
+                              "--psk-file", key, "--netconf-unix", os.path.join(tmp, tag + ".sock"),
+                              "--state-dir", d] + list(where), stdout=log, stderr=subprocess.STDOUT, env=env)
+        procs.append(p)
+        return p
+
+    def triggers(d):
+        try:  # the store may not exist yet
+            return [TRIG.get(t) for (t,) in db(os.path.join(d, "history.db")).execute(
+                "select trigger from rounds order by id")]
+        except sqlite3.Error:
+            return []
+
+    a = peer("pa", "running.json", 4, da, "--listen", "127.0.0.1:%d" % port)
+    b = peer("pb", "upgrade-compatible.json", 7, db_, "--peer", "127.0.0.1:%d" % port)
+    check(wait_for(lambda: triggers(da)[-1:] == ["start"] and triggers(db_)[-1:] == ["start"], 30),
+          "peer mode: both record their first round as start (%s, %s)" % (triggers(da), triggers(db_)))
+    r = ctl("pa", "renegotiate")
+    check(r.returncode == 0, "renegotiate on the active")
+    check(wait_for(lambda: triggers(da)[-1:] == ["netconf-rpc"] and triggers(db_)[-1:] == ["peer"], 30),
+          "the active records netconf-rpc, the standby peer (%s, %s)" % (triggers(da), triggers(db_)))
+    stop(b)
+    check(wait_for(lambda: triggers(da)[-1:] == ["peer-lost"], 30), "the standby stopped: peer-lost (%s)" %
+          triggers(da))
+    b = peer("pb2", "upgrade-incompatible.json", 7, db_, "--peer", "127.0.0.1:%d" % port)
+    check(wait_for(lambda: triggers(da)[-1:] == ["peer-back"], 30), "it came back: peer-back (%s)" % triggers(da))
+    stop(a)
+    stop(b)
 
 
 def test_kill9(n=10000, kills=3):
@@ -286,6 +331,7 @@ def main():
     try:
         test_restart()
         test_faults()
+        test_peer_triggers()
         test_kill9()
     finally:
         for p in procs:
