@@ -10,7 +10,8 @@
     round has all its events or is absent, and what is stored is a prefix of
     what happened (start, then the reloads in order, verdicts alternating);
   - faults: a corrupt history.db is named in the log and issud serves from
-    memory, or exits 1 with --require-history; a second issud on the same
+    memory, or exits 1 with --require-history; so does an unwritable state
+    dir (issud as nobody); a second issud on the same
     --state-dir names the first's pid and serves from memory; a state dir
     that is a file, with --require-history, exits 1;
   - no --state-dir: the log says memory only;
@@ -309,6 +310,27 @@ def test_faults():
     b.wait(timeout=30)
     check(b.returncode == 1, "... or exits 1 with --require-history")
     stop(a)
+
+    # unwritable: a root-owned 0755 directory, issud as nobody (root writes anywhere)
+    d = os.path.join(tmp, "rootonly")
+    os.mkdir(d)
+    os.chmod(d, 0o755)
+    sd = os.path.join(tmp, "nobody-sock")
+    os.mkdir(sd)
+    os.chmod(sd, 0o777)
+    os.chmod(tmp, 0o755)
+    nob = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", ISSUD, "--active", run, "--standby",
+           comp, "--state-dir", d, "--netconf-unix", os.path.join(sd, "s")]
+    if shutil.which("setpriv") and os.geteuid() == 0:
+        r = subprocess.run(nob + ["--require-history"], capture_output=True, text=True, env=env, timeout=30)
+        check(r.returncode == 1 and "state directory %s is not writable: Permission denied" % d in r.stderr,
+              "an unwritable state dir (issud as nobody), --require-history: exit 1, named")
+        log = open(os.path.join(tmp, "u1.log"), "w")
+        p = subprocess.Popen(nob, stdout=log, stderr=subprocess.STDOUT, env=env)
+        procs.append(p)
+        check(serving("u1") and "history: kept in memory only" in logtext("u1"),
+              "... without it: serves, history in memory only")
+        stop(p)
 
     f = os.path.join(tmp, "afile")
     open(f, "w").close()
