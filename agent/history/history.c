@@ -57,6 +57,7 @@ struct issu_hist {
     int started;
     pthread_t thread;
     struct issu_hist_stats st; /* under mu */
+    uint64_t base_nego, base_changed; /* the totals when the store opened */
     struct issu_hub *hub;
 };
 
@@ -248,6 +249,8 @@ static int db_prepare(struct issu_hist *h)
     h->st.since_ns = meta_get(h, "created_ns", now);
     h->st.negotiations_total = (uint64_t)meta_get(h, "negotiations_total", 0);
     h->st.results_changed_total = (uint64_t)meta_get(h, "results_changed_total", 0);
+    h->base_nego = h->st.negotiations_total;
+    h->base_changed = h->st.results_changed_total;
     h->st.rounds_stored = (uint64_t)one_int(h, "SELECT count(*) FROM rounds");
     h->st.events_stored = (uint64_t)one_int(h, "SELECT count(*) FROM events");
     h->st.oldest_event_ns = one_int(h, "SELECT coalesce(min(time_ns), 0) FROM events");
@@ -304,7 +307,9 @@ static int bind_text(sqlite3_stmt *st, int i, const char *s)
     return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
 }
 
-static int write_round(struct issu_hist *h, const struct item *it, uint64_t *d_nego, uint64_t *d_changed,
+/* The totals count on from the store's at open by this issud's own counters
+ * (absolute, so a dropped round loses no count). */
+static int write_round(struct issu_hist *h, const struct item *it, uint64_t *nego_total, uint64_t *changed_total,
                        int64_t *last_id)
 {
     const struct issu_snapshot *s = it->cur;
@@ -322,9 +327,8 @@ static int write_round(struct issu_hist *h, const struct item *it, uint64_t *d_n
         n_bad += r == ISSU_RES_INCOMPATIBLE;
         n_unk += r != ISSU_RES_COMPATIBLE && r != ISSU_RES_INCOMPATIBLE;
     }
-    *d_nego = s->negotiations - (it->old && it->old->negotiations <= s->negotiations ? it->old->negotiations : 0);
-    *d_changed = s->results_changed -
-                 (it->old && it->old->results_changed <= s->results_changed ? it->old->results_changed : 0);
+    *nego_total = h->base_nego + s->negotiations;
+    *changed_total = h->base_changed + s->results_changed;
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         goto cleanup;
     if (sqlite3_prepare_v2(h->db,
@@ -404,8 +408,8 @@ static int write_round(struct issu_hist *h, const struct item *it, uint64_t *d_n
         }
         *last_id = sqlite3_last_insert_rowid(h->db);
     }
-    if (meta_set(h, "negotiations_total", (int64_t)(h->st.negotiations_total + *d_nego)) != ISSU_OK ||
-        meta_set(h, "results_changed_total", (int64_t)(h->st.results_changed_total + *d_changed)) != ISSU_OK)
+    if (meta_set(h, "negotiations_total", (int64_t)*nego_total) != ISSU_OK ||
+        meta_set(h, "results_changed_total", (int64_t)*changed_total) != ISSU_OK)
         goto cleanup;
     if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         goto cleanup;
@@ -508,7 +512,7 @@ static void *writer_main(void *arg)
     struct issu_hist *h = arg;
     struct item *it;
     struct timespec ts;
-    uint64_t d_nego, d_changed;
+    uint64_t nego_total, changed_total;
     int64_t last_id;
     int prune = 1, rc;
 
@@ -542,7 +546,7 @@ static void *writer_main(void *arg)
 
             last_id = 0;
             pthread_mutex_lock(&h->db_mu);
-            rc = write_round(h, it, &d_nego, &d_changed, &last_id);
+            rc = write_round(h, it, &nego_total, &changed_total, &last_id);
             pthread_mutex_unlock(&h->db_mu);
             dt = mono_ns() - t0;
             hlog(h, LOG_DEBUG, "history: round of state %llu (%u events) %s in %.1f ms",
@@ -554,8 +558,8 @@ static void *writer_main(void *arg)
             if (dt > h->st.write_ns_max)
                 h->st.write_ns_max = dt;
             if (rc == ISSU_OK) {
-                h->st.negotiations_total += d_nego;
-                h->st.results_changed_total += d_changed;
+                h->st.negotiations_total = nego_total;
+                h->st.results_changed_total = changed_total;
                 h->st.rounds_stored++;
                 h->st.last_generation = it->cur->generation;
                 if (it->ev && it->ev->n) {
@@ -735,6 +739,12 @@ void issu_hist_close(struct issu_hist *h)
     pthread_mutex_destroy(&h->mu);
     pthread_mutex_destroy(&h->db_mu);
     free(h);
+}
+
+void issu_hist_base(const struct issu_hist *h, uint64_t *negotiations, uint64_t *results_changed)
+{
+    *negotiations = h->base_nego;
+    *results_changed = h->base_changed;
 }
 
 void issu_hist_stats(struct issu_hist *h, struct issu_hist_stats *out)

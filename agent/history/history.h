@@ -98,6 +98,13 @@ struct issu_hist_stats {
 
 void issu_hist_stats(struct issu_hist *h, struct issu_hist_stats *out);
 
+/**
+ * The totals as the store held them when it opened, before this issud's
+ * rounds: a snapshot's negotiations + *negotiations is the total as of that
+ * snapshot (what the state shows, consistent with the rest of it).
+ */
+void issu_hist_base(const struct issu_hist *h, uint64_t *negotiations, uint64_t *results_changed);
+
 /** A stored round. Strings are owned by the result. */
 struct issu_hist_round {
     int64_t id, time_ns;

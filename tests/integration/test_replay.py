@@ -217,6 +217,15 @@ def main():
         h = history(m)
         total = h.xpath("//ia:negotiations-total/text()", namespaces={"ia": IA})
         check(total == ["6"], "negotiations-total survives the restart: 6 (%s)" % total)
+        r = m.get(filter=("subtree", '<issu-state xmlns="%s"><history/><endpoint><negotiations/></endpoint>'
+                                     '</issu-state>' % IA))
+        d = etree.fromstring(r.xml.encode())
+        hv = {k: d.xpath("//ia:history/ia:%s/text()" % k, namespaces={"ia": IA})
+              for k in ("persistent", "negotiations-total", "discontinuity-time")}
+        en = d.xpath("//ia:endpoint/ia:negotiations/text()", namespaces={"ia": IA})
+        check(hv["persistent"] == ["true"] and hv["negotiations-total"] == ["6"] and en == ["1"] and
+              hv["discontinuity-time"], "issu-state/history: persistent, negotiations-total 6 while "
+              "endpoint/negotiations restarted at 1 (%s, %s)" % (hv, en))
         m.close_session()
     finally:
         for p in procs:
