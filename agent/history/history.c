@@ -417,8 +417,13 @@ static int write_round(struct issu_hist *h, const struct item *it, uint64_t *neg
 cleanup:
     if (rc != ISSU_OK) {
         int ec = sqlite3_extended_errcode(h->db);
-        hlog(h, LOG_ERR, "history: round of state %llu not recorded: %s%s", (unsigned long long)s->generation,
-             sqlite3_errmsg(h->db), (ec & 0xff) == SQLITE_FULL ? " (the disk or the store is full)" : "");
+        uint64_t n = h->st.write_errors + 1; /* only the writer changes it */
+
+        /* the first and then every 100th: a full disk must not flood the log */
+        if (n == 1 || n % 100 == 0)
+            hlog(h, LOG_ERR, "history: round of state %llu not recorded: %s%s (%llu lost so far)",
+                 (unsigned long long)s->generation, sqlite3_errmsg(h->db),
+                 (ec & 0xff) == SQLITE_FULL ? " (the disk or the store is full)" : "", (unsigned long long)n);
         sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
     }
     sqlite3_finalize(rs);
