@@ -167,6 +167,18 @@ def main():
         check(drain(q, secs=2) == [], "the subscription is over after notificationComplete")
         q.close_session()
 
+        # stopTime ahead: the replay, then live until it passes, then notificationComplete
+        q = connect()
+        stop_at = datetime.fromtimestamp(time.time() + 3, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        q.create_subscription(start_time=t_end, stop_time=stop_at)
+        fut = drain(q, "notificationComplete", secs=30)
+        names = [x[1] for x in fut]
+        check(names[-2:] == ["replayComplete", "notificationComplete"] and fut[:-2] == [x for x in missed + live_w
+                                                                                       if x[0] >= t_end],
+              "stopTime ahead: replay from startTime, replayComplete, then notificationComplete once it passed (%s)"
+              % names[-3:])
+        q.close_session()
+
         for bad, what in ((dict(start_time="2200-01-01T00:00:00Z"), "startTime in the future"),
                           (dict(start_time=t_left, stop_time=t0), "stopTime before startTime"),
                           (dict(start_time="2026-13-01T00:00:00Z"), "a malformed startTime")):
