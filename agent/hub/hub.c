@@ -206,8 +206,10 @@ static int do_reneg(struct issu_hub *hub, struct req *r)
     if (hub->tcp)
         hub->parked_trigger = hub->trigger;
     rc = issu_endpoint_renegotiate(hub->pair.ep[0], r->client_id, r->sid);
-    if (rc != ISSU_OK)
+    if (rc != ISSU_OK) {
+        hub->parked_trigger = 0; /* no round */
         return rc;
+    }
     if (hub->tcp)
         return ISSU_ERR_BUSY_PARK; /* answered once the round over the network is done */
     rc = issu_mem_pair_run(&hub->pair);
@@ -229,8 +231,6 @@ static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
     }
     err[0] = '\0';
     hub->trigger = ISSU_TRIG_RELOAD;
-    if (hub->tcp)
-        hub->parked_trigger = ISSU_TRIG_RELOAD;
     /* both files must load before either endpoint changes */
     for (i = 0; i < nfiles; i++) {
         rc = load_one(hub, i, 0, &img[i], err, errlen);
@@ -249,7 +249,11 @@ static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
     for (i = 1; i >= 0; i--) {
         if (!img[i])
             continue;
+        if (hub->tcp)
+            hub->parked_trigger = ISSU_TRIG_RELOAD; /* the round runs over the network */
         rc = issu_endpoint_set_image(hub->pair.ep[i], img[i]);
+        if (rc != ISSU_OK && hub->tcp)
+            hub->parked_trigger = 0;
         if (rc == ISSU_OK && !hub->tcp)
             rc = issu_mem_pair_run(&hub->pair); /* peer mode: the round runs over the network */
         if (rc != ISSU_OK) {

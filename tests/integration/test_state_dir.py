@@ -174,7 +174,8 @@ def test_peer_triggers():
 
     def peer(tag, image, uid, d, *where):
         log = open(os.path.join(tmp, tag + ".log"), "a")
-        p = subprocess.Popen([ISSUD, "--manifest", os.path.join(IMAGES, image), "--unique-id", str(uid),
+        p = subprocess.Popen([ISSUD, "--manifest", image if "/" in image else os.path.join(IMAGES, image),
+                              "--unique-id", str(uid),
                               "--psk-file", key, "--netconf-unix", os.path.join(tmp, tag + ".sock"),
                               "--state-dir", d] + list(where), stdout=log, stderr=subprocess.STDOUT, env=env)
         procs.append(p)
@@ -187,7 +188,9 @@ def test_peer_triggers():
         except sqlite3.Error:
             return []
 
-    a = peer("pa", "running.json", 4, da, "--listen", "127.0.0.1:%d" % port)
+    am = os.path.join(tmp, "peer-active.json")
+    shutil.copy(os.path.join(IMAGES, "running.json"), am)
+    a = peer("pa", am, 4, da, "--listen", "127.0.0.1:%d" % port)
     b = peer("pb", "upgrade-compatible.json", 7, db_, "--peer", "127.0.0.1:%d" % port)
     check(wait_for(lambda: triggers(da)[-1:] == ["start"] and triggers(db_)[-1:] == ["start"], 30),
           "peer mode: both record their first round as start (%s, %s)" % (triggers(da), triggers(db_)))
@@ -195,6 +198,15 @@ def test_peer_triggers():
     check(r.returncode == 0, "renegotiate on the active")
     check(wait_for(lambda: triggers(da)[-1:] == ["netconf-rpc"] and triggers(db_)[-1:] == ["peer"], 30),
           "the active records netconf-rpc, the standby peer (%s, %s)" % (triggers(da), triggers(db_)))
+    a.send_signal(signal.SIGHUP)  # the manifest unchanged: no round, and nothing left pending
+    check(wait_for(lambda: "reload: manifests unchanged" in logtext("pa"), 30), "SIGHUP, manifest unchanged")
+    r = ctl("pb", "renegotiate")
+    check(r.returncode == 0 and wait_for(lambda: triggers(da)[-1:] == ["peer"] and
+                                         triggers(db_)[-1:] == ["netconf-rpc"], 30),
+          "a round the standby asked for: peer on the active, not reload (%s, %s)" % (triggers(da), triggers(db_)))
+    shutil.copy(os.path.join(IMAGES, "upgrade-base-level.json"), am)
+    a.send_signal(signal.SIGHUP)
+    check(wait_for(lambda: triggers(da)[-1:] == ["reload"], 30), "a changed manifest: reload (%s)" % triggers(da))
     stop(b)
     check(wait_for(lambda: triggers(da)[-1:] == ["peer-lost"], 30), "the standby stopped: peer-lost (%s)" %
           triggers(da))
