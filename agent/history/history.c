@@ -631,14 +631,14 @@ int issu_hist_open(const struct issu_hist_conf *conf, struct issu_hist **out)
                 rc = ISSU_ERR_IO;
                 goto cleanup;
             }
-            hlog(h, LOG_WARNING, "history: kept in memory only (lost at exit): the store in %s cannot be used",
-                 conf->state_dir);
+            hlog(h, LOG_WARNING, "history: kept in memory only (gone when issud stops): the store in %s cannot "
+                 "be used", conf->state_dir);
             memset(&h->st, 0, sizeof(h->st));
             ISSU_CHECK_GOTO(open_memory(h), rc);
         }
     } else {
         ISSU_CHECK_GOTO(open_memory(h), rc);
-        hlog(h, LOG_INFO, "history: kept in memory only (no --state-dir): lost at exit");
+        hlog(h, LOG_INFO, "history: kept in memory only (no --state-dir; gone when issud stops)");
     }
     *out = h;
     return ISSU_OK;

@@ -350,7 +350,7 @@ def test_faults():
     p.wait(timeout=30)
     check(p.returncode == 1 and "not a directory" in logtext("f1"), "a state dir that is a file: exit 1, named")
     p = issud("m1", run, comp)
-    check(serving("m1") and "memory only (no --state-dir)" in logtext("m1"), "no --state-dir: memory only, said")
+    check(serving("m1") and "memory only (no --state-dir;" in logtext("m1"), "no --state-dir: memory only, said")
     stop(p)
     r = subprocess.run([ISSUD, "--require-history", "-u", os.path.join(tmp, "x.sock")], capture_output=True,
                        text=True, env=env, timeout=30)
