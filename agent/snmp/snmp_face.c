@@ -177,7 +177,8 @@ static int drain(struct issu_snmp *f)
 static void *run(void *arg)
 {
     struct issu_snmp *f = arg;
-    static struct issu_snmp_hist_ops hops = {NULL, issu_hist_stats, issu_hist_query, issu_hist_result_free};
+    static struct issu_snmp_hist_ops hops = {NULL, issu_hist_stats, issu_hist_query, issu_hist_result_free,
+                                             issu_hist_base};
     struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, f->history ? &hops : NULL};
     sigset_t all;
     int stop = 0;

@@ -662,20 +662,30 @@ static void v_date(struct val *v, int64_t ns)
     v->len = 11;
 }
 
-static int hist_scalar_value(unsigned n, struct val *v)
+/* The totals as of the request's snapshot (the store's at start plus its
+ * counters), as issu-state/history shows them; the rest as stored. */
+static int hist_scalar_value(const struct issu_snapshot *s, unsigned n, struct val *v)
 {
     struct issu_hist_stats st;
+    uint64_t nego = 0, changed = 0;
 
     memset(v, 0, sizeof(*v));
     if (!g.ops.hist)
         return 0;
     g.ops.hist->stats(g.ops.hist->h, &st);
+    g.ops.hist->base(g.ops.hist->h, &nego, &changed);
+    if (s) {
+        st.negotiations_total = nego + s->negotiations;
+        st.results_changed_total = changed + s->results_changed;
+    }
     switch (n) {
     case HS_PERSISTENT: v_bool(v, st.persistent); return 1;
     case HS_NEGO_TOTAL: v->type = ASN_COUNTER64; v->u64 = st.negotiations_total; return 1;
     case HS_CHANGED_TOTAL: v->type = ASN_COUNTER64; v->u64 = st.results_changed_total; return 1;
     case HS_DISC_TIME: v_date(v, st.since_ns); return 1;
-    case HS_EVENTS: v_uint(v, ASN_GAUGE, (u_long)(st.events_stored > UINT32_MAX ? UINT32_MAX : st.events_stored)); return 1;
+    case HS_EVENTS:
+        v_uint(v, ASN_GAUGE, (u_long)(st.events_stored > UINT32_MAX ? UINT32_MAX : st.events_stored));
+        return 1;
     case HS_LAST_ID: v_uint(v, ASN_UNSIGNED, (u_long)(uint32_t)st.last_event_id); return 1;
     case HS_DROPPED: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)st.rounds_dropped); return 1;
     }
@@ -760,7 +770,7 @@ static int hist_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrati
             continue;
         if (reqinfo->mode == MODE_GET) {
             if (in && len == base + 2 && name[base] >= 1 && name[base] <= HS_LAST && name[base + 1] == 0 &&
-                hist_scalar_value((unsigned)name[base], &v))
+                hist_scalar_value(request_snapshot(reqinfo), (unsigned)name[base], &v))
                 set_val(vb, &v);
             else if (in && len == base + 4 && name[base] == HS_TABLE && name[base + 1] == 1 &&
                      name[base + 2] >= 2 && name[base + 2] <= HIST_MAX_COL && name[base + 3] >= 1 &&
@@ -792,7 +802,7 @@ static int hist_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrati
                 }
             }
             if (n <= HS_LAST) {
-                if (!hist_scalar_value(n, &v))
+                if (!hist_scalar_value(request_snapshot(reqinfo), n, &v))
                     continue;
                 memcpy(buf, reginfo->rootoid, base * sizeof(oid));
                 buf[base] = n;

@@ -23,6 +23,7 @@ struct issu_snmp_hist_ops {
     void (*stats)(struct issu_hist *h, struct issu_hist_stats *out);
     int (*query)(struct issu_hist *h, const struct issu_hist_query *q, struct issu_hist_result **out);
     void (*result_free)(struct issu_hist_result *r);
+    void (*base)(const struct issu_hist *h, uint64_t *negotiations, uint64_t *results_changed);
 };
 
 struct issu_snmp_mib_ops {
