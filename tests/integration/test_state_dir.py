@@ -15,6 +15,7 @@
     --state-dir names the first's pid and serves from memory; a state dir
     that is a file, with --require-history, exits 1;
   - no --state-dir: the log says memory only;
+  - retention: --history-max-events 4 keeps the newest 4 rounds of 7;
   - peer mode: the triggers start, netconf-rpc, peer (the standby's side of
     the active's round), peer-lost and peer-back.
 Every issud started here is killed by PID, also on failure.
@@ -159,6 +160,29 @@ def test_restart():
     check(meta2["negotiations_total"] == 4 and meta2["created_ns"] == meta["created_ns"],
           "negotiations_total goes on from 3 to 4; the discontinuity time is unchanged")
     check(meta2["results_changed_total"] > meta["results_changed_total"], "results_changed_total goes on")
+
+
+def test_retention():
+    """--history-max-events and --history-max-age reach the store: the oldest rounds go."""
+    d = os.path.join(tmp, "retain")
+    os.mkdir(d)
+    run, comp = os.path.join(IMAGES, "running.json"), os.path.join(IMAGES, "upgrade-compatible.json")
+    p = issud("t1", run, comp, "--state-dir", d, "--history-max-events", "4", "--history-max-age", "7d")
+    check(serving("t1") and "at most 4 events, 604800 s" in logtext("t1"), "the retention options are logged")
+    for _ in range(6):
+        ctl("t1", "renegotiate")
+    path = os.path.join(d, "history.db")
+
+    def kept():
+        c = db(path)
+        r = c.execute("select count(*), min(id), max(id) from rounds").fetchone()
+        e = c.execute("select count(*) from events").fetchone()[0]
+        c.close()
+        return r, e
+    check(wait_for(lambda: kept()[0][0] == 4 and kept()[0][2] == 7, 30),
+          "7 rounds run, the newest 4 kept (%s)" % (kept(),))
+    check(kept()[1] <= 4, "events kept at most 4 (%d)" % kept()[1])
+    stop(p)
 
 
 def test_peer_triggers():
@@ -365,6 +389,7 @@ def main():
     try:
         test_restart()
         test_faults()
+        test_retention()
         test_peer_triggers()
         test_kill9()
     finally:
