@@ -39,6 +39,7 @@ LIBS = {
     "libyang/": {"ly", "hub", "netconf", "cli"},
     "openssl/": {"peer"},
     "sqlite3.h": {"history"},
+    "systemd/": {"issud"},
     # libnetconf2's and libyang's headers also install at the top level
     "nc_client.h": {"cli"},
     "nc_server.h": {"netconf"},

@@ -13,6 +13,9 @@
  *   issuctl --socket PATH check --standby FILE [--json]
  *       ask a running issud over NETCONF (libnetconf2 client, nc_client.c).
  *
+ *   issuctl import [OPTIONS] CAPTURE...
+ *       a manifest from captured `show issu` text (import_cmd.c).
+ *
  * Exit status: 0 compatible (or a show that printed its view), 1 base-level
  * compatible, 2 incompatible, 3 bad input (usage, unreadable or invalid
  * manifest, unknown id), 4 internal error or server unreachable, 5 no
@@ -33,6 +36,7 @@
 #include <libyang/libyang.h>
 
 #include "htime.h"
+#include "import_manifest.h"
 #include "issu_err.h"
 #include "manifest.h"
 #include "mem.h"
@@ -85,6 +89,18 @@ static void usage(FILE *f)
             "  --socket PATH check --standby FILE [--json]\n"
             "        The check above through issud's check-upgrade RPC, against\n"
             "        the image issud runs as active.\n"
+            "\n"
+            "  import [--image-name N] [--image-version V] [-o FILE] [--format json|xml]\n"
+            "         [--strict] [--knowledge FILE | --no-knowledge] [--base ID[,ID...]]\n"
+            "         [--prerequisite ID=ID[,ID...]] CAPTURE...\n"
+            "        Write a manifest (RFC 7951 JSON; XML with --format xml or -o FILE.xml)\n"
+            "        from text captured on a router: the output of show issu clients,\n"
+            "        message types, message groups, entities, sessions, negotiated\n"
+            "        version and capability, and show version. Base flags and\n"
+            "        prerequisites come from --base / --prerequisite, else from the\n"
+            "        knowledge file (default examples/knowledge.json, $ISSU_KNOWLEDGE).\n"
+            "        Unreadable lines are warnings (file, line, command); --strict makes\n"
+            "        any warning exit 3 with nothing written. Captures: 128 MiB at most.\n"
             "\n"
             "Options:\n"
             "  -s, --socket PATH  issud's NETCONF UNIX socket\n"
@@ -264,7 +280,8 @@ static int cmd_show(int argc, char **argv)
         break;
     case SH_MATRIX_STORED: snprintf(xpath, sizeof(xpath), STATE "/local | " STATE "/peer"); break;
     case SH_STATE: /* the sessions' results only, and no running image */
-        snprintf(xpath, sizeof(xpath), STATE "/verdict | " STATE "/verdict-reason | " STATE "/local | " STATE
+        snprintf(xpath, sizeof(xpath), STATE "/verdict | " STATE "/verdict-reason | " STATE "/summary | " STATE
+                 "/local | " STATE
                  "/peer | " STATE "/client | " STATE "/endpoint | " STATE "/session/result | " STATE
                  "/session/raw-result | " STATE "/session/client-id | " STATE "/session/entity-id | " STATE
                  "/session/reason");
@@ -754,6 +771,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(sub[0], "check")) {
         r = cmd_check(sub_argc, sub);
+    } else if (!strcmp(sub[0], "import")) {
+        r = issu_import_main(sub_argc, sub);
     } else if (!strcmp(sub[0], "show") || !strcmp(sub[0], "renegotiate")) {
         if (!sock_path) {
             fprintf(stderr, "issuctl %s: needs --socket PATH (issud's NETCONF socket)\n", sub[0]);

@@ -6,7 +6,10 @@
  * and the faces (NETCONF, SNMP AgentX), then waits on a signalfd:
  * SIGHUP reloads the manifests, SIGTERM/SIGINT stop everything cleanly.
  * Signals are blocked in every thread, so no work ever runs in a handler.
- * Foreground only; logs go to stderr with a timestamp and a level.
+ * Foreground only; logs go to stderr with a timestamp and a level, or with
+ * a "<N>" priority prefix when stderr is the journal. Under systemd
+ * (Type=notify) it reports READY=1 once every face serves, RELOADING=1 and
+ * READY=1 around a SIGHUP and STOPPING=1 (notify.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,8 +27,10 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "datadir.h"
 #include "hub.h"
 #include "issu_err.h"
+#include "notify.h"
 
 #ifdef HAVE_ISSU_NETCONF
 #include "nc_face.h"
@@ -45,11 +50,12 @@
 #ifndef ISSU_VERSION
 #define ISSU_VERSION "0"
 #endif
-#ifndef ISSU_EXAMPLES_DIR
-#define ISSU_EXAMPLES_DIR "examples/images"
-#endif
+/* the example images: installed, unpacked or in the source tree (datadir.h) */
+static char images_dir[ISSU_DATA_PATH_MAX];
+static char default_active[ISSU_DATA_PATH_MAX + 32], default_standby[ISSU_DATA_PATH_MAX + 32];
 
 static int log_max = LOG_INFO;
+static int log_journal; /* stderr is the journal: it stamps the time itself */
 
 static const char *level_name(int level)
 {
@@ -73,6 +79,11 @@ static void log_stderr(void *arg, int level, const char *msg)
     (void)arg;
     if (level > log_max)
         return;
+    if (log_journal) {
+        snprintf(line, sizeof(line), "<%d>%s\n", level & 7, msg);
+        fputs(line, stderr);
+        return;
+    }
     clock_gettime(CLOCK_REALTIME, &now);
     localtime_r(&now.tv_sec, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -179,7 +190,7 @@ static void usage(FILE *f)
             "running state as it was); SIGTERM/SIGINT stop.\n"
             "Exit status: 0 stopped, 1 could not start, 2 usage error, 3 a manifest or the\n"
             "key file was refused (unreadable, not a regular file, too large, invalid).\n",
-            ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR, ISSU_HUB_PEER_PENDING_MAX, ISSU_HUB_PEER_PENDING_DEFAULT,
+            images_dir, images_dir, ISSU_HUB_PEER_PENDING_MAX, ISSU_HUB_PEER_PENDING_DEFAULT,
             ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_UNIX_MODE,
             ISSU_NC_DEF_MAX_SESSIONS,
             ISSU_NC_DEF_MAX_MESSAGE >> 20, ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT,
@@ -472,9 +483,9 @@ static int parse(int argc, char **argv, struct opts *o)
         return need_face(o);
     }
     if (!o->active)
-        o->active = ISSU_EXAMPLES_DIR "/running.json";
+        o->active = default_active;
     if (!o->standby)
-        o->standby = ISSU_EXAMPLES_DIR "/upgrade-compatible.json";
+        o->standby = default_standby;
     return need_face(o);
 }
 
@@ -500,6 +511,10 @@ int main(int argc, char **argv)
     int sfd = -1, rc, ex = 1, refused = 0;
 
     memset(&o, 0, sizeof(o));
+    log_journal = issud_is_journal_stream(STDERR_FILENO);
+    issu_data_dir(ISSU_DATA_IMAGES, images_dir, sizeof(images_dir));
+    snprintf(default_active, sizeof(default_active), "%s/running.json", images_dir);
+    snprintf(default_standby, sizeof(default_standby), "%s/upgrade-compatible.json", images_dir);
     if (parse(argc, argv, &o) != ISSU_OK)
         return 2;
 
@@ -632,6 +647,9 @@ int main(int argc, char **argv)
     else
         logf_(LOG_INFO, "issud %s running (pid %ld): active %s, standby %s", ISSU_VERSION, (long)getpid(),
               o.active, o.standby);
+    /* every face listens (NETCONF), runs or retries (SNMP) and the peer
+     * link listens or connects: the service is up */
+    issud_notify_ready(o.peer_mode ? "serving (peer mode)" : "serving (embedded pair)");
 
     for (;;) {
         n = read(sfd, &si, sizeof(si));
@@ -643,11 +661,17 @@ int main(int argc, char **argv)
         }
         if (si.ssi_signo == SIGHUP) {
             logf_(LOG_INFO, "SIGHUP: reloading the manifests");
-            if (issu_hub_reload(hub, NULL, 0) != ISSU_OK)
+            issud_notify_reloading();
+            if (issu_hub_reload(hub, NULL, 0) != ISSU_OK) {
                 logf_(LOG_WARNING, "reload failed: still running the previous images");
+                issud_notify_ready("serving the previous images (the reload failed)");
+            } else {
+                issud_notify_ready("serving (reloaded)");
+            }
             continue;
         }
         logf_(LOG_INFO, "%s: stopping", strsignal((int)si.ssi_signo));
+        issud_notify_stopping();
         break;
     }
     ex = 0;

@@ -21,12 +21,10 @@
 
 #include <libnetconf2/log.h>
 
+#include "datadir.h"
 #include "issu_err.h"
 #include "report.h"
 
-#ifndef ISSU_YANG_DIR
-#define ISSU_YANG_DIR "yang"
-#endif
 #ifndef ISSU_YUMA_DIR
 #define ISSU_YUMA_DIR "/usr/share/yuma/modules"
 #endif
@@ -217,13 +215,13 @@ static void *worker_main(void *arg)
 int issu_nc_ctx_load(struct issu_nc *nc)
 {
     static const char *xpath_feat[] = {"xpath", NULL};
-    const char *env = getenv("ISSU_YANG_DIR"), *m;
+    char dir[ISSU_DATA_PATH_MAX];
+    const char *m;
 
     if (ly_ctx_new(NULL, LY_CTX_DISABLE_SEARCHDIR_CWD, &nc->ctx) != LY_SUCCESS)
         return ISSU_ERR_NOMEM;
-    if (env && env[0])
-        ly_ctx_set_searchdir(nc->ctx, env);
-    ly_ctx_set_searchdir(nc->ctx, ISSU_YANG_DIR);
+    /* one directory of ours: libyang would prefer another tree's copy */
+    ly_ctx_set_searchdir(nc->ctx, issu_data_dir(ISSU_DATA_YANG, dir, sizeof(dir)));
     ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/ietf");
     ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/ietf-derived");
     ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/netconfcentral");
@@ -240,6 +238,9 @@ int issu_nc_ctx_load(struct issu_nc *nc)
         issu_nc_log(nc, LOG_ERR, "cannot load the NETCONF YANG modules: %s", m ? m : "not found");
         return ISSU_ERR_NOTFOUND;
     }
+    /* which tree served the modules: build, installed or unpacked package */
+    issu_nc_log(nc, LOG_INFO, "YANG module %s from %s", ISSU_NC_STATE_MOD,
+                nc->mod->filepath ? nc->mod->filepath : "(built in)");
     return ISSU_OK;
 }
 

@@ -54,7 +54,23 @@ enum {
     SC_LAST_CHANGE,
     SC_RENEGOTIATE,
     SC_STATE_GENERATION,
-    SC_LAST = SC_STATE_GENERATION,
+    SC_RENEGOTIATE_STATUS,
+    SC_LAST = SC_RENEGOTIATE_STATUS,
+};
+
+/* issuSummary scalars (arc under issuObjects.11) */
+#define SUMMARY_ARC 11
+enum {
+    SU_CLIENTS_TOTAL = 1,
+    SU_CLIENTS_COMPATIBLE,
+    SU_CLIENTS_INCOMPATIBLE,
+    SU_CLIENTS_EFF_INCOMPATIBLE,
+    SU_BASE_INCOMPATIBLE,
+    SU_SESSIONS_TOTAL,
+    SU_SESSIONS_INCOMPATIBLE,
+    SU_SESSIONS_UNKNOWN,
+    SU_SWITCHOVER_READY,
+    SU_LAST = SU_SWITCHOVER_READY,
 };
 
 /* issuSessionEntry columns used by notifications */
@@ -295,9 +311,43 @@ static int scalar_value(const struct issu_snapshot *s, unsigned n, struct val *v
     case SC_LAST_CHANGE: v_uint(v, ASN_TIMETICKS, last_change_ticks(s)); return 1;
     case SC_RENEGOTIATE: v_uint(v, ASN_UNSIGNED, g.last_renegotiate); return 1;
     case SC_STATE_GENERATION: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)s->generation); return 1;
+    case SC_RENEGOTIATE_STATUS:
+        v_enum(v, g.ops.renegotiate_status ? (unsigned)g.ops.renegotiate_status(g.ops.arg)
+                                           : ISSU_SNMP_RENEG_NONE);
+        return 1;
     }
     return 0;
 }
+
+/* issuSummary: the snapshot's counts (issu_snapshot_summarize, the same the
+ * NETCONF state's summary shows). */
+static int summary_value(const struct issu_snapshot *s, unsigned n, struct val *v)
+{
+    const struct issu_summary *m = &s->summary;
+
+    memset(v, 0, sizeof(*v));
+    switch (n) {
+    case SU_CLIENTS_TOTAL: v_uint(v, ASN_UNSIGNED, m->clients_total); return 1;
+    case SU_CLIENTS_COMPATIBLE: v_uint(v, ASN_UNSIGNED, m->clients_compatible); return 1;
+    case SU_CLIENTS_INCOMPATIBLE: v_uint(v, ASN_UNSIGNED, m->clients_incompatible); return 1;
+    case SU_CLIENTS_EFF_INCOMPATIBLE: v_uint(v, ASN_UNSIGNED, m->clients_eff_incompatible); return 1;
+    case SU_BASE_INCOMPATIBLE: v_uint(v, ASN_UNSIGNED, m->base_incompatible); return 1;
+    case SU_SESSIONS_TOTAL: v_uint(v, ASN_UNSIGNED, m->sessions_total); return 1;
+    case SU_SESSIONS_INCOMPATIBLE: v_uint(v, ASN_UNSIGNED, m->sessions_incompatible); return 1;
+    case SU_SESSIONS_UNKNOWN: v_uint(v, ASN_UNSIGNED, m->sessions_unknown); return 1;
+    case SU_SWITCHOVER_READY: v_bool(v, issu_snapshot_switchover_ready(s)); return 1;
+    }
+    return 0;
+}
+
+/* A group of scalars under issuObjects.arc, 1..last, and its value function. */
+struct scalars {
+    unsigned arc, last;
+    int (*value)(const struct issu_snapshot *s, unsigned n, struct val *v);
+};
+
+static const struct scalars g_endpoint = {1, SC_LAST, scalar_value};
+static const struct scalars g_summary = {SUMMARY_ARC, SU_LAST, summary_value};
 
 static void set_val(netsnmp_variable_list *vb, const struct val *v)
 {
@@ -484,8 +534,8 @@ static int table_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrat
 
 /* ---- scalars (issuEndpoint) ---- */
 
-static int scalar_set(netsnmp_agent_request_info *reqinfo, netsnmp_request_info *req,
-                      unsigned n, int exact)
+static int scalar_set(const struct scalars *grp, netsnmp_agent_request_info *reqinfo,
+                      netsnmp_request_info *req, unsigned n, int exact)
 {
     netsnmp_variable_list *vb = req->requestvb;
     const struct issu_snapshot *s;
@@ -494,9 +544,9 @@ static int scalar_set(netsnmp_agent_request_info *reqinfo, netsnmp_request_info 
 
     switch (reqinfo->mode) {
     case MODE_SET_RESERVE1:
-        if (!exact || n < 1 || n > SC_LAST)
+        if (!exact || n < 1 || n > grp->last)
             return SNMP_ERR_NOCREATION;
-        if (n != SC_RENEGOTIATE || !g.ops.renegotiate)
+        if (grp != &g_endpoint || n != SC_RENEGOTIATE || !g.ops.renegotiate)
             return SNMP_ERR_NOTWRITABLE;
         if (vb->type != ASN_UNSIGNED)
             return SNMP_ERR_WRONGTYPE;
@@ -514,11 +564,13 @@ static int scalar_set(netsnmp_agent_request_info *reqinfo, netsnmp_request_info 
             return SNMP_ERR_WRONGVALUE;
         if (s->peer_state == ISSU_PEER_DOWN)
             return SNMP_ERR_INCONSISTENTVALUE;
+        if (g.ops.renegotiate_status && g.ops.renegotiate_status(g.ops.arg) == ISSU_SNMP_RENEG_RUNNING)
+            return SNMP_ERR_INCONSISTENTVALUE; /* one requested round at a time */
         return SNMP_ERR_NOERROR;
     case MODE_SET_ACTION:
         id = *vb->val.integer;
-        /* Blocks until the core thread finished the round; the core thread
-         * never calls net-snmp, so this cannot deadlock. */
+        /* Only starts the round: a 10,000-session round takes longer than
+         * the master's agentXTimeout, which then drops the subagent. */
         rc = g.ops.renegotiate(g.ops.arg, (uint32_t)id);
         if (rc == ISSU_ERR_NOTFOUND)
             return SNMP_ERR_WRONGVALUE;
@@ -538,17 +590,17 @@ static int scalar_set(netsnmp_agent_request_info *reqinfo, netsnmp_request_info 
 static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
                           netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
+    const struct scalars *grp = handler->myvoid;
     size_t base = reginfo->rootoid_len;
     netsnmp_request_info *req;
 
-    (void)handler;
     for (req = requests; req; req = req->next) {
         netsnmp_variable_list *vb = req->requestvb;
         const oid *name = vb->name;
         size_t len = vb->name_length;
         int in = len >= base && !memcmp(name, reginfo->rootoid, base * sizeof(oid));
         int exact = in && len == base + 2 && name[base + 1] == 0;
-        unsigned n = in && len > base && name[base] <= SC_LAST ? (unsigned)name[base] : 0;
+        unsigned n = in && len > base && name[base] <= grp->last ? (unsigned)name[base] : 0;
         const struct issu_snapshot *s;
         struct val v;
 
@@ -559,7 +611,7 @@ static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registra
             s = request_snapshot(reqinfo);
             if (!in || len <= base || n < 1)
                 netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
-            else if (!exact || !s || !scalar_value(s, n, &v))
+            else if (!exact || !s || !grp->value(s, n, &v))
                 netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
             else
                 set_val(vb, &v);
@@ -575,14 +627,14 @@ static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registra
                     n = 1;
                 else
                     break; /* after our subtree */
-            } else if (name[base] > SC_LAST) {
+            } else if (name[base] > grp->last) {
                 break;
             } else if (n < 1) {
                 n = 1;
             } else if (len > base + 1) {
                 n++; /* at or past n.0: the next scalar */
             }
-            if (n > SC_LAST || !scalar_value(s, n, &v))
+            if (n > grp->last || !grp->value(s, n, &v))
                 break;
             memcpy(buf, reginfo->rootoid, base * sizeof(oid));
             buf[base] = n;
@@ -592,7 +644,7 @@ static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registra
             break;
         }
         default: {
-            int err = scalar_set(reqinfo, req, n, exact);
+            int err = scalar_set(grp, reqinfo, req, n, exact);
             if (err != SNMP_ERR_NOERROR)
                 netsnmp_set_request_error(reqinfo, req, err);
             break;
@@ -831,7 +883,9 @@ static int hist_handler(netsnmp_mib_handler *handler, netsnmp_handler_registrati
 
 /* ---- registration ---- */
 
-static netsnmp_handler_registration *g_regs[ISSU_SNMP_T_LAST + 2]; /* the last: issuHistory */
+#define SLOT_SUMMARY (ISSU_SNMP_T_LAST + 1) /* 0: issuEndpoint, then the tables by arc */
+#define SLOT_HISTORY (SLOT_SUMMARY + 1)
+static netsnmp_handler_registration *g_regs[SLOT_HISTORY + 1];
 
 static int reg(unsigned slot, const char *name, Netsnmp_Node_Handler *fn, void *myvoid, oid arc,
                int modes)
@@ -886,13 +940,16 @@ int issu_snmp_mib_register(const unsigned long *root, size_t root_len,
     g.root_len = root_len;
     g.ops = *ops;
     g.registered = 1;
-    rc = reg(0, "issuEndpoint", scalar_handler, NULL, 1,
+    rc = reg(0, "issuEndpoint", scalar_handler, (void *)&g_endpoint, g_endpoint.arc,
              ops->renegotiate ? HANDLER_CAN_RWRITE : HANDLER_CAN_RONLY);
     for (t = ISSU_SNMP_T_FIRST; !rc && t <= ISSU_SNMP_T_LAST; t++)
         rc = reg((unsigned)t, names[t], table_handler, (void *)(intptr_t)t, (oid)t,
                  HANDLER_CAN_RONLY);
+    if (!rc)
+        rc = reg(SLOT_SUMMARY, "issuSummary", scalar_handler, (void *)&g_summary, g_summary.arc,
+                 HANDLER_CAN_RONLY);
     if (!rc && ops->hist)
-        rc = reg(ISSU_SNMP_T_LAST + 1, "issuHistory", hist_handler, NULL, 12, HANDLER_CAN_RONLY);
+        rc = reg(SLOT_HISTORY, "issuHistory", hist_handler, NULL, 12, HANDLER_CAN_RONLY);
     if (!rc) {
         g.pin_alarm = snmp_alarm_register(1, SA_REPEAT, pins_expire, NULL);
         if (!g.pin_alarm)

@@ -29,11 +29,23 @@ struct issu_snmp_hist_ops {
 struct issu_snmp_mib_ops {
     /** Current snapshot with a reference (NULL: serve nothing). */
     struct issu_snapshot *(*snapshot)(void *arg);
-    /** Renegotiate one client (0 = all) and wait; issu_err. NULL: read-only. */
+    /** Start renegotiating one client (0 = all) and return at once, without
+     * waiting for the round (a SET must never hold the AgentX master);
+     * issu_err. NULL: read-only. */
     int (*renegotiate)(void *arg, uint32_t client_id);
     void *arg;
+    /** enum issu_snmp_reneg of the last renegotiate (NULL: none(1) always). */
+    int (*renegotiate_status)(void *arg);
     /** issuHistory (history.h); NULL: not registered. */
     const struct issu_snmp_hist_ops *hist;
+};
+
+/** issuRenegotiateStatus */
+enum issu_snmp_reneg {
+    ISSU_SNMP_RENEG_NONE = 1,
+    ISSU_SNMP_RENEG_RUNNING = 2,
+    ISSU_SNMP_RENEG_DONE = 3,
+    ISSU_SNMP_RENEG_FAILED = 4,
 };
 
 /** Rows of issuHistoryTable: the most recent stored events. */

@@ -572,7 +572,11 @@ def main():
     rc, out, err = snmp("snmpset", agent, "ISSU-NEGOTIATION-MIB::issuRenegotiate.0", "u", "2011",
                         creds=USER)
     check(rc == 0, "v3 authPriv SET issuRenegotiate.0 = 2011: " + err)
-    check(count() > n0, "issuNegotiationCount grew after the SET (%d -> %d)" % (n0, count()))
+    # the SET answers at once and the round runs after it (issuRenegotiateStatus)
+    check(wait_for(lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuRenegotiateStatus.0") == "3"
+                   and count() > n0, 20),
+          "issuRenegotiateStatus done and issuNegotiationCount grew after the SET (%d -> %d)"
+          % (n0, count()))
     check(get1(agent, "ISSU-NEGOTIATION-MIB::issuRenegotiate.0", creds=USER) == "2011",
           "issuRenegotiate reads back the last request")
     n1 = count()
