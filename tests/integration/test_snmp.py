@@ -127,8 +127,14 @@ def walk(target, agent, tool="snmpbulkwalk", creds=V2C):
     return rows
 
 
-def check_history(agent):
-    """issuHistory after the start and one reload: the table, its newest id, get-next of what is new."""
+def check_history(agent, ncsock):
+    """issuHistory after the start and one reload: the table, its newest id, get-next of what is new;
+    the history names the SET's round snmp-set."""
+    r = subprocess.run([os.path.join(BIN, "issuctl"), "--socket", ncsock, "show", "issu", "history"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    order = [r.stdout.find(x) for x in ("(start)", "(netconf-rpc)", "(snmp-set)", "(reload)")]
+    check(r.returncode == 0 and all(a >= 0 for a in order) and order == sorted(order),
+          "show issu history: start, netconf-rpc, snmp-set (the SET's round), reload, in order (%s)" % order)
     rows = walk("ISSU-NEGOTIATION-MIB::issuHistory", agent)
     ids = sorted(k[1][0] for k in rows if k[0] == "issuHistKind")
     last = get1(agent, "ISSU-NEGOTIATION-MIB::issuHistLastEventId.0")
@@ -648,7 +654,7 @@ def main():
     rows2 = walk("ISSU-NEGOTIATION-MIB::issuObjects", agent)
     compare({k: v for k, v in rows2.items() if k[1] != (0,)},
             expected_tables(report2, manifest), "tables after reload vs issuctl check")
-    check_history(agent)
+    check_history(agent, ncsock)
 
     moved = getn(agent, *STAMP)
     up = uptime(agent)
