@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "history.h"
 #include "datadir.h"
 #include "hub.h"
 #include "issu_err.h"
@@ -172,6 +173,15 @@ static void usage(FILE *f)
             "                                root inside a predicate may make (estimated before\n"
             "                                it runs); default %llu\n"
             "\n"
+            "History (negotiation rounds and events, SQLite):\n"
+            "      --state-dir DIR           keep the history in DIR/history.db (survives restarts);\n"
+            "                                without it the history is kept in memory only\n"
+            "      --history-max-age AGE     drop rounds and events older than AGE (seconds, or with\n"
+            "                                s, m, h or d); default 30d\n"
+            "      --history-max-events N    keep at most N events and N rounds; default %llu\n"
+            "      --require-history         refuse to start when DIR/history.db cannot be used\n"
+            "                                (otherwise: logged, history kept in memory only)\n"
+            "\n"
             "  -x, --agentx SOCKET           serve ISSU-NEGOTIATION-MIB as an AgentX subagent\n"
             "                                of the snmpd at SOCKET ('/path', 'tcp:HOST:PORT')\n"
             "  -v, --verbose                 debug logging\n"
@@ -196,7 +206,8 @@ static void usage(FILE *f)
             ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_UNIX_MODE,
             ISSU_NC_DEF_MAX_SESSIONS,
             ISSU_NC_DEF_MAX_MESSAGE >> 20, ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT,
-            ISSU_NC_DEF_MESSAGE_TIMEOUT, (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST);
+            ISSU_NC_DEF_MESSAGE_TIMEOUT, (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST,
+            (unsigned long long)ISSU_HIST_DEF_MAX_EVENTS);
 }
 
 /* A whole number from @p min to @p max, with an optional K/M/G (x1024)
@@ -263,6 +274,27 @@ static int parse_group(const char *s, unsigned *out)
     return ISSU_ERR_INVAL;
 }
 
+/* --history-max-age: a whole number of seconds, or with s, m, h or d. */
+static int parse_age(const char *s, unsigned long long *out)
+{
+    unsigned long long v, mul = 1;
+    char *end;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end && !end[1]) {
+        mul = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+        end++;
+    }
+    if (s[0] < '0' || s[0] > '9' || *end || errno || !mul || !v || v > 36500ULL * 86400 / mul) {
+        fprintf(stderr, "issud: --history-max-age '%s': seconds from 1 to 100 years expected (s, m, h, d "
+                "allowed: 90m, 7d)\n", s);
+        return ISSU_ERR_INVAL;
+    }
+    *out = v * mul;
+    return ISSU_OK;
+}
+
 struct opts {
     const char *active, *standby;
     const char *manifest, *listen, *peer, *psk_file, *side_s, *uid_s;
@@ -278,6 +310,9 @@ struct opts {
     unsigned long long peer_pending_max, peer_auth_to; /* 0: the default */
     const char *config, *nacm_rules;
     int check_config;
+    const char *state_dir;
+    unsigned long long hist_max_age, hist_max_events; /* 0: the default */
+    int require_history;
 };
 
 /* A daemon nobody can reach serves no one: refuse it. */
@@ -344,6 +379,10 @@ static int parse(int argc, char **argv, struct opts *o)
         {"config", required_argument, NULL, 1200},
         {"check-config", no_argument, NULL, 1201},
         {"nacm-rules", required_argument, NULL, 1202},
+        {"state-dir", required_argument, NULL, 1100},
+        {"history-max-age", required_argument, NULL, 1101},
+        {"history-max-events", required_argument, NULL, 1102},
+        {"require-history", no_argument, NULL, 1103},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -416,6 +455,16 @@ static int parse(int argc, char **argv, struct opts *o)
         case 1200: o->config = optarg; break;
         case 1201: o->check_config = 1; break;
         case 1202: o->nacm_rules = optarg; break;
+        case 1100: o->state_dir = optarg; break;
+        case 1101:
+            if (parse_age(optarg, &o->hist_max_age))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1102:
+            if (parse_num("--history-max-events", optarg, 1, 1ULL << 40, 0, &o->hist_max_events))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1103: o->require_history = 1; break;
         case 'v': log_max = LOG_DEBUG; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("issud %s\n", ISSU_VERSION); exit(0);
@@ -442,6 +491,10 @@ static int check_opts(struct opts *o)
     }
     if (!o->nc_unix && !o->nc_ssh && o->nacm_rules) {
         fprintf(stderr, "issud: --nacm-rules needs a NETCONF face (--netconf-unix or --netconf-ssh)\n");
+        return ISSU_ERR_INVAL;
+    }
+    if (o->require_history && !o->state_dir) {
+        fprintf(stderr, "issud: --require-history needs --state-dir DIR\n");
         return ISSU_ERR_INVAL;
     }
     if (!o->nc_unix && (o->nc_unix_mode_set || o->nc_unix_group_set)) {
@@ -620,6 +673,8 @@ int main(int argc, char **argv)
     struct issu_hub_conf hc;
     struct issu_hub_peer_conf pc;
     struct issu_hub *hub = NULL;
+    struct issu_hist_conf hic;
+    struct issu_hist *hist = NULL;
 #ifdef HAVE_ISSU_NETCONF
     struct issu_nc_conf ncc;
     struct issu_nc *nc = NULL;
@@ -707,11 +762,30 @@ int main(int argc, char **argv)
         goto cleanup;
     }
 
+    /* the history's listener too: it records the very first round */
+    memset(&hic, 0, sizeof(hic));
+    hic.state_dir = o.state_dir;
+    hic.max_age_s = o.hist_max_age;
+    hic.max_events = o.hist_max_events;
+    hic.require = o.require_history;
+    hic.log = log_stderr;
+    rc = issu_hist_open(&hic, &hist);
+    if (rc == ISSU_OK)
+        rc = issu_hist_attach(hist, hub);
+    if (rc == ISSU_OK)
+        rc = issu_hist_start(hist);
+    if (rc != ISSU_OK) {
+        logf_(LOG_ERR, "cannot start: %s", o.require_history ? "the history store is required (see above)"
+                                                              : issu_strerror(rc));
+        goto cleanup;
+    }
+
     /* faces register their listeners before the hub publishes */
 #ifdef HAVE_ISSU_NETCONF
     if (o.nc_unix || o.nc_ssh) {
         memset(&ncc, 0, sizeof(ncc));
         ncc.hub = hub;
+        ncc.history = hist;
         ncc.unix_path = o.nc_unix;
         ncc.unix_mode = o.nc_unix_mode_set ? o.nc_unix_mode : ISSU_NC_DEF_UNIX_MODE;
         ncc.unix_group_set = o.nc_unix_group_set;
@@ -747,6 +821,7 @@ int main(int argc, char **argv)
         memset(&sc, 0, sizeof(sc));
         sc.agentx_socket = o.agentx;
         sc.hub = hub;
+        sc.history = hist;
         sc.log = log_stderr;
         rc = issu_snmp_start(&sc, &snmp);
         if (rc != ISSU_OK) {
@@ -815,7 +890,8 @@ cleanup:
 #ifdef HAVE_ISSU_SNMP
     issu_snmp_stop(snmp);
 #endif
-    issu_hub_free(hub);
+    issu_hub_free(hub); /* stops the core thread: nothing more reaches the history */
+    issu_hist_close(hist);
     if (sfd >= 0)
         close(sfd);
     for (k = 0; k < n_conf_args; k++)

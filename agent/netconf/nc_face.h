@@ -21,8 +21,11 @@
 struct issu_hub;
 struct issu_nc;
 
+struct issu_hist;
+
 struct issu_nc_conf {
     struct issu_hub *hub;
+    struct issu_hist *history;   /**< RPC get-history and notification replay; NULL: neither */
     const char *unix_path;       /**< NULL: no UNIX socket */
     unsigned unix_mode;          /**< its permission bits; 0: ISSU_NC_DEF_UNIX_MODE */
     int unix_group_set;          /**< give it to unix_gid (else: the process's group) */

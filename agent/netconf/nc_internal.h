@@ -35,6 +35,7 @@
 #include <libssh/server.h>
 #include <libyang/libyang.h>
 
+#include "history.h"
 #include "hub.h"
 #include "nc_face.h"
 #include "nc_framing.h"
@@ -64,6 +65,10 @@ struct issu_nc_link {
     int subscribed;        /**< atomic: the session has a subscription */
     int recovery;          /**< a recovery session (UNIX socket as root or issud's user): NACM bypassed */
     char user[256];        /**< who logged in (SSH user, or the UNIX peer's from SO_PEERCRED) */
+    /* RFC 5277 replay and stopTime (under nc->mu) */
+    int replay_pending;    /**< a replay is queued: live notifications skip the session until it ran */
+    uint64_t replay_gen;   /**< live changes of a state up to this generation were replayed */
+    int64_t stop_ns;       /**< stopTime (ns since the epoch); 0: none */
 };
 
 /** Drop a reference; frees on the last. NULL is a no-op. */
@@ -99,7 +104,9 @@ struct issu_nc_rlstate {
 
 /** A hub change waiting for the notify thread (a snapshot reference). */
 struct issu_nc_change {
-    struct issu_events *ev; /**< the events of one change (events.h), a reference */
+    struct issu_events *ev; /**< the events of one change (events.h), a reference; NULL: a replay */
+    uint32_t replay_sid;    /**< a replay for this session ... */
+    int64_t start_ns, stop_ns; /**< ... of stored events in [start, stop) (stop 0: up to now) */
     struct issu_nc_change *next;
 };
 
@@ -260,7 +267,7 @@ int issu_nc_yanglib_build(struct issu_nc *nc);
 
 /* ---- nc_filter.c */
 /** Trees a filter selects from, in document order (each a top-level node). */
-#define ISSU_NC_N_SRC 4
+#define ISSU_NC_N_SRC 5 /* netconf-state, issu-state, the YANG library, NACM, RFC 5277 netconf/streams */
 /** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
 int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
 /**
@@ -294,6 +301,16 @@ void *issu_nc_notif_main(void *arg);
 /** Free changes nobody will send (at stop). */
 void issu_nc_notif_drain(struct issu_nc *nc);
 struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_session *session);
+/** One event as its notification (verdict_reason: the state's after the event); NULL when not built. */
+struct lyd_node *issu_nc_notif_render(struct issu_nc *nc, const char *verdict_reason, const struct issu_event *ev);
+
+/* ---- nc_history.c */
+/** RPC get-history. */
+struct nc_server_reply *issu_nc_rpc_history(struct lyd_node *rpc, struct nc_session *session);
+/** A stored event as the struct issu_event it was (pointers into @p e). */
+void issu_nc_hist_event(const struct issu_hist_event *e, struct issu_event *out);
+/** RFC 5277 /nc-notifications:netconf/streams: NETCONF, replay support, the replay log's start. */
+int issu_nc_streams_build(struct issu_nc *nc, struct lyd_node **out);
 
 /* ---- nc_nacm.c: NETCONF access control (RFC 8341) */
 #define ISSU_NC_NACM_CREATE 1u

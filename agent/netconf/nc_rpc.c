@@ -111,7 +111,7 @@ static struct nc_server_reply *rpc_renegotiate(struct lyd_node *rpc, struct nc_s
     n = NULL;
     if (lyd_find_path(rpc, "session-id", 0, &n) == LY_SUCCESS)
         sid = (uint32_t)strtoul(lyd_get_value(n), NULL, 10);
-    rc = issu_hub_renegotiate(nc->conf.hub, client, sid, &s);
+    rc = issu_hub_renegotiate_by(nc->conf.hub, ISSU_TRIG_NETCONF_RPC, client, sid, &s);
     if (rc == ISSU_ERR_NOTFOUND)
         return client ? issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:renegotiate/client-id",
                                   "no client %u in either image", client)
@@ -277,5 +277,6 @@ int issu_nc_rpc_register(struct issu_nc *nc)
     ISSU_CHECK(set_clb(nc, "/notifications:create-subscription", issu_nc_rpc_subscribe));
     ISSU_CHECK(set_clb(nc, "/issu-agent:renegotiate", rpc_renegotiate));
     ISSU_CHECK(set_clb(nc, "/issu-agent:check-upgrade", rpc_check));
+    ISSU_CHECK(set_clb(nc, "/issu-agent:get-history", issu_nc_rpc_history));
     return ISSU_OK;
 }

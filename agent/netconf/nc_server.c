@@ -295,6 +295,8 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     /* RFC 5277; RPCs keep working on a subscribed session */
     nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
     nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
+    if (conf->history) /* startTime replays the stored events (nc_notif.c) */
+        nc_server_set_capability("urn:ietf:params:netconf:capability:replay:1.0");
     ISSU_CHECK_GOTO(issu_nc_yanglib_build(nc), rc);
 
     ISSU_CHECK_GOTO(issu_hub_listen(conf->hub, issu_nc_notif_on_change, nc), rc);

@@ -40,6 +40,7 @@ struct issu_snmp {
     pthread_t thread;
     int rfd, wfd;
     struct issu_hub *hub;
+    struct issu_hist *history; /* issuHistory; NULL: not served */
     issu_log_cb log;
     void *log_arg;
     char *socket;
@@ -133,7 +134,7 @@ static void *reneg_main(void *arg)
         f->reneg_pending = 0;
         client_id = f->reneg_client;
         pthread_mutex_unlock(&f->mu);
-        rc = issu_hub_renegotiate(f->hub, client_id, 0, NULL);
+        rc = issu_hub_renegotiate_by(f->hub, ISSU_TRIG_SNMP_SET, client_id, 0, NULL);
         flog(f, rc ? LOG_WARNING : LOG_INFO, "snmp: renegotiate %s%.0u requested by SNMP SET: %s",
              client_id ? "client " : "all clients", client_id, rc ? issu_strerror(rc) : "done");
         pthread_mutex_lock(&f->mu);
@@ -269,10 +270,14 @@ static int drain(struct issu_snmp *f)
 static void *run(void *arg)
 {
     struct issu_snmp *f = arg;
-    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, ops_renegotiate_status};
+    static struct issu_snmp_hist_ops hops = {NULL, issu_hist_stats, issu_hist_query, issu_hist_result_free,
+                                             issu_hist_base};
+    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, ops_renegotiate_status,
+                                    f->history ? &hops : NULL};
     sigset_t all;
     int stop = 0;
 
+    hops.h = f->history;
     /* Signals belong to the daemon's main thread; a dead master socket then
      * gives EPIPE here instead of killing the process with SIGPIPE. */
     sigfillset(&all);
@@ -381,6 +386,7 @@ int issu_snmp_start(const struct issu_snmp_conf *conf, struct issu_snmp **out)
     ISSU_CHECK_MEM(f, rc);
     f->rfd = f->wfd = -1;
     f->hub = conf->hub;
+    f->history = conf->history;
     f->log = conf->log;
     f->log_arg = conf->log_arg;
     f->reneg_status = ISSU_SNMP_RENEG_NONE;

@@ -130,6 +130,7 @@ static unsigned table_max_col(enum issu_snmp_table t)
 struct val {
     u_char type;
     u_long num;
+    uint64_t u64;  /* ASN_COUNTER64 */
     const char *str;
     size_t len;
 };
@@ -350,7 +351,10 @@ static const struct scalars g_summary = {SUMMARY_ARC, SU_LAST, summary_value};
 
 static void set_val(netsnmp_variable_list *vb, const struct val *v)
 {
-    if (v->type == ASN_OCTET_STR)
+    if (v->type == ASN_COUNTER64) {
+        struct counter64 c = {.high = (u_long)(v->u64 >> 32), .low = (u_long)(v->u64 & 0xffffffffUL)};
+        snmp_set_var_typed_value(vb, ASN_COUNTER64, &c, sizeof(c));
+    } else if (v->type == ASN_OCTET_STR)
         snmp_set_var_typed_value(vb, ASN_OCTET_STR, v->str, v->len);
     else if (v->type == ASN_INTEGER) {
         long l = (long)v->num;
@@ -650,10 +654,238 @@ static int scalar_handler(netsnmp_mib_handler *handler, netsnmp_handler_registra
     return SNMP_ERR_NOERROR;
 }
 
+/* ---- issuHistory (issuObjects.12): scalars 1..7, issuHistoryTable 8 ---- */
+
+enum {
+    HS_PERSISTENT = 1,
+    HS_NEGO_TOTAL,
+    HS_CHANGED_TOTAL,
+    HS_DISC_TIME,
+    HS_EVENTS,
+    HS_LAST_ID,
+    HS_DROPPED,
+    HS_LAST = HS_DROPPED,
+    HS_TABLE = 8,
+};
+#define HIST_MAX_COL 11
+#define HIST_PAGE 64 /* events read per query: a walk asks for them in order */
+
+/* The last page of events read (SNMP thread only): a walk's GETNEXTs ask
+ * for the rows in order, so one query serves HIST_PAGE of them. */
+static struct {
+    struct issu_hist_result *r;
+    int64_t after;   /* the page holds the events after this id ... */
+    int64_t last_id; /* ... as the store was when this was its newest */
+} g_hp;
+
+static void hist_page_drop(void)
+{
+    if (g_hp.r)
+        g.ops.hist->result_free(g_hp.r);
+    memset(&g_hp, 0, sizeof(g_hp));
+}
+
+/* DateAndTime (RFC 2579), 11 octets, UTC, into g.buf. */
+static void v_date(struct val *v, int64_t ns)
+{
+    time_t sec = (time_t)(ns / 1000000000);
+    struct tm tm;
+    unsigned char *b = (unsigned char *)g.buf;
+
+    memset(b, 0, 11);
+    if (ns > 0 && gmtime_r(&sec, &tm)) {
+        unsigned y = (unsigned)tm.tm_year + 1900;
+        b[0] = (unsigned char)(y >> 8);
+        b[1] = (unsigned char)(y & 0xff);
+        b[2] = (unsigned char)(tm.tm_mon + 1);
+        b[3] = (unsigned char)tm.tm_mday;
+        b[4] = (unsigned char)tm.tm_hour;
+        b[5] = (unsigned char)tm.tm_min;
+        b[6] = (unsigned char)(tm.tm_sec > 59 ? 59 : tm.tm_sec);
+        b[7] = (unsigned char)(ns % 1000000000 / 100000000);
+    } else {
+        b[0] = 1970 >> 8;
+        b[1] = 1970 & 0xff;
+        b[2] = b[3] = 1;
+    }
+    b[8] = '+';
+    v->type = ASN_OCTET_STR;
+    v->str = g.buf;
+    v->len = 11;
+}
+
+/* The totals as of the request's snapshot (the store's at start plus its
+ * counters), as issu-state/history shows them; the rest as stored. */
+static int hist_scalar_value(const struct issu_snapshot *s, unsigned n, struct val *v)
+{
+    struct issu_hist_stats st;
+    uint64_t nego = 0, changed = 0;
+
+    memset(v, 0, sizeof(*v));
+    if (!g.ops.hist)
+        return 0;
+    g.ops.hist->stats(g.ops.hist->h, &st);
+    g.ops.hist->base(g.ops.hist->h, &nego, &changed);
+    if (s) {
+        st.negotiations_total = nego + s->negotiations;
+        st.results_changed_total = changed + s->results_changed;
+    }
+    switch (n) {
+    case HS_PERSISTENT: v_bool(v, st.persistent); return 1;
+    case HS_NEGO_TOTAL: v->type = ASN_COUNTER64; v->u64 = st.negotiations_total; return 1;
+    case HS_CHANGED_TOTAL: v->type = ASN_COUNTER64; v->u64 = st.results_changed_total; return 1;
+    case HS_DISC_TIME: v_date(v, st.since_ns); return 1;
+    case HS_EVENTS:
+        v_uint(v, ASN_GAUGE, (u_long)(st.events_stored > UINT32_MAX ? UINT32_MAX : st.events_stored));
+        return 1;
+    case HS_LAST_ID: v_uint(v, ASN_UNSIGNED, (u_long)(uint32_t)st.last_event_id); return 1;
+    case HS_DROPPED: v_uint(v, ASN_COUNTER, (u_long)(uint32_t)st.rounds_dropped); return 1;
+    }
+    return 0;
+}
+
+static int hist_col_value(const struct issu_hist_event *e, unsigned col, struct val *v)
+{
+    int session = e->kind == ISSU_EV_SESSION;
+
+    memset(v, 0, sizeof(*v));
+    switch (col) {
+    case 2: v_date(v, e->time_ns); return 1;
+    case 3: v_uint(v, ASN_UNSIGNED, (u_long)(uint32_t)e->round); return 1;
+    case 4: v_enum(v, e->trigger); return 1;
+    case 5: v_enum(v, e->kind); return 1;
+    case 6: v_uint(v, ASN_UNSIGNED, session ? e->sid : 0); return 1;
+    case 7: v_uint(v, ASN_UNSIGNED, session ? e->client_id : 0); return 1;
+    case 8: v_enum(v, session ? e->old_result : ISSU_RES_UNKNOWN); return 1;
+    case 9: v_enum(v, session ? e->result : ISSU_RES_UNKNOWN); return 1;
+    case 10: v_enum(v, e->verdict); return 1;
+    case 11: v_str(v, e->reason); return 1;
+    }
+    return 0;
+}
+
+/*
+ * The first row of issuHistoryTable with an id above @p after (exact: the
+ * row @p after + 1 itself, for a GET), among the ISSU_SNMP_HIST_ROWS newest;
+ * NULL when none. Valid until the next call.
+ */
+static const struct issu_hist_event *hist_row(int64_t after, int exact)
+{
+    struct issu_hist_stats st;
+    struct issu_hist_query q;
+    int64_t floor;
+    uint32_t i;
+
+    g.ops.hist->stats(g.ops.hist->h, &st);
+    floor = st.last_event_id > ISSU_SNMP_HIST_ROWS ? st.last_event_id - ISSU_SNMP_HIST_ROWS : 0;
+    if (after < floor)
+        after = floor;
+    if (after >= st.last_event_id || after >= UINT32_MAX)
+        return NULL;
+    if (!g_hp.r || g_hp.last_id != st.last_event_id || after < g_hp.after ||
+        (g_hp.r->truncated && g_hp.r->n_events && after >= g_hp.r->events[g_hp.r->n_events - 1].id)) {
+        hist_page_drop();
+        memset(&q, 0, sizeof(q));
+        q.after_id = after;
+        q.limit = HIST_PAGE;
+        q.no_rounds = 1;
+        if (g.ops.hist->query(g.ops.hist->h, &q, &g_hp.r) != ISSU_OK)
+            return NULL;
+        g_hp.after = after;
+        g_hp.last_id = st.last_event_id;
+    }
+    for (i = 0; i < g_hp.r->n_events; i++) {
+        const struct issu_hist_event *e = &g_hp.r->events[i];
+        if (e->id > after && e->id <= UINT32_MAX)
+            return exact && e->id != after + 1 ? NULL : e;
+    }
+    return NULL;
+}
+
+static int hist_handler(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+                        netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+    size_t base = reginfo->rootoid_len;
+    netsnmp_request_info *req;
+
+    (void)handler;
+    for (req = requests; req; req = req->next) {
+        netsnmp_variable_list *vb = req->requestvb;
+        const oid *name = vb->name;
+        size_t len = vb->name_length;
+        int in = len >= base && !memcmp(name, reginfo->rootoid, base * sizeof(oid));
+        const struct issu_hist_event *e;
+        oid buf[MAX_OID_LEN];
+        struct val v;
+
+        if (req->processed)
+            continue;
+        if (reqinfo->mode == MODE_GET) {
+            if (in && len == base + 2 && name[base] >= 1 && name[base] <= HS_LAST && name[base + 1] == 0 &&
+                hist_scalar_value(request_snapshot(reqinfo), (unsigned)name[base], &v))
+                set_val(vb, &v);
+            else if (in && len == base + 4 && name[base] == HS_TABLE && name[base + 1] == 1 &&
+                     name[base + 2] >= 2 && name[base + 2] <= HIST_MAX_COL && name[base + 3] >= 1 &&
+                     name[base + 3] <= UINT32_MAX && (e = hist_row((int64_t)name[base + 3] - 1, 1)) &&
+                     hist_col_value(e, (unsigned)name[base + 2], &v))
+                set_val(vb, &v);
+            else if (in && len > base && name[base] >= 1 && name[base] <= HS_TABLE)
+                netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHINSTANCE);
+            else
+                netsnmp_set_request_error(reqinfo, req, SNMP_NOSUCHOBJECT);
+        } else if (reqinfo->mode == MODE_GETNEXT) {
+            unsigned n = 1, col = 2;
+            int64_t after = 0;
+
+            if (!in) {
+                if (snmp_oid_compare(name, len, reginfo->rootoid, base) > 0)
+                    continue; /* after our subtree */
+            } else if (len > base && name[base] >= 1 && name[base] <= HS_LAST) {
+                n = (unsigned)name[base] + (len > base + 1); /* at or past n.0: the next one */
+            } else if (len > base && name[base] > HS_TABLE) {
+                continue;
+            } else if (len > base && name[base] == HS_TABLE) {
+                n = HS_TABLE;
+                if (len > base + 1 && name[base + 1] > 1)
+                    continue;
+                if (len > base + 2 && name[base + 1] == 1 && name[base + 2] >= 2) {
+                    col = (unsigned)name[base + 2];
+                    after = len > base + 3 ? (name[base + 3] > UINT32_MAX ? UINT32_MAX : (int64_t)name[base + 3]) : 0;
+                }
+            }
+            if (n <= HS_LAST) {
+                if (!hist_scalar_value(request_snapshot(reqinfo), n, &v))
+                    continue;
+                memcpy(buf, reginfo->rootoid, base * sizeof(oid));
+                buf[base] = n;
+                buf[base + 1] = 0;
+                snmp_set_var_objid(vb, buf, base + 2);
+                set_val(vb, &v);
+                continue;
+            }
+            for (e = NULL; col <= HIST_MAX_COL && !(e = hist_row(after, 0)); col++)
+                after = 0;
+            if (!e || !hist_col_value(e, col, &v))
+                continue; /* unanswered: the agent asks the next subtree */
+            memcpy(buf, reginfo->rootoid, base * sizeof(oid));
+            buf[base] = HS_TABLE;
+            buf[base + 1] = 1;
+            buf[base + 2] = col;
+            buf[base + 3] = (oid)e->id;
+            snmp_set_var_objid(vb, buf, base + 4);
+            set_val(vb, &v);
+        } else {
+            netsnmp_set_request_error(reqinfo, req, SNMP_ERR_NOTWRITABLE);
+        }
+    }
+    return SNMP_ERR_NOERROR;
+}
+
 /* ---- registration ---- */
 
 #define SLOT_SUMMARY (ISSU_SNMP_T_LAST + 1) /* 0: issuEndpoint, then the tables by arc */
-static netsnmp_handler_registration *g_regs[SLOT_SUMMARY + 1];
+#define SLOT_HISTORY (SLOT_SUMMARY + 1)
+static netsnmp_handler_registration *g_regs[SLOT_HISTORY + 1];
 
 static int reg(unsigned slot, const char *name, Netsnmp_Node_Handler *fn, void *myvoid, oid arc,
                int modes)
@@ -716,6 +948,8 @@ int issu_snmp_mib_register(const unsigned long *root, size_t root_len,
     if (!rc)
         rc = reg(SLOT_SUMMARY, "issuSummary", scalar_handler, (void *)&g_summary, g_summary.arc,
                  HANDLER_CAN_RONLY);
+    if (!rc && ops->hist)
+        rc = reg(SLOT_HISTORY, "issuHistory", hist_handler, NULL, 12, HANDLER_CAN_RONLY);
     if (!rc) {
         g.pin_alarm = snmp_alarm_register(1, SA_REPEAT, pins_expire, NULL);
         if (!g.pin_alarm)
@@ -741,6 +975,7 @@ void issu_snmp_mib_unregister(void)
     for (i = 0; i < PIN_SLOTS; i++)
         pin_drop(&g_pins[i]);
     memset(&g.stamp, 0, sizeof(g.stamp));
+    hist_page_drop();
     g.registered = 0;
 }
 

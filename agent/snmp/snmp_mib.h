@@ -15,6 +15,17 @@
 #include "events.h"
 #include "snapshot.h"
 
+#include "history.h"
+
+/* issuHistory's reads, through pointers: the benchmark's dlmod links no store. */
+struct issu_snmp_hist_ops {
+    struct issu_hist *h;
+    void (*stats)(struct issu_hist *h, struct issu_hist_stats *out);
+    int (*query)(struct issu_hist *h, const struct issu_hist_query *q, struct issu_hist_result **out);
+    void (*result_free)(struct issu_hist_result *r);
+    void (*base)(const struct issu_hist *h, uint64_t *negotiations, uint64_t *results_changed);
+};
+
 struct issu_snmp_mib_ops {
     /** Current snapshot with a reference (NULL: serve nothing). */
     struct issu_snapshot *(*snapshot)(void *arg);
@@ -25,6 +36,8 @@ struct issu_snmp_mib_ops {
     void *arg;
     /** enum issu_snmp_reneg of the last renegotiate (NULL: none(1) always). */
     int (*renegotiate_status)(void *arg);
+    /** issuHistory (history.h); NULL: not registered. */
+    const struct issu_snmp_hist_ops *hist;
 };
 
 /** issuRenegotiateStatus */
@@ -34,6 +47,9 @@ enum issu_snmp_reneg {
     ISSU_SNMP_RENEG_DONE = 3,
     ISSU_SNMP_RENEG_FAILED = 4,
 };
+
+/** Rows of issuHistoryTable: the most recent stored events. */
+#define ISSU_SNMP_HIST_ROWS 1000
 
 /** Register scalars and tables under root (NULL = ISSU_SNMP_ROOT). 0 or an SNMPERR. */
 int issu_snmp_mib_register(const unsigned long *root, size_t root_len,
