@@ -176,7 +176,7 @@ static int drain(struct issu_snmp *f)
 static void *run(void *arg)
 {
     struct issu_snmp *f = arg;
-    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f};
+    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, NULL};
     sigset_t all;
     int stop = 0;
 
