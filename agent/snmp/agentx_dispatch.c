@@ -157,8 +157,7 @@ static int do_getbulk(const struct issu_snapshot *s, struct ax_pdu *req, struct 
             }
             rc = next_one(s, req, &cur[i], rep ? 0 : start[i].include, &end[i], w, &tmp);
             if (!rc && !tmp.n) {
-                ended[i] = 1;
-                cur[i] = start[i]; /* endOfMibView names the range's start */
+                ended[i] = 1; /* endOfMibView, named after the last instance, from now on */
             } else if (!rc) {
                 cur[i].n = tmp.n;
                 memcpy(cur[i].sub, tmp.sub, tmp.n * sizeof(tmp.sub[0]));

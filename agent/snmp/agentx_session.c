@@ -389,6 +389,21 @@ static void send_ping(struct issu_ax *ax)
     }
 }
 
+/* Tell the master why the session ends (best effort: it may be gone). */
+static void send_close(struct issu_ax *ax, uint8_t reason)
+{
+    uint8_t buf[AX_HDR_LEN + 4];
+    struct ax_wr w = {buf, sizeof(buf), 0, 0, 1};
+
+    if (ax->fd < 0)
+        return;
+    if (ax_wr_begin(&w, AX_CLOSE, 0, ax->sessid, 0, issu_ax_packetid(ax)) == ISSU_OK &&
+        ax_wr_u8x4(&w, reason, 0, 0, 0) == ISSU_OK) {
+        ax_wr_end(&w);
+        issu_ax_send(ax, buf, w.len);
+    }
+}
+
 /* Wait up to ms for wake_fd (disconnected: nothing else to wait on). */
 static void idle_wait(struct issu_ax *ax, int ms)
 {
@@ -441,7 +456,12 @@ void issu_ax_run(struct issu_ax *ax)
             struct ax_pdu unused;
             int got = 0;
 
-            if (pump(ax, 0, &unused, &got) != ISSU_OK) {
+            int rc = pump(ax, 0, &unused, &got);
+
+            if (rc != ISSU_OK) {
+                if (rc != ISSU_ERR_IO)
+                    send_close(ax, rc == ISSU_ERR_DECODE ? AX_CLOSE_PARSEERROR
+                                                         : AX_CLOSE_PROTOCOLERROR);
                 disconnect(ax);
                 next_try = now_ms() + BACKOFF_MIN_MS;
                 continue;
@@ -458,16 +478,7 @@ void issu_ax_run(struct issu_ax *ax)
             ax->last_rx = now;
         }
     }
-    if (ax->fd >= 0) {
-        uint8_t buf[AX_HDR_LEN + 4];
-        struct ax_wr w = {buf, sizeof(buf), 0, 0, 1};
-
-        if (ax_wr_begin(&w, AX_CLOSE, 0, ax->sessid, 0, issu_ax_packetid(ax)) == ISSU_OK &&
-            ax_wr_u8x4(&w, AX_CLOSE_SHUTDOWN, 0, 0, 0) == ISSU_OK) {
-            ax_wr_end(&w);
-            issu_ax_send(ax, buf, w.len);
-        }
-    }
+    send_close(ax, AX_CLOSE_SHUTDOWN);
     disconnect(ax);
 }
 
