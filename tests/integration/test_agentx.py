@@ -15,7 +15,9 @@ byte by byte, so it can send what net-snmp's snmpd never sends:
     (sysUpTime.0, snmpTrapOID.0 = issuImageVerdictChanged, ...);
   - malformed PDUs (a length beyond the cap, a truncated OID, an unknown
     type): issud logs it, at most a line a second, closes the session and
-    opens a new one at once; it never dies, and serves the new session.
+    opens a new one at once; it never dies, and serves the new session;
+  - a Ping after 5 s of silence; an unanswered one ends the session after
+    5 s, and a new one opens.
 Every process started here is killed by PID, also on failure.
 Usage: test_agentx.py SOURCE_DIR BIN_DIR [--agentx-impl IMPL] [--seed DIR]
 """
@@ -354,6 +356,37 @@ def run(tmp, procs):
     r = m.ask(GETBULK, struct.pack(">HH", 0, 3) + ranges([(OBJ + (2,), None, 0)]), 70)
     check(r is not None and len(r[2]) == 3 and r[2][0][2] == "ISSU Proto client",
           "the new session serves GetBulk")
+
+    # ---- Ping: after 5 s of silence; unanswered, a new session ----
+    def next_ping(secs):
+        end = time.time() + secs
+        while time.time() < end:
+            p = m.read_pdu(secs=max(0.1, end - time.time()))
+            if p is None:
+                return None
+            if p[1] == PING:
+                return p
+        return None
+    p = next_ping(12)
+    check(p is not None, "the subagent pings a quiet master (within 12 s)")
+    if p is not None:
+        m.respond(p, uptime=777)
+        p2 = next_ping(12)
+        check(p2 is not None, "after an answered Ping the session stays and pings again")
+        if p2 is not None:
+            t0 = time.time()  # not answered: the subagent gives the master 5 s
+            gone = m.read_pdu(secs=15)
+            while gone is not None and gone[1] in (NOTIFY, CLOSE, PING):
+                gone = m.read_pdu(secs=15)
+            check(gone is None and 4 <= time.time() - t0 <= 12,
+                  "an unanswered Ping ends the session after about 5 s (%.1f s)" % (time.time() - t0))
+            try:
+                conn, _ = ls.accept()
+                m = Master(conn)
+                check(len(m.handshake() or []) >= 9, "and a new session opens")
+            except socket.timeout:
+                check(False, "no new session after the unanswered Ping")
+    check(issud.poll() is None, "issud still runs")
     if SEED:
         write_seeds(SEED)
 
