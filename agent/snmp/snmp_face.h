@@ -4,10 +4,12 @@
  * issu_snmp_start() runs one thread that serves SNMP (issud's own RFC 2741
  * subagent, or net-snmp's library, which is not thread safe, and then makes
  * every net-snmp call): it connects to snmpd's AgentX master socket
- * (and reconnects by itself, pinging every second, when snmpd restarts),
+ * (and reconnects by itself when snmpd restarts: at once, then with a
+ * backoff up to 1 s; net-snmp's library pings every second instead),
  * serves the MIB from the hub's snapshots, sets issuRenegotiate through the
  * hub, and sends the MIB's notifications through the master when the hub
- * reports a change. net-snmp is global state: one face per process.
+ * reports a change. snmp_mib.c and net-snmp are global state: one face per
+ * process.
  */
 #ifndef ISSU_SNMP_FACE_H
 #define ISSU_SNMP_FACE_H
