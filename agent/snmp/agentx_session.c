@@ -60,11 +60,12 @@ struct issu_ax {
     unsigned bad_quiet;
 };
 
+/* Coarse (a few ms): timers here are 0.1 s and up, and this runs per PDU. */
 static int64_t now_ms(void)
 {
     struct timespec t;
 
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
     return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
@@ -256,7 +257,7 @@ static int pump(struct issu_ax *ax, uint32_t want, struct ax_pdu *resp, int *got
         return ISSU_ERR_IO;
     }
     ax->in_len += (size_t)n;
-    ax->last_rx = now_ms();
+    ax->last_rx = -1; /* now: the loop stamps it */
     while (ax->in_len - off >= AX_HDR_LEN) {
         const uint8_t *p = ax->in + off;
         struct ax_pdu pdu;
@@ -424,7 +425,8 @@ void issu_ax_run(struct issu_ax *ax)
     for (;;) {
         int64_t now;
 
-        if (atomic_exchange(ax->c.wake, 0) && ax->c.tick(ax->c.tick_arg, ax))
+        if (atomic_load_explicit(ax->c.wake, memory_order_relaxed) &&
+            atomic_exchange(ax->c.wake, 0) && ax->c.tick(ax->c.tick_arg, ax))
             break;
         now = now_ms();
         if (now >= expire_at) {
@@ -467,7 +469,8 @@ void issu_ax_run(struct issu_ax *ax)
                 continue;
             }
         }
-        now = now_ms();
+        if (ax->last_rx < 0)
+            ax->last_rx = now;
         if (ax->ping_at && now - ax->ping_at > REPLY_MS) {
             axlog(ax, LOG_WARNING, "snmp: AgentX master did not answer a Ping in %d ms; "
                   "reconnecting", REPLY_MS);

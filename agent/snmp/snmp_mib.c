@@ -493,7 +493,7 @@ int issu_snmp_mib_get(const struct issu_snapshot *s, const unsigned long *name, 
 int issu_snmp_mib_next(const struct issu_snapshot *s, const unsigned long *name, size_t len,
                        int include, unsigned long *out, size_t *out_len, struct issu_snmp_val *v)
 {
-    size_t gi;
+    size_t gi = 0;
 
     if (!g.registered || len > ISSU_SNMP_MAX_OID)
         return 0;
@@ -502,7 +502,12 @@ int issu_snmp_mib_next(const struct issu_snapshot *s, const unsigned long *name,
         *out_len = len;
         return 1;
     }
-    for (gi = 0; gi < N_GROUPS; gi++)
+    /* A walk's names lie in some group: the groups before it have nothing after them. */
+    if (len > g.root_len + 1 && name[g.root_len] == 1 &&
+        !memcmp(name, g.root, g.root_len * sizeof(*name)))
+        while (gi < N_GROUPS && groups[gi].arc < name[g.root_len + 1])
+            gi++;
+    for (; gi < N_GROUPS; gi++)
         if (group_next(s, gi, name, len, out, out_len, v))
             return 1;
     return 0;
@@ -592,6 +597,14 @@ static long ms_between(const struct timespec *a, const struct timespec *b)
     return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
 }
 
+static unsigned g_pin_last; /* the slot found last: a walk's next PDU is its own */
+
+/* Coarse: pins idle out after seconds, and this is read on every PDU. */
+static void pin_now(struct timespec *t)
+{
+    clock_gettime(CLOCK_MONOTONIC_COARSE, t);
+}
+
 static void pin_drop(struct pin *p)
 {
     issu_snapshot_unref(p->snap);
@@ -603,7 +616,7 @@ void issu_snmp_mib_pins_expire(void)
     struct timespec now;
     unsigned i;
 
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    pin_now(&now);
     for (i = 0; i < PIN_SLOTS; i++)
         if (g_pins[i].snap && ms_between(&g_pins[i].used, &now) > PIN_IDLE_MS)
             pin_drop(&g_pins[i]);
@@ -617,13 +630,20 @@ struct issu_snapshot *issu_snmp_mib_pin(long sessid, long transid)
 
     if (!g.ops.snapshot)
         return NULL;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    pin_now(&now);
+    p = &g_pins[g_pin_last];
+    if (p->snap && p->sessid == sessid && p->transid == transid &&
+        ms_between(&p->used, &now) <= PIN_IDLE_MS) {
+        p->used = now;
+        return issu_snapshot_ref(p->snap);
+    }
     for (i = 0; i < PIN_SLOTS; i++) {
         p = &g_pins[i];
         if (p->snap && ms_between(&p->used, &now) > PIN_IDLE_MS)
             pin_drop(p);
         if (p->snap && p->sessid == sessid && p->transid == transid) {
             p->used = now;
+            g_pin_last = i;
             return issu_snapshot_ref(p->snap);
         }
         if (!lru || (lru->snap && (!p->snap || ms_between(&p->used, &lru->used) > 0)))
@@ -637,6 +657,7 @@ struct issu_snapshot *issu_snmp_mib_pin(long sessid, long transid)
     p->sessid = sessid;
     p->transid = transid;
     p->used = now;
+    g_pin_last = (unsigned)(p - g_pins);
     return issu_snapshot_ref(p->snap);
 }
 
