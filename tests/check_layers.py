@@ -24,9 +24,10 @@ ALLOWED = {
     "peer": {"core"},
     "ly": {"core"},
     "hub": {"core", "peer", "ly"},
-    "snmp": {"core", "ly", "hub"},
-    "netconf": {"core", "ly", "hub"},
-    "issud": {"core", "hub", "snmp", "netconf"},
+    "history": {"core", "hub"},
+    "snmp": {"core", "ly", "hub", "history"},
+    "netconf": {"core", "ly", "hub", "history"},
+    "issud": {"core", "hub", "history", "snmp", "netconf"},
     "cli": {"core", "peer", "ly"},
 }
 
@@ -37,6 +38,8 @@ LIBS = {
     "libssh/": {"netconf"},
     "libyang/": {"ly", "hub", "netconf", "cli"},
     "openssl/": {"peer"},
+    "sqlite3.h": {"history"},
+    "systemd/": {"issud"},
     # libnetconf2's and libyang's headers also install at the top level
     "nc_client.h": {"cli"},
     "nc_server.h": {"netconf"},

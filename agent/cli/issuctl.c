@@ -13,6 +13,9 @@
  *   issuctl --socket PATH check --standby FILE [--json]
  *       ask a running issud over NETCONF (libnetconf2 client, nc_client.c).
  *
+ *   issuctl import [OPTIONS] CAPTURE...
+ *       a manifest from captured `show issu` text (import_cmd.c).
+ *
  * Exit status: 0 compatible (or a show that printed its view), 1 base-level
  * compatible, 2 incompatible, 3 bad input (usage, unreadable or invalid
  * manifest, unknown id), 4 internal error or server unreachable, 5 no
@@ -32,6 +35,8 @@
 
 #include <libyang/libyang.h>
 
+#include "htime.h"
+#include "import_manifest.h"
 #include "issu_err.h"
 #include "manifest.h"
 #include "mem.h"
@@ -72,12 +77,30 @@ static void usage(FILE *f)
             "        print it in the router's `show issu` layout (--json: the subtree\n"
             "        of /issu-agent:issu-state as RFC 7951 JSON). `state` exits with\n"
             "        the verdict's status, as check does.\n"
+            "  --socket PATH show issu history [--since TIME] [--client ID] [--limit N]\n"
+            "        The negotiation history issud keeps (--state-dir): the counters\n"
+            "        that survive restarts, then each round (time, trigger, verdict,\n"
+            "        session counts) with its events and their reasons, oldest first.\n"
+            "        TIME: RFC 3339 (2026-12-01T08:00:00Z) or an age (90m, 12h, 7d);\n"
+            "        without --since, the newest N (default 1000) events and rounds.\n"
             "  --socket PATH renegotiate [--client ID | --session ID]\n"
             "        Run the renegotiate RPC and print the new verdict, with that\n"
             "        client's or session's result (every client's without either).\n"
             "  --socket PATH check --standby FILE [--json]\n"
             "        The check above through issud's check-upgrade RPC, against\n"
             "        the image issud runs as active.\n"
+            "\n"
+            "  import [--image-name N] [--image-version V] [-o FILE] [--format json|xml]\n"
+            "         [--strict] [--knowledge FILE | --no-knowledge] [--base ID[,ID...]]\n"
+            "         [--prerequisite ID=ID[,ID...]] CAPTURE...\n"
+            "        Write a manifest (RFC 7951 JSON; XML with --format xml or -o FILE.xml)\n"
+            "        from text captured on a router: the output of show issu clients,\n"
+            "        message types, message groups, entities, sessions, negotiated\n"
+            "        version and capability, and show version. Base flags and\n"
+            "        prerequisites come from --base / --prerequisite, else from the\n"
+            "        knowledge file (default examples/knowledge.json, $ISSU_KNOWLEDGE).\n"
+            "        Unreadable lines are warnings (file, line, command); --strict makes\n"
+            "        any warning exit 3 with nothing written. Captures: 128 MiB at most.\n"
             "\n"
             "Options:\n"
             "  -s, --socket PATH  issud's NETCONF UNIX socket\n"
@@ -190,7 +213,8 @@ enum show_kind {
 #define SHOW_WORDS \
     "clients | sessions [CLIENT] | negotiated version SESSION |\n" \
     "  negotiated capability SESSION | message types CLIENT | message groups [CLIENT] |\n" \
-    "  entities CLIENT | comp-matrix [summary | negotiated | stored] | state [detail]\n"
+    "  entities CLIENT | comp-matrix [summary | negotiated | stored] | state [detail] |\n" \
+    "  history [--since TIME] [--client ID] [--limit N]\n"
 
 /* The command words after "show issu": the view, and the id it takes. */
 static int show_words(int argc, char **argv, enum show_kind *k, const char **idarg, int *detail)
@@ -256,7 +280,8 @@ static int cmd_show(int argc, char **argv)
         break;
     case SH_MATRIX_STORED: snprintf(xpath, sizeof(xpath), STATE "/local | " STATE "/peer"); break;
     case SH_STATE: /* the sessions' results only, and no running image */
-        snprintf(xpath, sizeof(xpath), STATE "/verdict | " STATE "/verdict-reason | " STATE "/local | " STATE
+        snprintf(xpath, sizeof(xpath), STATE "/verdict | " STATE "/verdict-reason | " STATE "/summary | " STATE
+                 "/local | " STATE
                  "/peer | " STATE "/client | " STATE "/endpoint | " STATE "/session/result | " STATE
                  "/session/raw-result | " STATE "/session/client-id | " STATE "/session/entity-id | " STATE
                  "/session/reason");
@@ -329,6 +354,96 @@ static int cmd_show(int argc, char **argv)
     ex = k == SH_STATE ? verdict_str_exit(root ? issu_tree_str(root, "verdict", NULL) : NULL) : EX_COMPAT;
 cleanup:
     lyd_free_all(data);
+    if (ses)
+        issu_ncc_close(ses);
+    return ex;
+}
+
+/* --since: RFC 3339, or an age (N followed by s, m, h or d) before now */
+static int parse_since(const char *s, char *out)
+{
+    unsigned long long v, mul;
+    char *end;
+    int64_t ns;
+
+    if (issu_htime_parse(s, strlen(s), &ns) == ISSU_OK) {
+        issu_htime_format(ns, out);
+        return 0;
+    }
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    mul = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+    if (s[0] < '0' || s[0] > '9' || errno || !mul || end[1] || v > 36500ULL * 86400 / mul)
+        return -1;
+    ns = issu_htime_now() - (int64_t)(v * mul) * 1000000000;
+    issu_htime_format(ns > 0 ? ns : 0, out);
+    return 0;
+}
+
+static int cmd_history(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"since", required_argument, NULL, 'S'},
+        {"client", required_argument, NULL, 'c'},
+        {"limit", required_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
+    struct nc_session *ses = NULL;
+    struct lyd_node *rpc = NULL, *envp = NULL, *out = NULL;
+    const struct lys_module *mod;
+    const char *client = NULL, *limit = NULL;
+    char since[ISSU_HTIME_LEN] = "", err[1024];
+    uint32_t id;
+    int c, rc, ex = EX_INTERNAL;
+
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'S' && parse_since(optarg, since)) {
+            fprintf(stderr, "issuctl show issu history: --since '%s': an RFC 3339 time "
+                    "(2026-12-01T08:00:00Z) or an age (90m, 12h, 7d) expected\n", optarg);
+            return EX_BADINPUT;
+        } else if (c == 'c' && !parse_id(optarg, &id)) {
+            client = optarg;
+        } else if (c == 'n' && !parse_id(optarg, &id) && id <= 100000) {
+            limit = optarg;
+        } else if (c != 'S') {
+            fprintf(stderr, "issuctl show issu history: [--since TIME] [--client ID] [--limit 1..100000]\n");
+            return EX_BADINPUT;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "issuctl show issu history: unexpected '%s'\n", argv[optind]);
+        return EX_BADINPUT;
+    }
+    if (remote_connect(&ses))
+        return EX_INTERNAL;
+    mod = ly_ctx_get_module_implemented(issu_ncc_ctx(ses), "issu-agent");
+    if (!mod || !lys_find_path(issu_ncc_ctx(ses), NULL, "/issu-agent:get-history", 0)) {
+        fprintf(stderr, "issuctl: this issud has no get-history RPC\n");
+        goto cleanup;
+    }
+    if (lyd_new_inner(NULL, mod, "get-history", 0, &rpc) != LY_SUCCESS ||
+        (since[0] && lyd_new_term(rpc, NULL, "since", since, 0, NULL) != LY_SUCCESS) ||
+        (client && lyd_new_term(rpc, NULL, "client-id", client, 0, NULL) != LY_SUCCESS) ||
+        (limit && lyd_new_term(rpc, NULL, "limit", limit, 0, NULL) != LY_SUCCESS))
+        goto cleanup;
+    rc = issu_ncc_rpc(ses, rpc, &envp, &out, err, sizeof(err));
+    rpc = NULL; /* consumed */
+    if (rc != ISSU_OK) {
+        ex = remote_fail(rc, err);
+        goto cleanup;
+    }
+    if (json_out ? print_json(out) : issu_render_history(stdout, out) != ISSU_OK)
+        goto cleanup;
+    if (fflush(stdout) != 0) {
+        perror("issuctl: stdout");
+        goto cleanup;
+    }
+    ex = EX_COMPAT;
+cleanup:
+    lyd_free_tree(rpc);
+    lyd_free_tree(envp);
+    lyd_free_tree(out);
     if (ses)
         issu_ncc_close(ses);
     return ex;
@@ -656,10 +771,15 @@ int main(int argc, char **argv)
     }
     if (!strcmp(sub[0], "check")) {
         r = cmd_check(sub_argc, sub);
+    } else if (!strcmp(sub[0], "import")) {
+        r = issu_import_main(sub_argc, sub);
     } else if (!strcmp(sub[0], "show") || !strcmp(sub[0], "renegotiate")) {
         if (!sock_path) {
             fprintf(stderr, "issuctl %s: needs --socket PATH (issud's NETCONF socket)\n", sub[0]);
             r = EX_BADINPUT;
+        } else if (!strcmp(sub[0], "show") && sub_argc >= 3 && !strcmp(sub[1], "issu") &&
+                   !strcmp(sub[2], "history")) {
+            r = cmd_history(sub_argc - 2, sub + 2);
         } else if (!strcmp(sub[0], "show")) {
             for (j = 1; j < sub_argc && sub[j][0] != '-'; j++)
                 ;

@@ -17,11 +17,8 @@
 #include <libyang/libyang.h>
 #include <nc_client.h>
 
+#include "datadir.h"
 #include "issu_err.h"
-
-#ifndef ISSU_YANG_DIR
-#define ISSU_YANG_DIR "yang"
-#endif
 
 #define NCC_TIMEOUT_MS 10000
 
@@ -84,8 +81,8 @@ static int probe(const char *path, char *err, size_t errlen)
 
 int issu_ncc_connect(const char *path, struct nc_session **session, char *err, size_t errlen)
 {
-    const char *env = getenv("ISSU_YANG_DIR");
     struct ly_ctx *ctx;
+    char where[ISSU_DATA_PATH_MAX];
 
     if (!inited) {
         nc_client_init();
@@ -107,12 +104,12 @@ int issu_ncc_connect(const char *path, struct nc_session **session, char *err, s
      * load ours from the yang dir (read only) */
     ctx = issu_ncc_ctx(*session);
     if (!ly_ctx_get_module_implemented(ctx, "issu-agent")) {
-        ly_ctx_set_searchdir(ctx, env && *env ? env : ISSU_YANG_DIR);
+        ly_ctx_set_searchdir(ctx, issu_data_dir(ISSU_DATA_YANG, where, sizeof(where)));
         if (!ly_ctx_load_module(ctx, "issu-agent", NULL, NULL)) {
             nc_session_free(*session, NULL);
             *session = NULL;
             snprintf(err, errlen, "the server at %s does not serve module issu-agent, and %s does not have it",
-                     path, env && *env ? env : ISSU_YANG_DIR);
+                     path, where);
             return ISSU_ERR_INVAL;
         }
     }

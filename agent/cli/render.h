@@ -66,4 +66,7 @@ int issu_render_renegotiated(FILE *f, const struct lyd_node *report, uint32_t cl
 /** The whole check report: verdict, clients, then each session's three views. */
 int issu_render_check(FILE *f, const struct lyd_node *report);
 
+/** show issu history: @p out is the get-history RPC's output (render_history.c). */
+int issu_render_history(FILE *f, const struct lyd_node *out);
+
 #endif

@@ -614,6 +614,7 @@ int issu_rules_finish(struct issu_snapshot *s, const char *local_side, const cha
         ISSU_CHECK_MEM(s->verdict_reason, rc);
         sb.s = NULL;
     }
+    issu_snapshot_summarize(s);
 
 cleanup:
     free(sb.s);

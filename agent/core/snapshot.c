@@ -10,6 +10,7 @@
 #include "snapshot.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct issu_snapshot *issu_snapshot_ref(struct issu_snapshot *s)
 {
@@ -148,4 +149,32 @@ int issu_snapshot_switchover_ready(const struct issu_snapshot *s)
 {
     /* the verdict is only COMPATIBLE with the peer up, after a round: say both */
     return s->verdict == ISSU_VERDICT_COMPATIBLE && s->peer_state == ISSU_PEER_UP && s->negotiations > 0;
+}
+
+void issu_snapshot_summarize(struct issu_snapshot *s)
+{
+    struct issu_summary *m = &s->summary;
+    uint32_t i;
+
+    memset(m, 0, sizeof(*m));
+    m->clients_total = s->n_clients;
+    for (i = 0; i < s->n_clients; i++) {
+        const struct issu_client_result *c = &s->clients[i];
+
+        if (c->effective == ISSU_RES_COMPATIBLE)
+            m->clients_compatible++;
+        else if (c->counts && c->result == ISSU_RES_INCOMPATIBLE)
+            m->clients_incompatible++;
+        else if (c->counts && c->effective == ISSU_RES_INCOMPATIBLE)
+            m->clients_eff_incompatible++;
+        if (c->base && c->effective == ISSU_RES_INCOMPATIBLE)
+            m->base_incompatible++;
+    }
+    m->sessions_total = s->n_sessions;
+    for (i = 0; i < s->n_sessions; i++) {
+        if (s->sessions[i].result == ISSU_RES_INCOMPATIBLE)
+            m->sessions_incompatible++;
+        else if (s->sessions[i].result == ISSU_RES_UNKNOWN)
+            m->sessions_unknown++;
+    }
 }

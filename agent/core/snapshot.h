@@ -134,6 +134,22 @@ struct issu_client_result {
     uint32_t n_sessions;
 };
 
+/** The counts a dashboard and its alerts read without walking the tables,
+ * computed once per snapshot (issu_snapshot_summarize) for every face.
+ * Clients: compatible + incompatible + effectively incompatible + the rest
+ * (unknown results, absent optional clients that do not count) = total;
+ * incompatible + effectively incompatible = the clients blocking the verdict. */
+struct issu_summary {
+    uint32_t clients_total;
+    uint32_t clients_compatible;       /**< effective result compatible */
+    uint32_t clients_incompatible;     /**< counting, own result incompatible */
+    uint32_t clients_eff_incompatible; /**< counting, compatible itself, incompatible through a prerequisite */
+    uint32_t base_incompatible;        /**< base clients effectively incompatible */
+    uint32_t sessions_total;
+    uint32_t sessions_incompatible;    /**< result (after policy) incompatible */
+    uint32_t sessions_unknown;         /**< result unknown: not negotiated */
+};
+
 struct issu_snapshot {
     unsigned refs;
     uint64_t generation; /**< increases with every published snapshot */
@@ -161,6 +177,7 @@ struct issu_snapshot {
     uint32_t n_sessions;
     struct issu_session *sessions; /**< by (client id, entity id) */
     uint32_t *by_sid;              /**< session indexes sorted by sid */
+    struct issu_summary summary;   /**< set by issu_rules_finish() */
 };
 
 struct issu_snapshot *issu_snapshot_ref(struct issu_snapshot *s);
@@ -171,6 +188,10 @@ const struct issu_client_result *issu_snapshot_client(const struct issu_snapshot
 const struct issu_session *issu_snapshot_session(const struct issu_snapshot *s, uint32_t sid);
 /** Session by (client, entity); NULL when absent. */
 const struct issu_session *issu_snapshot_session_ce(const struct issu_snapshot *s, uint32_t client, uint32_t entity);
+
+/** Count the clients and sessions of @p s into s->summary (issu_rules_finish
+ * calls it once the results are final). */
+void issu_snapshot_summarize(struct issu_snapshot *s);
 
 /** Switchover ready (OpenConfig's switchover-ready): the verdict is
  * COMPATIBLE and the peer is up with a current negotiation. */

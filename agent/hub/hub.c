@@ -51,6 +51,7 @@ enum req_kind { REQ_RENEG = 1, REQ_RELOAD, REQ_CHECK };
 struct req {
     enum req_kind kind;
     uint32_t client_id, sid;
+    enum issu_trigger trigger;
     struct issu_image *candidate;
     struct issu_snapshot *out;
     char *err;
@@ -91,6 +92,9 @@ struct issu_hub {
 
     struct listener listeners[MAX_LISTENERS];
     unsigned n_listeners;
+    enum issu_trigger trigger;   /* core thread: what asked for the round in progress */
+    enum issu_trigger parked_trigger; /* peer mode: of the round awaited over the network */
+    unsigned seen_up;            /* peer mode: times the peer came up */
 
     /* peer mode (core thread only) */
     struct issu_tcp *tcp;        /* NULL in the embedded mode */
@@ -164,6 +168,20 @@ static void on_change_active(void *arg, const struct issu_snapshot *old, const s
     int rc;
 
     hub->published++;
+    if (hub->tcp) {
+        /* peer mode: rounds end in the link's processing, not in a request */
+        if (cur->peer_state != ISSU_PEER_UP && old && old->peer_state == ISSU_PEER_UP)
+            hub->trigger = ISSU_TRIG_PEER_LOST;
+        else if (cur->peer_state == ISSU_PEER_UP && (!old || old->peer_state != ISSU_PEER_UP))
+            hub->trigger = hub->seen_up++ ? ISSU_TRIG_PEER_BACK : ISSU_TRIG_START;
+        else if (hub->parked_trigger)
+            hub->trigger = hub->parked_trigger;
+        else
+            hub->trigger = hub->seen_up ? ISSU_TRIG_PEER : ISSU_TRIG_START;
+        /* (the endpoint publishes its first state inside issu_endpoint_new) */
+        if (hub->pair.ep[0] && !issu_endpoint_busy(hub->pair.ep[0]))
+            hub->parked_trigger = 0;
+    }
     pthread_mutex_lock(&hub->mu);
     prev = hub->shown;
     hub->shown = issu_snapshot_ref((struct issu_snapshot *)cur);
@@ -184,9 +202,14 @@ static int do_reneg(struct issu_hub *hub, struct req *r)
 {
     int rc;
 
+    hub->trigger = r->trigger ? r->trigger : ISSU_TRIG_REQUEST;
+    if (hub->tcp)
+        hub->parked_trigger = hub->trigger;
     rc = issu_endpoint_renegotiate(hub->pair.ep[0], r->client_id, r->sid);
-    if (rc != ISSU_OK)
+    if (rc != ISSU_OK) {
+        hub->parked_trigger = 0; /* no round */
         return rc;
+    }
     if (hub->tcp)
         return ISSU_ERR_BUSY_PARK; /* answered once the round over the network is done */
     rc = issu_mem_pair_run(&hub->pair);
@@ -207,6 +230,7 @@ static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
         errlen = sizeof(buf);
     }
     err[0] = '\0';
+    hub->trigger = ISSU_TRIG_RELOAD;
     /* both files must load before either endpoint changes */
     for (i = 0; i < nfiles; i++) {
         rc = load_one(hub, i, 0, &img[i], err, errlen);
@@ -225,7 +249,11 @@ static int do_reload(struct issu_hub *hub, char *err, size_t errlen)
     for (i = 1; i >= 0; i--) {
         if (!img[i])
             continue;
+        if (hub->tcp)
+            hub->parked_trigger = ISSU_TRIG_RELOAD; /* the round runs over the network */
         rc = issu_endpoint_set_image(hub->pair.ep[i], img[i]);
+        if (rc != ISSU_OK && hub->tcp)
+            hub->parked_trigger = 0;
         if (rc == ISSU_OK && !hub->tcp)
             rc = issu_mem_pair_run(&hub->pair); /* peer mode: the round runs over the network */
         if (rc != ISSU_OK) {
@@ -304,6 +332,7 @@ static void *core_main(void *arg)
 
     pfd[0].fd = hub->wake_fd;
     pfd[0].events = POLLIN;
+    hub->trigger = ISSU_TRIG_START;
     if (!hub->tcp) {
         rc = issu_mem_pair_connect(&hub->pair);
         if (rc != ISSU_OK)
@@ -401,13 +430,33 @@ struct issu_snapshot *issu_hub_snapshot(struct issu_hub *hub)
     return s;
 }
 
+const char *issu_trigger_name(int t)
+{
+    static const char *const names[] = {"?", "start", "reload", "snmp-set", "netconf-rpc",
+                                        "peer-lost", "peer-back", "peer", "request"};
+
+    return t >= 1 && t <= ISSU_TRIG_MAX ? names[t] : "?";
+}
+
+enum issu_trigger issu_hub_trigger(const struct issu_hub *hub)
+{
+    return hub->trigger ? hub->trigger : ISSU_TRIG_REQUEST;
+}
+
 int issu_hub_renegotiate(struct issu_hub *hub, uint32_t client_id, uint32_t sid, struct issu_snapshot **out)
+{
+    return issu_hub_renegotiate_by(hub, ISSU_TRIG_REQUEST, client_id, sid, out);
+}
+
+int issu_hub_renegotiate_by(struct issu_hub *hub, enum issu_trigger trigger, uint32_t client_id,
+                            uint32_t sid, struct issu_snapshot **out)
 {
     struct req r;
     int rc;
 
     memset(&r, 0, sizeof(r));
     r.kind = REQ_RENEG;
+    r.trigger = trigger;
     r.client_id = client_id;
     r.sid = sid;
     rc = submit(hub, &r);

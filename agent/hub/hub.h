@@ -42,6 +42,36 @@ struct issu_snapshot *issu_hub_snapshot(struct issu_hub *hub);
 int issu_hub_renegotiate(struct issu_hub *hub, uint32_t client_id, uint32_t sid,
                          struct issu_snapshot **out);
 
+/**
+ * What asked for the round a published snapshot ends (the history records
+ * it): the hub knows how each round was requested; faces say who they are
+ * through issu_hub_renegotiate_by().
+ */
+enum issu_trigger {
+    ISSU_TRIG_START = 1,       /**< issud started (the first rounds) */
+    ISSU_TRIG_RELOAD = 2,      /**< manifests re-read (SIGHUP) */
+    ISSU_TRIG_SNMP_SET = 3,    /**< issuRenegotiate SET */
+    ISSU_TRIG_NETCONF_RPC = 4, /**< the renegotiate RPC */
+    ISSU_TRIG_PEER_LOST = 5,   /**< peer mode: the link went down */
+    ISSU_TRIG_PEER_BACK = 6,   /**< peer mode: the link came (back) up */
+    ISSU_TRIG_PEER = 7,        /**< peer mode: a round the peer started */
+    ISSU_TRIG_REQUEST = 8,     /**< issu_hub_renegotiate() from another caller */
+};
+#define ISSU_TRIG_MAX 8
+
+/** "start", "reload", "snmp-set", "netconf-rpc", "peer-lost", "peer-back", "peer", "request". */
+const char *issu_trigger_name(int t);
+
+/** As issu_hub_renegotiate(), recording @p trigger as what asked for the round. */
+int issu_hub_renegotiate_by(struct issu_hub *hub, enum issu_trigger trigger, uint32_t client_id,
+                            uint32_t sid, struct issu_snapshot **out);
+
+/**
+ * The trigger of the round whose snapshot is being published; only inside a
+ * change listener (core thread).
+ */
+enum issu_trigger issu_hub_trigger(const struct issu_hub *hub);
+
 /** Register a change listener (before the faces start serving). */
 int issu_hub_listen(struct issu_hub *hub, issu_hub_listener cb, void *arg);
 

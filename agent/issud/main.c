@@ -6,7 +6,10 @@
  * and the faces (NETCONF, SNMP AgentX), then waits on a signalfd:
  * SIGHUP reloads the manifests, SIGTERM/SIGINT stop everything cleanly.
  * Signals are blocked in every thread, so no work ever runs in a handler.
- * Foreground only; logs go to stderr with a timestamp and a level.
+ * Foreground only; logs go to stderr with a timestamp and a level, or with
+ * a "<N>" priority prefix when stderr is the journal. Under systemd
+ * (Type=notify) it reports READY=1 once every face serves, RELOADING=1 and
+ * READY=1 around a SIGHUP and STOPPING=1 (notify.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,8 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "history.h"
+#include "datadir.h"
 #include "hub.h"
 #include "issu_err.h"
+#include "notify.h"
+#include "issud_conf.h"
 
 #ifdef HAVE_ISSU_NETCONF
 #include "nc_face.h"
@@ -44,11 +51,12 @@
 #ifndef ISSU_VERSION
 #define ISSU_VERSION "0"
 #endif
-#ifndef ISSU_EXAMPLES_DIR
-#define ISSU_EXAMPLES_DIR "examples/images"
-#endif
+/* the example images: installed, unpacked or in the source tree (datadir.h) */
+static char images_dir[ISSU_DATA_PATH_MAX];
+static char default_active[ISSU_DATA_PATH_MAX + 32], default_standby[ISSU_DATA_PATH_MAX + 32];
 
 static int log_max = LOG_INFO;
+static int log_journal; /* stderr is the journal: it stamps the time itself */
 
 static const char *level_name(int level)
 {
@@ -72,6 +80,11 @@ static void log_stderr(void *arg, int level, const char *msg)
     (void)arg;
     if (level > log_max)
         return;
+    if (log_journal) {
+        snprintf(line, sizeof(line), "<%d>%s\n", level & 7, msg);
+        fputs(line, stderr);
+        return;
+    }
     clock_gettime(CLOCK_REALTIME, &now);
     localtime_r(&now.tv_sec, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
@@ -137,6 +150,10 @@ static void usage(FILE *f)
             "                                OpenSSH authorized_keys: public-key auth only;\n"
             "                                each key's user is its comment up to any '@'\n"
             "  -U, --ssh-user NAME           accept every key in the file for user NAME instead\n"
+            "      --nacm-rules FILE         NETCONF access control (RFC 8341): ietf-netconf-acm\n"
+            "                                data (JSON or XML), re-read on SIGHUP; default: all\n"
+            "                                read, renegotiate/kill-session only for root and\n"
+            "                                issud's own user on the UNIX socket\n"
             "\n"
             "NETCONF limits (each logged, at most once a second, when it triggers):\n"
             "      --netconf-max-sessions N  connections at once, logins in progress included;\n"
@@ -156,26 +173,43 @@ static void usage(FILE *f)
             "                                root inside a predicate may make (estimated before\n"
             "                                it runs); default %llu\n"
             "\n"
+            "History (negotiation rounds and events, SQLite):\n"
+            "      --state-dir DIR           keep the history in DIR/history.db (survives restarts);\n"
+            "                                without it the history is kept in memory only\n"
+            "      --history-max-age AGE     drop rounds and events older than AGE (seconds, or with\n"
+            "                                s, m, h or d); default 30d\n"
+            "      --history-max-events N    keep at most N events and N rounds; default %llu\n"
+            "      --require-history         refuse to start when DIR/history.db cannot be used\n"
+            "                                (otherwise: logged, history kept in memory only)\n"
+            "\n"
             "  -x, --agentx SOCKET           serve ISSU-NEGOTIATION-MIB as an AgentX subagent\n"
             "                                of the snmpd at SOCKET ('/path', 'tcp:HOST:PORT')\n"
             "      --agentx-impl own|netsnmp the subagent: issud's own RFC 2741 one (default) or\n"
             "                                net-snmp's agent library\n"
             "  -v, --verbose                 debug logging\n"
+            "      --config FILE             read options from FILE: one 'key = value' a line,\n"
+            "                                key = a long option's name, '#' comments, a flag\n"
+            "                                takes true/false; the command line wins\n"
+            "      --check-config            validate the options (and --config FILE), print the\n"
+            "                                effective configuration and where each value came\n"
+            "                                from, exit 0 (valid) or 1\n"
             "  -h, --help                    this text\n"
             "  -V, --version                 print the version\n"
             "\n"
             "At least one face (--netconf-unix, --netconf-ssh or --agentx) is required.\n"
             "\n"
             "Signals: SIGHUP re-reads the manifests (both, or --manifest in peer mode) and\n"
+            "the --nacm-rules file (a bad one keeps the rules in force), and\n"
             "renegotiates (a manifest that fails to load, or is no regular file, leaves the\n"
             "running state as it was); SIGTERM/SIGINT stop.\n"
             "Exit status: 0 stopped, 1 could not start, 2 usage error, 3 a manifest or the\n"
             "key file was refused (unreadable, not a regular file, too large, invalid).\n",
-            ISSU_EXAMPLES_DIR, ISSU_EXAMPLES_DIR, ISSU_HUB_PEER_PENDING_MAX, ISSU_HUB_PEER_PENDING_DEFAULT,
+            images_dir, images_dir, ISSU_HUB_PEER_PENDING_MAX, ISSU_HUB_PEER_PENDING_DEFAULT,
             ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_UNIX_MODE,
             ISSU_NC_DEF_MAX_SESSIONS,
             ISSU_NC_DEF_MAX_MESSAGE >> 20, ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT,
-            ISSU_NC_DEF_MESSAGE_TIMEOUT, (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST);
+            ISSU_NC_DEF_MESSAGE_TIMEOUT, (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST,
+            (unsigned long long)ISSU_HIST_DEF_MAX_EVENTS);
 }
 
 /* A whole number from @p min to @p max, with an optional K/M/G (x1024)
@@ -242,6 +276,27 @@ static int parse_group(const char *s, unsigned *out)
     return ISSU_ERR_INVAL;
 }
 
+/* --history-max-age: a whole number of seconds, or with s, m, h or d. */
+static int parse_age(const char *s, unsigned long long *out)
+{
+    unsigned long long v, mul = 1;
+    char *end;
+
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (*end && !end[1]) {
+        mul = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : *end == 'd' ? 86400 : 0;
+        end++;
+    }
+    if (s[0] < '0' || s[0] > '9' || *end || errno || !mul || !v || v > 36500ULL * 86400 / mul) {
+        fprintf(stderr, "issud: --history-max-age '%s': seconds from 1 to 100 years expected (s, m, h, d "
+                "allowed: 90m, 7d)\n", s);
+        return ISSU_ERR_INVAL;
+    }
+    *out = v * mul;
+    return ISSU_OK;
+}
+
 struct opts {
     const char *active, *standby;
     const char *manifest, *listen, *peer, *psk_file, *side_s, *uid_s;
@@ -256,6 +311,11 @@ struct opts {
     int agentx_netsnmp; /* --agentx-impl netsnmp */
     unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to, nc_xpath_cost;
     unsigned long long peer_pending_max, peer_auth_to; /* 0: the default */
+    const char *config, *nacm_rules;
+    int check_config;
+    const char *state_dir;
+    unsigned long long hist_max_age, hist_max_events; /* 0: the default */
+    int require_history;
 };
 
 /* A daemon nobody can reach serves no one: refuse it. */
@@ -266,6 +326,30 @@ static int need_face(const struct opts *o)
     fprintf(stderr, "issud: no face to serve: give at least one of --netconf-unix PATH, --netconf-ssh "
             "ADDR:PORT or --agentx SOCKET (see issud --help)\n");
     return ISSU_ERR_INVAL;
+}
+
+/* Where each option of the table got its value (--check-config). */
+#define OPT_MAX 256
+static const struct option *opt_table;
+static const char *opt_val[OPT_MAX];
+static char opt_src[OPT_MAX][96];
+static const char *cur_src = "command line";
+
+/* The command line is parsed first, then the file's lines it did not override. */
+static void opt_seen(int c, int li, const char *arg)
+{
+    int i;
+
+    if (li < 0)
+        for (i = 0; opt_table && opt_table[i].name; i++)
+            if (opt_table[i].val == c) {
+                li = i;
+                break;
+            }
+    if (li < 0 || li >= OPT_MAX)
+        return;
+    opt_val[li] = arg ? arg : "true";
+    snprintf(opt_src[li], sizeof(opt_src[li]), "%s", cur_src);
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -296,14 +380,25 @@ static int parse(int argc, char **argv, struct opts *o)
         {"netconf-unix-group", required_argument, NULL, 1012},
         {"peer-pending-max", required_argument, NULL, 1006},
         {"peer-auth-timeout", required_argument, NULL, 1007},
+        {"config", required_argument, NULL, 1200},
+        {"check-config", no_argument, NULL, 1201},
+        {"nacm-rules", required_argument, NULL, 1202},
+        {"state-dir", required_argument, NULL, 1100},
+        {"history-max-age", required_argument, NULL, 1101},
+        {"history-max-events", required_argument, NULL, 1102},
+        {"require-history", no_argument, NULL, 1103},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int c, li = -1;
 
-    while ((c = getopt_long(argc, argv, "a:s:u:S:k:K:U:x:m:i:l:p:P:vhV", lopts, NULL)) != -1) {
+    opt_table = lopts;
+    while ((c = getopt_long(argc, argv, "a:s:u:S:k:K:U:x:m:i:l:p:P:vhV", lopts, &li)) != -1) {
+        if (c != '?')
+            opt_seen(c, li, optarg);
+        li = -1;
         switch (c) {
         case 'a': o->active = optarg; break;
         case 's': o->standby = optarg; break;
@@ -368,6 +463,19 @@ static int parse(int argc, char **argv, struct opts *o)
             if (parse_num("--peer-auth-timeout", optarg, 1, ISSU_HUB_PEER_AUTH_MS_MAX / 1000, 0, &o->peer_auth_to))
                 return ISSU_ERR_INVAL;
             break;
+        case 1200: o->config = optarg; break;
+        case 1201: o->check_config = 1; break;
+        case 1202: o->nacm_rules = optarg; break;
+        case 1100: o->state_dir = optarg; break;
+        case 1101:
+            if (parse_age(optarg, &o->hist_max_age))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1102:
+            if (parse_num("--history-max-events", optarg, 1, 1ULL << 40, 0, &o->hist_max_events))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1103: o->require_history = 1; break;
         case 'v': log_max = LOG_DEBUG; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("issud %s\n", ISSU_VERSION); exit(0);
@@ -378,12 +486,26 @@ static int parse(int argc, char **argv, struct opts *o)
         fprintf(stderr, "issud: unexpected argument '%s'\n", argv[optind]);
         return ISSU_ERR_INVAL;
     }
+    return ISSU_OK;
+}
+
+/* The options' checks that need all of them (command line and file). */
+static int check_opts(struct opts *o)
+{
     if (o->nc_ssh && (!o->host_key || !o->auth_keys)) {
         fprintf(stderr, "issud: --netconf-ssh needs --ssh-host-key FILE and --ssh-authorized-keys FILE\n");
         return ISSU_ERR_INVAL;
     }
     if (!o->nc_ssh && (o->host_key || o->auth_keys || o->ssh_user)) {
         fprintf(stderr, "issud: --ssh-* options need --netconf-ssh ADDR:PORT\n");
+        return ISSU_ERR_INVAL;
+    }
+    if (!o->nc_unix && !o->nc_ssh && o->nacm_rules) {
+        fprintf(stderr, "issud: --nacm-rules needs a NETCONF face (--netconf-unix or --netconf-ssh)\n");
+        return ISSU_ERR_INVAL;
+    }
+    if (o->require_history && !o->state_dir) {
+        fprintf(stderr, "issud: --require-history needs --state-dir DIR\n");
         return ISSU_ERR_INVAL;
     }
     if (!o->nc_unix && (o->nc_unix_mode_set || o->nc_unix_group_set)) {
@@ -430,10 +552,130 @@ static int parse(int argc, char **argv, struct opts *o)
         return need_face(o);
     }
     if (!o->active)
-        o->active = ISSU_EXAMPLES_DIR "/running.json";
+        o->active = default_active;
     if (!o->standby)
-        o->standby = ISSU_EXAMPLES_DIR "/upgrade-compatible.json";
+        o->standby = default_standby;
     return need_face(o);
+}
+
+/* Options a configuration file may not set: they say how to read it, or stop at once. */
+static const char *const conf_forbidden[] = {"config", "check-config", "help", "version", NULL};
+/* Options that may be given more than once (each adds); the others: once per file. */
+static const char *const conf_repeatable[] = {NULL};
+
+/* The file's lines, each through parse() as "--key=value", unless the command
+ * line gave that option (it wins). @p args keeps the strings the options point into. */
+static int apply_config(struct opts *o, char ***args, size_t *n_args)
+{
+    struct issud_conf_rules rules = {opt_table, conf_forbidden, conf_repeatable};
+    struct issud_conf *conf = NULL;
+    char err[1024], where[96], *argv2[3], *arg, **na;
+    size_t i;
+    int rc, idx;
+
+    rc = issud_conf_load(o->config, &rules, &conf, err, sizeof(err));
+    if (rc != ISSU_OK) {
+        fprintf(stderr, "issud: --config %s\n", rc == ISSU_ERR_NOMEM ? "out of memory" : err);
+        goto cleanup;
+    }
+    for (i = 0; i < conf->n; i++) {
+        const struct issud_conf_entry *e = &conf->e[i];
+
+        idx = (int)(e->opt - opt_table);
+        if (idx >= OPT_MAX || (opt_val[idx] && !strcmp(opt_src[idx], "command line")))
+            continue;
+        snprintf(where, sizeof(where), "%s:%u", conf->name, e->line);
+        if (e->opt->has_arg == no_argument && !strcmp(e->value, "false")) {
+            opt_val[idx] = "false";
+            snprintf(opt_src[idx], sizeof(opt_src[idx]), "%s", where);
+            continue;
+        }
+        na = realloc(*args, (*n_args + 1) * sizeof(*na));
+        ISSU_CHECK_MEM(na, rc);
+        *args = na;
+        arg = malloc(strlen(e->opt->name) + strlen(e->value) + 4);
+        ISSU_CHECK_MEM(arg, rc);
+        (*args)[(*n_args)++] = arg;
+        if (e->opt->has_arg == no_argument)
+            sprintf(arg, "--%s", e->opt->name);
+        else
+            sprintf(arg, "--%s=%s", e->opt->name, e->value);
+        argv2[0] = (char *)"issud";
+        argv2[1] = arg;
+        argv2[2] = NULL;
+        optind = 0; /* glibc: start over */
+        cur_src = where;
+        rc = parse(2, argv2, o);
+        cur_src = "command line";
+        if (rc != ISSU_OK) {
+            fprintf(stderr, "issud: --config %s: %s: refused (see above)\n", where, e->opt->name);
+            goto cleanup;
+        }
+    }
+    rc = ISSU_OK;
+
+cleanup:
+    issud_conf_free(conf);
+    return rc;
+}
+
+/* The value an option has when nobody sets it (NULL: none, it is off). */
+static const char *opt_default(const struct opts *o, const struct option *opt, char *buf, size_t len)
+{
+    const char *n = opt->name;
+
+    if (!strcmp(n, "active"))
+        return o->peer_mode ? NULL : o->active;
+    if (!strcmp(n, "standby"))
+        return o->peer_mode ? NULL : o->standby;
+    if (!strcmp(n, "side"))
+        return o->peer_mode ? (o->side == ISSU_SIDE_ACTIVE ? "active" : "standby") : NULL;
+    if (!strcmp(n, "netconf-unix-mode"))
+        snprintf(buf, len, "%04o", ISSU_NC_DEF_UNIX_MODE);
+    else if (!strcmp(n, "netconf-max-sessions"))
+        snprintf(buf, len, "%d", ISSU_NC_DEF_MAX_SESSIONS);
+    else if (!strcmp(n, "netconf-max-message"))
+        snprintf(buf, len, "%uM", ISSU_NC_DEF_MAX_MESSAGE >> 20);
+    else if (!strcmp(n, "netconf-hello-timeout"))
+        snprintf(buf, len, "%d", ISSU_NC_DEF_HELLO_TIMEOUT);
+    else if (!strcmp(n, "netconf-auth-timeout"))
+        snprintf(buf, len, "%d", ISSU_NC_DEF_AUTH_TIMEOUT);
+    else if (!strcmp(n, "netconf-message-timeout"))
+        snprintf(buf, len, "%d", ISSU_NC_DEF_MESSAGE_TIMEOUT);
+    else if (!strcmp(n, "netconf-xpath-max-cost"))
+        snprintf(buf, len, "%llu", (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST);
+    else if (!strcmp(n, "peer-pending-max"))
+        snprintf(buf, len, "%d", ISSU_HUB_PEER_PENDING_DEFAULT);
+    else if (!strcmp(n, "peer-auth-timeout"))
+        snprintf(buf, len, "%d", ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000);
+    else if (opt->has_arg == no_argument)
+        return "false";
+    else
+        return NULL;
+    return buf;
+}
+
+/* --check-config: every option of the table, its value and where it came from. */
+static void print_config(const struct opts *o)
+{
+    char buf[64], line[8192];
+    const char *v;
+    int i;
+
+    printf("# issud effective configuration: %s\n", o->config ? o->config : "(no --config file)");
+    printf("# <option> = <value>    # where it came from: default, FILE:LINE or command line\n");
+    for (i = 0; opt_table[i].name && i < OPT_MAX; i++) {
+        const char *n = opt_table[i].name;
+
+        if (!strcmp(n, "config") || !strcmp(n, "check-config") || !strcmp(n, "help") || !strcmp(n, "version"))
+            continue;
+        v = opt_val[i] ? opt_val[i] : opt_default(o, &opt_table[i], buf, sizeof(buf));
+        if (v)
+            snprintf(line, sizeof(line), "%s = %s", n, v);
+        else
+            snprintf(line, sizeof(line), "# %s: not set", n);
+        printf("%-48s # %s\n", line, opt_val[i] ? opt_src[i] : "default");
+    }
 }
 
 int main(int argc, char **argv)
@@ -442,6 +684,8 @@ int main(int argc, char **argv)
     struct issu_hub_conf hc;
     struct issu_hub_peer_conf pc;
     struct issu_hub *hub = NULL;
+    struct issu_hist_conf hic;
+    struct issu_hist *hist = NULL;
 #ifdef HAVE_ISSU_NETCONF
     struct issu_nc_conf ncc;
     struct issu_nc *nc = NULL;
@@ -453,11 +697,37 @@ int main(int argc, char **argv)
     struct signalfd_siginfo si;
     sigset_t set;
     ssize_t n;
-    int sfd = -1, rc, ex = 1, refused = 0;
+    int sfd = -1, rc, ex = 1, refused = 0, bad_ex = 2, i;
+    char **conf_args = NULL;
+    size_t n_conf_args = 0, k;
 
     memset(&o, 0, sizeof(o));
-    if (parse(argc, argv, &o) != ISSU_OK)
-        return 2;
+    log_journal = issud_is_journal_stream(STDERR_FILENO);
+    issu_data_dir(ISSU_DATA_IMAGES, images_dir, sizeof(images_dir));
+    snprintf(default_active, sizeof(default_active), "%s/running.json", images_dir);
+    snprintf(default_standby, sizeof(default_standby), "%s/upgrade-compatible.json", images_dir);
+    for (i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--check-config"))
+            bad_ex = 1;
+    if (parse(argc, argv, &o) != ISSU_OK || (o.config && apply_config(&o, &conf_args, &n_conf_args) != ISSU_OK) ||
+        check_opts(&o) != ISSU_OK) {
+        ex = bad_ex;
+        goto cleanup;
+    }
+    if (o.check_config) {
+#ifdef HAVE_ISSU_NETCONF
+        char nerr[1024];
+
+        if (o.nacm_rules && issu_nc_nacm_check_file(o.nacm_rules, nerr, sizeof(nerr)) != ISSU_OK) {
+            fprintf(stderr, "issud: --nacm-rules %s\n", nerr);
+            ex = 1;
+            goto cleanup;
+        }
+#endif
+        print_config(&o);
+        ex = 0;
+        goto cleanup;
+    }
 
     /* block before any thread starts: every thread inherits the mask */
     sigemptyset(&set);
@@ -503,11 +773,30 @@ int main(int argc, char **argv)
         goto cleanup;
     }
 
+    /* the history's listener too: it records the very first round */
+    memset(&hic, 0, sizeof(hic));
+    hic.state_dir = o.state_dir;
+    hic.max_age_s = o.hist_max_age;
+    hic.max_events = o.hist_max_events;
+    hic.require = o.require_history;
+    hic.log = log_stderr;
+    rc = issu_hist_open(&hic, &hist);
+    if (rc == ISSU_OK)
+        rc = issu_hist_attach(hist, hub);
+    if (rc == ISSU_OK)
+        rc = issu_hist_start(hist);
+    if (rc != ISSU_OK) {
+        logf_(LOG_ERR, "cannot start: %s", o.require_history ? "the history store is required (see above)"
+                                                              : issu_strerror(rc));
+        goto cleanup;
+    }
+
     /* faces register their listeners before the hub publishes */
 #ifdef HAVE_ISSU_NETCONF
     if (o.nc_unix || o.nc_ssh) {
         memset(&ncc, 0, sizeof(ncc));
         ncc.hub = hub;
+        ncc.history = hist;
         ncc.unix_path = o.nc_unix;
         ncc.unix_mode = o.nc_unix_mode_set ? o.nc_unix_mode : ISSU_NC_DEF_UNIX_MODE;
         ncc.unix_group_set = o.nc_unix_group_set;
@@ -524,6 +813,7 @@ int main(int argc, char **argv)
         ncc.auth_timeout = (unsigned)o.nc_auth_to;
         ncc.message_timeout = (unsigned)o.nc_msg_to;
         ncc.xpath_max_cost = o.nc_xpath_cost;
+        ncc.nacm_rules = o.nacm_rules;
         rc = issu_nc_start(&ncc, &nc);
         if (rc != ISSU_OK) {
             logf_(LOG_ERR, "NETCONF face: %s", rc == ISSU_ERR_IO ? "not started (see the error above)" : issu_strerror(rc));
@@ -543,6 +833,7 @@ int main(int argc, char **argv)
         sc.agentx_socket = o.agentx;
         sc.netsnmp_subagent = o.agentx_netsnmp;
         sc.hub = hub;
+        sc.history = hist;
         sc.log = log_stderr;
         rc = issu_snmp_start(&sc, &snmp);
         if (rc != ISSU_OK) {
@@ -569,6 +860,9 @@ int main(int argc, char **argv)
     else
         logf_(LOG_INFO, "issud %s running (pid %ld): active %s, standby %s", ISSU_VERSION, (long)getpid(),
               o.active, o.standby);
+    /* every face listens (NETCONF), runs or retries (SNMP) and the peer
+     * link listens or connects: the service is up */
+    issud_notify_ready(o.peer_mode ? "serving (peer mode)" : "serving (embedded pair)");
 
     for (;;) {
         n = read(sfd, &si, sizeof(si));
@@ -580,11 +874,22 @@ int main(int argc, char **argv)
         }
         if (si.ssi_signo == SIGHUP) {
             logf_(LOG_INFO, "SIGHUP: reloading the manifests");
-            if (issu_hub_reload(hub, NULL, 0) != ISSU_OK)
+            issud_notify_reloading();
+#ifdef HAVE_ISSU_NETCONF
+            /* the NACM rules first: what the reload changes is shown under the new ones;
+             * a bad file is logged and keeps those in force */
+            issu_nc_reload(nc);
+#endif
+            if (issu_hub_reload(hub, NULL, 0) != ISSU_OK) {
                 logf_(LOG_WARNING, "reload failed: still running the previous images");
+                issud_notify_ready("serving the previous images (the reload failed)");
+            } else {
+                issud_notify_ready("serving (reloaded)");
+            }
             continue;
         }
         logf_(LOG_INFO, "%s: stopping", strsignal((int)si.ssi_signo));
+        issud_notify_stopping();
         break;
     }
     ex = 0;
@@ -597,8 +902,12 @@ cleanup:
 #ifdef HAVE_ISSU_SNMP
     issu_snmp_stop(snmp);
 #endif
-    issu_hub_free(hub);
+    issu_hub_free(hub); /* stops the core thread: nothing more reaches the history */
+    issu_hist_close(hist);
     if (sfd >= 0)
         close(sfd);
+    for (k = 0; k < n_conf_args; k++)
+        free(conf_args[k]);
+    free(conf_args);
     return ex;
 }

@@ -21,12 +21,10 @@
 
 #include <libyang/libyang.h>
 
+#include "datadir.h"
 #include "file.h"
+#include "issu_err.h"
 #include "manifest.h"
-
-#ifndef ISSU_YANG_DIR
-#define ISSU_YANG_DIR "yang"
-#endif
 
 static int
 set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -44,7 +42,7 @@ set_err(char *err, size_t errlen, int rc, const char *fmt, ...)
 int
 issu_ly_ctx_new(struct ly_ctx **ctx)
 {
-    const char *env = getenv("ISSU_YANG_DIR");
+    char dir[ISSU_DATA_PATH_MAX];
     struct ly_ctx *c = NULL;
     int rc = ISSU_OK;
 
@@ -53,11 +51,9 @@ issu_ly_ctx_new(struct ly_ctx **ctx)
         rc = ISSU_ERR_NOMEM;
         goto cleanup;
     }
-    if ((env && env[0] && ly_ctx_set_searchdir(c, env) != LY_SUCCESS) ||
-            ly_ctx_set_searchdir(c, ISSU_YANG_DIR) != LY_SUCCESS) {
-        /* a missing directory is not fatal as long as the module loads */
-        ly_err_clean(c, NULL);
-    }
+    /* one directory: libyang would prefer another tree's copy of a module */
+    if (ly_ctx_set_searchdir(c, issu_data_dir(ISSU_DATA_YANG, dir, sizeof(dir))) != LY_SUCCESS)
+        ly_err_clean(c, NULL); /* reported when the module does not load */
     if (!ly_ctx_load_module(c, ISSU_MANIFEST_MODULE, NULL, NULL)) {
         rc = ISSU_ERR_NOTFOUND;
         goto cleanup;

@@ -100,6 +100,23 @@ static int identity(const struct bld *b, struct lyd_node *parent, const char *na
     return term(b, n, "image-version", ver);
 }
 
+/* The counts of issu_snapshot_summarize(), the same the SNMP face serves. */
+static int summary(const struct bld *b, struct lyd_node *parent, const struct issu_summary *m)
+{
+    struct lyd_node *n;
+
+    if (lyd_new_inner(parent, b->mod, "summary", b->output, &n) != LY_SUCCESS)
+        return ISSU_ERR_INVAL;
+    ISSU_CHECK(term_u(b, n, "clients-total", m->clients_total));
+    ISSU_CHECK(term_u(b, n, "clients-compatible", m->clients_compatible));
+    ISSU_CHECK(term_u(b, n, "clients-incompatible", m->clients_incompatible));
+    ISSU_CHECK(term_u(b, n, "clients-effectively-incompatible", m->clients_eff_incompatible));
+    ISSU_CHECK(term_u(b, n, "base-clients-incompatible", m->base_incompatible));
+    ISSU_CHECK(term_u(b, n, "sessions-total", m->sessions_total));
+    ISSU_CHECK(term_u(b, n, "sessions-incompatible", m->sessions_incompatible));
+    return term_u(b, n, "sessions-unknown", m->sessions_unknown);
+}
+
 static int client(const struct bld *b, struct lyd_node *parent, const struct issu_client_result *c)
 {
     struct lyd_node *n;
@@ -184,6 +201,7 @@ int issu_report_fill(struct lyd_node *parent, const struct lys_module *mod, int 
     for (i = 0; i < s->n_clients; i++) /* all of them: the reason names three */
         if (s->clients[i].counts && s->clients[i].effective == ISSU_RES_INCOMPATIBLE)
             ISSU_CHECK(term_u(&b, parent, "blocking-client", s->clients[i].id));
+    ISSU_CHECK(summary(&b, parent, &s->summary));
     ISSU_CHECK(identity(&b, parent, "local", s->unique_id, s->side, s->image_name, s->image_version));
     ISSU_CHECK(identity(&b, parent, "peer", s->peer_unique_id,
                         s->side == ISSU_SIDE_ACTIVE ? ISSU_SIDE_STANDBY : ISSU_SIDE_ACTIVE,

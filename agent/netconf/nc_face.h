@@ -21,8 +21,11 @@
 struct issu_hub;
 struct issu_nc;
 
+struct issu_hist;
+
 struct issu_nc_conf {
     struct issu_hub *hub;
+    struct issu_hist *history;   /**< RPC get-history and notification replay; NULL: neither */
     const char *unix_path;       /**< NULL: no UNIX socket */
     unsigned unix_mode;          /**< its permission bits; 0: ISSU_NC_DEF_UNIX_MODE */
     int unix_group_set;          /**< give it to unix_gid (else: the process's group) */
@@ -41,6 +44,7 @@ struct issu_nc_conf {
     unsigned auth_timeout;       /**< s from connect to an SSH login [10] */
     unsigned message_timeout;    /**< s a started message may take to arrive whole [60] */
     uint64_t xpath_max_cost;     /**< node visits an XPath filter may make, when not linear [2,000,000] */
+    const char *nacm_rules;      /**< ietf-netconf-acm data (JSON/XML); NULL: the built-in default */
 };
 
 #define ISSU_NC_DEF_UNIX_MODE 0660
@@ -52,6 +56,12 @@ struct issu_nc_conf {
 
 /** Register the hub listener and start serving (before the hub starts). */
 int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out);
+
+/** SIGHUP: re-read the NACM rules file (a bad one keeps the rules in force). */
+int issu_nc_reload(struct issu_nc *nc);
+
+/** Validate a --nacm-rules file without starting anything (issud --check-config); err: "FILE: why". */
+int issu_nc_nacm_check_file(const char *path, char *err, size_t errlen);
 
 /** Stop every thread, close every session, free everything. NULL is a no-op. */
 void issu_nc_stop(struct issu_nc *nc);

@@ -316,6 +316,8 @@ static void *hello_main(void *arg)
     struct relay *r = arg;
     struct issu_nc_conn *c = r->c;
 
+    /* logged in by now: the session's user (libnetconf2 drops it, nc_libnetconf2.c entry 9) */
+    snprintf(c->link->user, sizeof(c->link->user), "%s", c->user);
     r->hello_rc = nc_accept_inout(c->pfd, c->pfd, c->user, &r->s);
     if (r->hello_rc == NC_MSG_HELLO && r->s) {
         r->sid = nc_session_get_id(r->s);
@@ -592,6 +594,8 @@ static int peer_user(struct issu_nc_conn *c)
 
     if (getsockopt(c->cfd, SOL_SOCKET, SO_PEERCRED, &cr, &l) < 0)
         return ISSU_ERR_IO;
+    /* NACM's recovery session (RFC 8341 2.5): root, or issud's own user */
+    c->link->recovery = cr.uid == 0 || cr.uid == geteuid();
     if (getpwuid_r(cr.uid, &pw, buf, sizeof(buf), &res) == 0 && res)
         snprintf(c->user, sizeof(c->user), "%s", pw.pw_name);
     else

@@ -7,8 +7,9 @@
  * nc_libnetconf2.c splices it into the printed envelope. The envelope is
  * this worker's (NC_PARAMTYPE_CONST) until nc_ps_poll has sent it, then
  * issu_nc_get_release frees it. Other filters select copies from the shared
- * tree, a fresh netconf-state and the YANG library (RFC 8525 yang-library
- * and modules-state, built once at start; nc_filter.c). issud has no configuration:
+ * tree, a fresh netconf-state, the YANG library (RFC 8525 yang-library
+ * and modules-state, built once at start; nc_filter.c) and RFC 5277's
+ * netconf/streams (nc_history.c). issud has no configuration:
  * <get-config> answers empty data.
  */
 #include "nc_internal.h"
@@ -97,28 +98,59 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
     struct issu_nc *nc = issu_nc_the;
     struct issu_snapshot *s = issu_hub_snapshot(nc->conf.hub);
     struct issu_nc_state *x = NULL;
-    struct lyd_node *mon = NULL, *sel = NULL;
+    struct lyd_node *mon = NULL, *sel = NULL, *nacm = NULL, *state = NULL, *ylib = NULL, *streams = NULL;
     const struct lyd_node *src[ISSU_NC_N_SRC];
     char err[1024];
-    int rc;
+    int rc, all, all_lib, whole;
 
-    (void)session;
     rc = issu_nc_state_get(nc, s, &x);
     issu_snapshot_unref(s);
     if (rc != ISSU_OK)
         return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
-    if (issu_nc_filter_whole_state(nc, rpc))
+    /* NACM (RFC 8341 3.4.5): a filter sees only what the user may read;
+     * the shared trees are copied and pruned only when a rule could hide
+     * some of them */
+    all = issu_nc_nacm_read_all(nc, session, ISSU_NC_STATE_MOD);
+    whole = issu_nc_filter_whole_state(nc, rpc);
+    if (whole && all)
         return get_whole(nc, rpc, x);
+    all_lib = whole || issu_nc_nacm_read_all(nc, session, "ietf-yang-library");
+    if ((!all && lyd_dup_siblings(x->tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &state) != LY_SUCCESS) ||
+        (!all_lib && nc->yanglib &&
+         lyd_dup_siblings(nc->yanglib, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &ylib) != LY_SUCCESS)) {
+        lyd_free_all(state);
+        issu_nc_state_put(nc, x);
+        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+    }
+    issu_nc_nacm_prune(nc, session, &state);
+    issu_nc_nacm_prune(nc, session, &ylib);
+    if (whole) {
+        issu_nc_state_put(nc, x);
+        return reply_data_op(nc, lyd_owner_module(rpc), "get", state);
+    }
     /* other filters select copies from the shared tree and a fresh
      * netconf-state, in the document order the merged tree had before */
     if (issu_nc_monitoring_build(nc, &mon) != ISSU_OK)
         mon = NULL;
+    if (issu_nc_nacm_state(nc, &nacm) != ISSU_OK)
+        nacm = NULL;
+    if (issu_nc_streams_build(nc, &streams) != ISSU_OK)
+        streams = NULL;
+    issu_nc_nacm_prune(nc, session, &mon);
+    issu_nc_nacm_prune(nc, session, &nacm); /* default-deny-all: recovery sessions and explicit rules only */
+    issu_nc_nacm_prune(nc, session, &streams);
     src[0] = mon;
-    src[1] = x->tree;
-    src[2] = nc->yanglib;
-    rc = issu_nc_filter_apply(nc, rpc, src, x->n_nodes + issu_nc_count_nodes(mon) + nc->n_yanglib, &sel, err,
-                              sizeof(err));
+    src[1] = all ? x->tree : state;
+    src[2] = all_lib ? nc->yanglib : ylib;
+    src[3] = nacm;
+    src[4] = streams;
+    rc = issu_nc_filter_apply(nc, rpc, src, x->n_nodes + issu_nc_count_nodes(mon) + nc->n_yanglib +
+                              issu_nc_count_nodes(nacm) + issu_nc_count_nodes(streams), &sel, err, sizeof(err));
     lyd_free_all(mon);
+    lyd_free_all(nacm);
+    lyd_free_all(streams);
+    lyd_free_all(state);
+    lyd_free_all(ylib);
     issu_nc_state_put(nc, x);
     if (rc != ISSU_OK) {
         lyd_free_all(sel);

@@ -15,6 +15,7 @@
  *   nc_filter.c       subtree and XPath filters -> selected copies
  *   nc_rpc.c          every other RPC, rpc-error replies, the callback table
  *   nc_notif.c        RFC 5277 subscription and notifications from hub changes
+ *   nc_nacm.c         NETCONF access control (RFC 8341): the rules file, exec/read/notification decisions
  *   nc_libnetconf2.c  every workaround for libnetconf2 2.0.24 (the only interposer)
  *   nc_libyang.c      every workaround for libyang 2.1.30 on client input
  */
@@ -34,6 +35,7 @@
 #include <libssh/server.h>
 #include <libyang/libyang.h>
 
+#include "history.h"
 #include "hub.h"
 #include "nc_face.h"
 #include "nc_framing.h"
@@ -61,6 +63,12 @@ enum issu_nc_ti { ISSU_NC_TI_UNIX, ISSU_NC_TI_SSH };
 struct issu_nc_link {
     unsigned refs;         /**< atomic */
     int subscribed;        /**< atomic: the session has a subscription */
+    int recovery;          /**< a recovery session (UNIX socket as root or issud's user): NACM bypassed */
+    char user[256];        /**< who logged in (SSH user, or the UNIX peer's from SO_PEERCRED) */
+    /* RFC 5277 replay and stopTime (under nc->mu) */
+    int replay_pending;    /**< a replay is queued: live notifications skip the session until it ran */
+    uint64_t replay_gen;   /**< live changes of a state up to this generation were replayed */
+    int64_t stop_ns;       /**< stopTime (ns since the epoch); 0: none */
 };
 
 /** Drop a reference; frees on the last. NULL is a no-op. */
@@ -82,6 +90,7 @@ enum issu_nc_rl {
     ISSU_NC_RL_AUTH,     /**< SSH authentication failed or timed out */
     ISSU_NC_RL_FRAMING,  /**< framing error or oversized message */
     ISSU_NC_RL_DROP,     /**< stalled or abandoned sessions */
+    ISSU_NC_RL_NACM,     /**< operations NACM denied */
     ISSU_NC_RL_N
 };
 
@@ -95,7 +104,9 @@ struct issu_nc_rlstate {
 
 /** A hub change waiting for the notify thread (a snapshot reference). */
 struct issu_nc_change {
-    struct issu_events *ev; /**< the events of one change (events.h), a reference */
+    struct issu_events *ev; /**< the events of one change (events.h), a reference; NULL: a replay */
+    uint32_t replay_sid;    /**< a replay for this session ... */
+    int64_t start_ns, stop_ns; /**< ... of stored events in [start, stop) (stop 0: up to now) */
     struct issu_nc_change *next;
 };
 
@@ -151,6 +162,11 @@ struct issu_nc {
     pthread_cond_t conns_cv;       /**< signalled when one ends */
     struct issu_nc_rlstate rl[ISSU_NC_RL_N];
     pthread_mutex_t rl_mu;
+
+    /* nc_nacm.c */
+    pthread_mutex_t nacm_mu;       /**< the nacm pointer */
+    struct issu_nc_nacm *nacm;     /**< the rules in force (refcounted) */
+    uint64_t nacm_denied_ops, nacm_denied_notifs; /**< atomic, since start */
 };
 
 /** The face libnetconf2's global callbacks reach (set by issu_nc_start). */
@@ -251,7 +267,7 @@ int issu_nc_yanglib_build(struct issu_nc *nc);
 
 /* ---- nc_filter.c */
 /** Trees a filter selects from, in document order (each a top-level node). */
-#define ISSU_NC_N_SRC 3
+#define ISSU_NC_N_SRC 5 /* netconf-state, issu-state, the YANG library, NACM, RFC 5277 netconf/streams */
 /** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
 int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
 /**
@@ -285,6 +301,62 @@ void *issu_nc_notif_main(void *arg);
 /** Free changes nobody will send (at stop). */
 void issu_nc_notif_drain(struct issu_nc *nc);
 struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_session *session);
+/** One event as its notification (verdict_reason: the state's after the event); NULL when not built. */
+struct lyd_node *issu_nc_notif_render(struct issu_nc *nc, const char *verdict_reason, const struct issu_event *ev);
+
+/* ---- nc_history.c */
+/** RPC get-history. */
+struct nc_server_reply *issu_nc_rpc_history(struct lyd_node *rpc, struct nc_session *session);
+/** A stored event as the struct issu_event it was (pointers into @p e). */
+void issu_nc_hist_event(const struct issu_hist_event *e, struct issu_event *out);
+/** RFC 5277 /nc-notifications:netconf/streams: NETCONF, replay support, the replay log's start. */
+int issu_nc_streams_build(struct issu_nc *nc, struct lyd_node **out);
+
+/* ---- nc_nacm.c: NETCONF access control (RFC 8341) */
+#define ISSU_NC_NACM_CREATE 1u
+#define ISSU_NC_NACM_READ 2u
+#define ISSU_NC_NACM_UPDATE 4u
+#define ISSU_NC_NACM_DELETE 8u
+#define ISSU_NC_NACM_EXEC 16u
+#define ISSU_NC_NACM_ALL 31u
+struct issu_nc_nacm;
+/** Whom a decision is for. */
+struct issu_nc_who {
+    const char *user;
+    int recovery;           /**< NACM bypassed (RFC 8341 2.5) */
+    uint32_t sid;           /**< for the log */
+};
+/** Validated rules from @p len bytes of @p buf (NUL-terminated; JSON or XML; @p name for messages). */
+int issu_nc_nacm_parse(struct issu_nc *nc, const char *name, const char *buf, size_t len, struct issu_nc_nacm **out,
+                       char *err, size_t errlen);
+/** Put @p c in force (takes it), dropping the previous rules. */
+void issu_nc_nacm_install(struct issu_nc *nc, struct issu_nc_nacm *c);
+/** Drop a reference to rules; NULL is a no-op. */
+void issu_nc_nacm_put(struct issu_nc_nacm *c);
+/* The decisions for a who rather than a session (tests, fuzzing). */
+int issu_nc_nacm_exec_who(struct issu_nc *nc, const struct issu_nc_who *w, const struct lysc_node *op);
+int issu_nc_nacm_notif_who(struct issu_nc *nc, const struct issu_nc_who *w, const struct lyd_node *notif);
+int issu_nc_nacm_read_all_who(struct issu_nc *nc, const struct issu_nc_who *w, const char *mod);
+int issu_nc_nacm_prune_who(struct issu_nc *nc, const struct issu_nc_who *w, struct lyd_node **tree);
+/** Load ietf-netconf-acm into nc->ctx (issu_nc_ctx_load). */
+int issu_nc_nacm_load_module(struct issu_nc *nc);
+/** The rules from conf.nacm_rules, or the built-in default (a bad file: an error). */
+int issu_nc_nacm_init(struct issu_nc *nc);
+/** Re-read conf.nacm_rules; a bad file keeps the rules in force (logged). */
+int issu_nc_nacm_reload(struct issu_nc *nc);
+void issu_nc_nacm_free(struct issu_nc *nc);
+/** Whether @p session may run @p op (counts a denial in denied-operations). */
+int issu_nc_nacm_exec(struct issu_nc *nc, struct nc_session *session, const struct lysc_node *op);
+/** The access-denied rpc-error for @p op (RFC 8341 3.4.4). */
+struct nc_server_reply *issu_nc_nacm_denied_reply(struct issu_nc *nc, const struct lysc_node *op);
+/** Whether @p session may read every data node of module @p mod (NULL: of every module): no pruning needed. */
+int issu_nc_nacm_read_all(struct issu_nc *nc, struct nc_session *session, const char *mod);
+/** Remove from @p tree (top-level siblings) what @p session may not read; on failure all of it. */
+int issu_nc_nacm_prune(struct issu_nc *nc, struct nc_session *session, struct lyd_node **tree);
+/** Whether @p session may receive @p notif (counts a denial in denied-notifications). */
+int issu_nc_nacm_notif(struct issu_nc *nc, struct nc_session *session, const struct lyd_node *notif);
+/** A fresh /nacm tree: the rules in force and the counters. */
+int issu_nc_nacm_state(struct issu_nc *nc, struct lyd_node **out);
 
 /* ---- nc_libyang.c: see that file for what each works around */
 /** ISSU_OK when libyang 2.1.30 can evaluate the client's XPath @p x without harm. */
@@ -301,6 +373,8 @@ int issu_nc_lnc2_in_ps_poll(const void *addr);
 void issu_nc_lnc2_arm_thread(int worker);
 /** Splice @p xml in place of @p data's value when this thread prints its reply; NULL: none. */
 void issu_nc_lnc2_splice(const struct lyd_node *data, const char *xml, size_t len);
+/** The session's user as issud authenticated it (libnetconf2 2.0.24 drops it: entry 9); never NULL. */
+const char *issu_nc_lnc2_username(struct nc_session *s);
 /** libyang's log, to ours; mends the rpc-error text libnetconf2 sends. */
 void issu_nc_lnc2_ly_log(LY_LOG_LEVEL level, const char *msg, const char *path);
 

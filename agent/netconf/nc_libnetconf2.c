@@ -5,7 +5,7 @@
  * whether a later libnetconf2 changed it, and the test that fails without it.
  *
  * How: issud defines a function of the same name as a library's (entries
- * 1, 2, 4 and 8; entry 7 is a design, not a hook); the
+ * 1, 2, 4 and 8; entries 7 and 9 are a design, not a hook); the
  * dynamic linker binds libnetconf2's call to issud's, which calls the real
  * one (dlsym RTLD_NEXT). Such a definition is process-wide by nature, so
  * each one acts only on calls made *from libnetconf2's own code* (the
@@ -499,4 +499,26 @@ LY_ERR lyd_insert_child(struct lyd_node *parent, struct lyd_node *node)
         return real(parent, node);
     lyd_unlink_tree(node);
     return lyplg_ext_insert(parent, node);
+}
+
+/* ------------------------------------------------------------ 9. nc_accept_inout drops the username
+ *
+ * libnetconf2 2.0.24's nc_accept_inout() checks its username argument but
+ * never stores it in the session: nc_session_get_username() returns NULL on
+ * every session issud serves (they all come through nc_accept_inout, issud
+ * being the transport), so ietf-netconf-monitoring showed no username and
+ * NACM would have known nobody. The user issud authenticated (SSH login, or
+ * the UNIX peer's uid from SO_PEERCRED) is kept in the session's own data
+ * (issu_nc_link.user, set by the relay before the hello); this is the one
+ * place that picks it. Not a hook: libnetconf2 is not touched. Later
+ * libnetconf2 versions store the name (nc_accept_inout takes a ctx too).
+ * Test: test_nacm (monitoring's usernames; rules decided per user). */
+const char *issu_nc_lnc2_username(struct nc_session *s)
+{
+    const struct issu_nc_link *l = s ? nc_session_get_data(s) : NULL;
+    const char *u = s ? nc_session_get_username(s) : NULL;
+
+    if (l && l->user[0])
+        return l->user;
+    return u ? u : "";
 }

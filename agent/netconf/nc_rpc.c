@@ -111,7 +111,7 @@ static struct nc_server_reply *rpc_renegotiate(struct lyd_node *rpc, struct nc_s
     n = NULL;
     if (lyd_find_path(rpc, "session-id", 0, &n) == LY_SUCCESS)
         sid = (uint32_t)strtoul(lyd_get_value(n), NULL, 10);
-    rc = issu_hub_renegotiate(nc->conf.hub, client, sid, &s);
+    rc = issu_hub_renegotiate_by(nc->conf.hub, ISSU_TRIG_NETCONF_RPC, client, sid, &s);
     if (rc == ISSU_ERR_NOTFOUND)
         return client ? issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:renegotiate/client-id",
                                   "no client %u in either image", client)
@@ -229,6 +229,27 @@ static struct nc_server_reply *rpc_unsupported(struct lyd_node *rpc, struct nc_s
                      rpc->schema ? rpc->schema->name : "?");
 }
 
+/* Every RPC passes NACM's exec check (nc_nacm.c) before its callback runs. */
+#define MAX_CLB 16
+static struct {
+    const struct lysc_node *op;
+    nc_rpc_clb clb;
+} clbs[MAX_CLB];
+static size_t n_clbs;
+
+static struct nc_server_reply *gate(struct lyd_node *rpc, struct nc_session *session)
+{
+    struct issu_nc *nc = issu_nc_the;
+    size_t i;
+
+    if (!issu_nc_nacm_exec(nc, session, rpc->schema))
+        return issu_nc_nacm_denied_reply(nc, rpc->schema);
+    for (i = 0; i < n_clbs; i++)
+        if (clbs[i].op == rpc->schema)
+            return clbs[i].clb(rpc, session);
+    return rpc_unsupported(rpc, session);
+}
+
 static int set_clb(struct issu_nc *nc, const char *path, nc_rpc_clb clb)
 {
     struct lysc_node *n = (struct lysc_node *)lys_find_path(nc->ctx, NULL, path, 0);
@@ -237,13 +258,18 @@ static int set_clb(struct issu_nc *nc, const char *path, nc_rpc_clb clb)
         issu_nc_log(nc, LOG_ERR, "schema node %s missing", path);
         return ISSU_ERR_NOTFOUND;
     }
-    nc_set_rpc_callback(n, clb);
+    if (n_clbs == MAX_CLB)
+        return ISSU_ERR_NOMEM;
+    clbs[n_clbs].op = n;
+    clbs[n_clbs++].clb = clb;
+    nc_set_rpc_callback(n, gate);
     return ISSU_OK;
 }
 
 int issu_nc_rpc_register(struct issu_nc *nc)
 {
-    nc_set_global_rpc_clb(rpc_unsupported);
+    n_clbs = 0; /* a new context: its nodes */
+    nc_set_global_rpc_clb(gate);
     ISSU_CHECK(set_clb(nc, "/ietf-netconf:get", issu_nc_rpc_get));
     ISSU_CHECK(set_clb(nc, "/ietf-netconf:get-config", issu_nc_rpc_get_config));
     ISSU_CHECK(set_clb(nc, "/ietf-netconf:kill-session", rpc_kill_session));
@@ -251,5 +277,6 @@ int issu_nc_rpc_register(struct issu_nc *nc)
     ISSU_CHECK(set_clb(nc, "/notifications:create-subscription", issu_nc_rpc_subscribe));
     ISSU_CHECK(set_clb(nc, "/issu-agent:renegotiate", rpc_renegotiate));
     ISSU_CHECK(set_clb(nc, "/issu-agent:check-upgrade", rpc_check));
+    ISSU_CHECK(set_clb(nc, "/issu-agent:get-history", issu_nc_rpc_history));
     return ISSU_OK;
 }

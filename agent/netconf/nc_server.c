@@ -21,12 +21,10 @@
 
 #include <libnetconf2/log.h>
 
+#include "datadir.h"
 #include "issu_err.h"
 #include "report.h"
 
-#ifndef ISSU_YANG_DIR
-#define ISSU_YANG_DIR "yang"
-#endif
 #ifndef ISSU_YUMA_DIR
 #define ISSU_YUMA_DIR "/usr/share/yuma/modules"
 #endif
@@ -217,13 +215,13 @@ static void *worker_main(void *arg)
 int issu_nc_ctx_load(struct issu_nc *nc)
 {
     static const char *xpath_feat[] = {"xpath", NULL};
-    const char *env = getenv("ISSU_YANG_DIR"), *m;
+    char dir[ISSU_DATA_PATH_MAX];
+    const char *m;
 
     if (ly_ctx_new(NULL, LY_CTX_DISABLE_SEARCHDIR_CWD, &nc->ctx) != LY_SUCCESS)
         return ISSU_ERR_NOMEM;
-    if (env && env[0])
-        ly_ctx_set_searchdir(nc->ctx, env);
-    ly_ctx_set_searchdir(nc->ctx, ISSU_YANG_DIR);
+    /* one directory of ours: libyang would prefer another tree's copy */
+    ly_ctx_set_searchdir(nc->ctx, issu_data_dir(ISSU_DATA_YANG, dir, sizeof(dir)));
     ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/ietf");
     ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/ietf-derived");
     ly_ctx_set_searchdir(nc->ctx, ISSU_YUMA_DIR "/netconfcentral");
@@ -235,11 +233,15 @@ int issu_nc_ctx_load(struct issu_nc *nc)
         !ly_ctx_load_module(nc->ctx, "nc-notifications", NULL, NULL) ||
         !ly_ctx_load_module(nc->ctx, "issu-manifest", NULL, NULL) ||
         !ly_ctx_load_module(nc->ctx, ISSU_REPORT_MODULE, NULL, NULL) ||
-        !(nc->mod = ly_ctx_load_module(nc->ctx, ISSU_NC_STATE_MOD, NULL, NULL))) {
+        !(nc->mod = ly_ctx_load_module(nc->ctx, ISSU_NC_STATE_MOD, NULL, NULL)) ||
+        issu_nc_nacm_load_module(nc) != ISSU_OK) {
         m = ly_errmsg(nc->ctx);
         issu_nc_log(nc, LOG_ERR, "cannot load the NETCONF YANG modules: %s", m ? m : "not found");
         return ISSU_ERR_NOTFOUND;
     }
+    /* which tree served the modules: build, installed or unpacked package */
+    issu_nc_log(nc, LOG_INFO, "YANG module %s from %s", ISSU_NC_STATE_MOD,
+                nc->mod->filepath ? nc->mod->filepath : "(built in)");
     return ISSU_OK;
 }
 
@@ -260,6 +262,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     pthread_mutex_init(&nc->build_mu, NULL);
     pthread_mutex_init(&nc->rl_mu, NULL);
     pthread_mutex_init(&nc->ps_add_mu, NULL);
+    pthread_mutex_init(&nc->nacm_mu, NULL);
     pthread_cond_init(&nc->cv, NULL);
     pthread_cond_init(&nc->conns_cv, NULL);
     nc->unix_fd = nc->ssh_fd = -1;
@@ -287,10 +290,13 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
         ISSU_CHECK_GOTO(ISSU_ERR_IO, rc);
     }
     ISSU_CHECK_GOTO(issu_nc_rpc_register(nc), rc);
+    ISSU_CHECK_GOTO(issu_nc_nacm_init(nc), rc);
     nc_server_set_capab_withdefaults(NC_WD_EXPLICIT, NC_WD_EXPLICIT);
     /* RFC 5277; RPCs keep working on a subscribed session */
     nc_server_set_capability("urn:ietf:params:netconf:capability:notification:1.0");
     nc_server_set_capability("urn:ietf:params:netconf:capability:interleave:1.0");
+    if (conf->history) /* startTime replays the stored events (nc_notif.c) */
+        nc_server_set_capability("urn:ietf:params:netconf:capability:replay:1.0");
     ISSU_CHECK_GOTO(issu_nc_yanglib_build(nc), rc);
 
     ISSU_CHECK_GOTO(issu_hub_listen(conf->hub, issu_nc_notif_on_change, nc), rc);
@@ -310,6 +316,11 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
 cleanup:
     issu_nc_stop(nc);
     return rc;
+}
+
+int issu_nc_reload(struct issu_nc *nc)
+{
+    return nc ? issu_nc_nacm_reload(nc) : ISSU_OK;
 }
 
 void issu_nc_stop(struct issu_nc *nc)
@@ -346,11 +357,13 @@ void issu_nc_stop(struct issu_nc *nc)
     nc_server_destroy();
     issu_nc_ssh_free(nc);
     lyd_free_all(nc->yanglib);
+    issu_nc_nacm_free(nc); /* before the context: it holds the rules' tree */
     ly_ctx_destroy(nc->ctx);
     pthread_cond_destroy(&nc->cv);
     pthread_cond_destroy(&nc->conns_cv);
     pthread_mutex_destroy(&nc->rl_mu);
     pthread_mutex_destroy(&nc->ps_add_mu);
+    pthread_mutex_destroy(&nc->nacm_mu);
     pthread_mutex_destroy(&nc->build_mu);
     pthread_mutex_destroy(&nc->cache_mu);
     pthread_mutex_destroy(&nc->mu);

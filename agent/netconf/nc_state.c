@@ -108,6 +108,29 @@ static int fill_image(struct lyd_node *p, const struct lys_module *m, const stru
     return ISSU_OK;
 }
 
+/* issu-state/history: the totals as of this snapshot (the store's at start
+ * plus this issud's own counts), so the cached tree never goes stale. */
+static int fill_history(struct issu_nc *nc, struct lyd_node *top, const struct issu_snapshot *s)
+{
+    struct issu_hist_stats st;
+    struct lyd_node *h;
+    uint64_t nego, changed;
+    struct timespec ts;
+    char dt[40];
+
+    issu_hist_stats(nc->conf.history, &st);
+    issu_hist_base(nc->conf.history, &nego, &changed);
+    if (lyd_new_inner(top, nc->mod, "history", 0, &h) != LY_SUCCESS)
+        return ISSU_ERR_NOMEM;
+    ISSU_CHECK(issu_nc_term(h, nc->mod, "persistent", st.persistent ? "true" : "false"));
+    ISSU_CHECK(issu_nc_term_u(h, nc->mod, "negotiations-total", nego + s->negotiations));
+    ISSU_CHECK(issu_nc_term_u(h, nc->mod, "results-changed-total", changed + s->results_changed));
+    ts.tv_sec = (time_t)(st.since_ns / 1000000000);
+    ts.tv_nsec = (long)(st.since_ns % 1000000000);
+    issu_nc_datetime(&ts, dt, sizeof(dt));
+    return issu_nc_term(h, nc->mod, "discontinuity-time", dt);
+}
+
 static int build_issu_state(struct issu_nc *nc, const struct issu_snapshot *s, struct lyd_node **out)
 {
     struct lyd_node *top = NULL, *ep, *img;
@@ -134,6 +157,8 @@ static int build_issu_state(struct issu_nc *nc, const struct issu_snapshot *s, s
             ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
         ISSU_CHECK_GOTO(fill_image(img, nc->mod, s->image), rc);
     }
+    if (nc->conf.history)
+        ISSU_CHECK_GOTO(fill_history(nc, top, s), rc);
     *out = top;
     return ISSU_OK;
 cleanup:
@@ -294,7 +319,7 @@ int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out)
         rc = issu_nc_term(n, m, "transport",
                           it->ti == ISSU_NC_TI_UNIX ? ISSU_NC_STATE_MOD ":unix-socket" : "ietf-netconf-monitoring:netconf-ssh");
         if (rc == ISSU_OK)
-            rc = issu_nc_term(n, m, "username", nc_session_get_username(it->s));
+            rc = issu_nc_term(n, m, "username", issu_nc_lnc2_username(it->s));
         if (rc == ISSU_OK && host)
             rc = issu_nc_term(n, m, "source-host", host);
         if (rc == ISSU_OK)

@@ -49,6 +49,14 @@ static int scan_axis(const char *n, size_t l)
     return 0;
 }
 
+/* The name just read is a function's: '(' follows. */
+static int fn_next(const char *p)
+{
+    while (is_ws(*p))
+        p++;
+    return *p == '(';
+}
+
 int issu_nc_xpath_scan(const char *x, unsigned *k, unsigned *ops, char *err, size_t errlen)
 {
     const char *p = x, *n;
@@ -148,7 +156,19 @@ int issu_nc_xpath_scan(const char *x, unsigned *k, unsigned *ops, char *err, siz
             return ISSU_ERR_INVAL;
         }
         at_start = !(prev == T_OPERAND || prev == T_RPAR || prev == T_RBR);
-        if ((t == T_SLASH || t == T_DSLASH) && at_start) {
+        if (t == T_OPERAND && !depth && at_start && prev != T_SLASH && prev != T_DSLASH && prev != T_AXIS &&
+            (*n == '*' || *n == '.' || is_ncname(*n)) && !(*n >= '0' && *n <= '9') &&
+            !(*n == '.' && n[1] >= '0' && n[1] <= '9') && !fn_next(p)) {
+            /* outside predicates the context is the root: "a//b = /c" costs
+             * the pairs "//a//b = /c" does (fuzz_ncsubtree found "*", "//",
+             * "*", "=", "/", "*" holding a worker for a second on the
+             * example state: quadratic in the tree) */
+            if (cmp_abs[0] && 2 > worst)
+                worst = 2;
+            abs_path[0] = 1;
+            desc[0] = 0;
+            cmp_abs[0] = 0;
+        } else if ((t == T_SLASH || t == T_DSLASH) && at_start) {
             /* a path from the root inside a predicate: a scan per node */
             if (depth && depth + 1 > worst)
                 worst = depth + 1;

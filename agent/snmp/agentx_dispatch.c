@@ -33,6 +33,8 @@ static int wr_val(struct ax_wr *w, const unsigned long *name, size_t n,
     case ISSU_SNMP_GAUGE32:
     case ISSU_SNMP_TIMETICKS:
         return ax_wr_u32(w, v->num);
+    case ISSU_SNMP_COUNTER64:
+        return ax_wr_u64(w, v->u64);
     case ISSU_SNMP_OCTETS:
         return ax_wr_octets(w, v->str, v->len);
     case ISSU_SNMP_OID:

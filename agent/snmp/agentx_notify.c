@@ -31,6 +31,8 @@ static int put_vb(struct ax_wr *w, const struct issu_snmp_vb *vb)
         return ax_wr_oid(w, v->oid, v->len, 0);
     case ISSU_SNMP_NULL:
         return ISSU_OK;
+    case ISSU_SNMP_COUNTER64:
+        return ax_wr_u64(w, v->u64);
     default:
         return ax_wr_u32(w, v->num);
     }

@@ -385,6 +385,18 @@ int ax_wr_u32(struct ax_wr *w, uint32_t v)
     return ISSU_OK;
 }
 
+int ax_wr_u64(struct ax_wr *w, uint64_t v)
+{
+    uint8_t *p = wr_room(w, 8);
+
+    if (!p)
+        return ISSU_ERR_NOMEM;
+    /* RFC 2741 5.4: the 64-bit value in the PDU's byte order */
+    put32(p, (uint32_t)(w->nbo ? v >> 32 : v), w->nbo);
+    put32(p + 4, (uint32_t)(w->nbo ? v : v >> 32), w->nbo);
+    return ISSU_OK;
+}
+
 int ax_wr_oid(struct ax_wr *w, const unsigned long *sub, size_t n, int include)
 {
     size_t skip = 0, i;

@@ -141,6 +141,7 @@ void ax_wr_abort(struct ax_wr *w);
 int ax_wr_u8x4(struct ax_wr *w, uint8_t a, uint8_t b, uint8_t c, uint8_t d);
 int ax_wr_u16x2(struct ax_wr *w, uint16_t a, uint16_t b);
 int ax_wr_u32(struct ax_wr *w, uint32_t v);
+int ax_wr_u64(struct ax_wr *w, uint64_t v);
 int ax_wr_oid(struct ax_wr *w, const unsigned long *sub, size_t n, int include);
 int ax_wr_octets(struct ax_wr *w, const void *data, size_t len);
 /** A varbind header (type, name); the value follows with ax_wr_u32/octets/oid. */

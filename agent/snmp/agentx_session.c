@@ -372,8 +372,9 @@ static int open_session(struct issu_ax *ax)
                   "(error %u%s)", i, resp.error,
                   resp.error == AX_ERR_DUPLICATEREGISTRATION ? ": another subagent has it" : "");
     }
-    axlog(ax, LOG_INFO, "snmp: AgentX session %u open with %s, %zu subtrees registered",
-          ax->sessid, ax->path ? ax->path : ax->host, i);
+    /* said once per connection, as the net-snmp subagent says it (snmp_face.c) */
+    axlog(ax, LOG_INFO, "snmp: connected to the AgentX master %s: session %u, %zu subtrees "
+          "registered", ax->path ? ax->path : ax->host, ax->sessid, i);
     return ISSU_OK;
 }
 
@@ -445,9 +446,11 @@ void issu_ax_run(struct issu_ax *ax)
                 ax->last_rx = now_ms();
                 continue;
             }
+            /* WARN once until it connects (then INFO), not at every retry */
             if (!logged_down)
-                axlog(ax, LOG_WARNING, "snmp: AgentX master %s not reachable: %s; retrying",
-                      ax->path ? ax->path : ax->host, ax->fd < 0 ? strerror(errno) : "no session");
+                axlog(ax, LOG_WARNING, "snmp: AgentX master %s not reachable: %s; retrying "
+                      "every second, quietly", ax->path ? ax->path : ax->host,
+                      ax->fd < 0 ? strerror(errno) : "no session");
             logged_down = 1;
             disconnect(ax);
             next_try = now_ms() + backoff;

@@ -9,6 +9,10 @@
  * each change (events.h, computed once below the faces), with a reference,
  * and issu_snmp_stop() writes an empty message. The listener never blocks: when the pipe is full the change
  * is dropped and counted, never waited for.
+ *
+ * A SET of issuRenegotiate only hands the round to a helper thread (reneg_main),
+ * which waits for the hub and never calls net-snmp: the SNMP thread answers
+ * the master at once, however long the round takes.
  */
 #include "snmp_face.h"
 
@@ -40,6 +44,7 @@ struct issu_snmp {
     pthread_t thread;
     int rfd, wfd;
     struct issu_hub *hub;
+    struct issu_hist *history; /* issuHistory; NULL: not served */
     issu_log_cb log;
     void *log_arg;
     char *socket;
@@ -48,9 +53,17 @@ struct issu_snmp {
     oid root[32];
     size_t root_len;
 
-    pthread_mutex_t mu; /* start handshake */
+    pthread_mutex_t mu; /* start handshake; the renegotiation below */
     pthread_cond_t cond;
     int state; /* 0 starting, 1 running, -1 failed */
+
+    pthread_t reneg_thread;
+    int reneg_started;
+    int reneg_pending;   /* under mu: a round asked for, not taken yet */
+    int reneg_quit;      /* under mu */
+    uint32_t reneg_client;
+    int reneg_status;    /* under mu: enum issu_snmp_reneg */
+    int master_up;       /* SNMP thread: connected to the AgentX master (-1 not known yet) */
 };
 
 /* A change handed from the core thread; {NULL} asks the thread to stop. */
@@ -110,14 +123,95 @@ static struct issu_snapshot *ops_snapshot(void *arg)
     return issu_hub_snapshot(((struct issu_snmp *)arg)->hub);
 }
 
+/* Helper thread: run the rounds SETs asked for, one at a time. */
+static void *reneg_main(void *arg)
+{
+    struct issu_snmp *f = arg;
+    sigset_t all;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    pthread_mutex_lock(&f->mu);
+    for (;;) {
+        uint32_t client_id;
+        int rc;
+
+        while (!f->reneg_pending && !f->reneg_quit)
+            pthread_cond_wait(&f->cond, &f->mu);
+        if (f->reneg_quit)
+            break;
+        f->reneg_pending = 0;
+        client_id = f->reneg_client;
+        pthread_mutex_unlock(&f->mu);
+        rc = issu_hub_renegotiate_by(f->hub, ISSU_TRIG_SNMP_SET, client_id, 0, NULL);
+        flog(f, rc ? LOG_WARNING : LOG_INFO, "snmp: renegotiate %s%.0u requested by SNMP SET: %s",
+             client_id ? "client " : "all clients", client_id, rc ? issu_strerror(rc) : "done");
+        pthread_mutex_lock(&f->mu);
+        f->reneg_status = rc ? ISSU_SNMP_RENEG_FAILED : ISSU_SNMP_RENEG_DONE;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return NULL;
+}
+
+/* SNMP thread: hand the round to reneg_main and answer at once. */
 static int ops_renegotiate(void *arg, uint32_t client_id)
 {
     struct issu_snmp *f = arg;
-    int rc = issu_hub_renegotiate(f->hub, client_id, 0, NULL);
+    int rc = ISSU_OK;
 
-    flog(f, rc ? LOG_WARNING : LOG_INFO, "snmp: renegotiate %s%u requested by SNMP SET: %s",
-         client_id ? "client " : "all clients", client_id, rc ? issu_strerror(rc) : "done");
+    pthread_mutex_lock(&f->mu);
+    if (!f->reneg_started) {
+        if (pthread_create(&f->reneg_thread, NULL, reneg_main, f) != 0)
+            rc = ISSU_ERR_IO;
+        else
+            f->reneg_started = 1;
+    }
+    if (rc == ISSU_OK && (f->reneg_pending || f->reneg_status == ISSU_SNMP_RENEG_RUNNING))
+        rc = ISSU_ERR_PROTO; /* one at a time: the SET said inconsistentValue already */
+    if (rc == ISSU_OK) {
+        f->reneg_client = client_id;
+        f->reneg_pending = 1;
+        f->reneg_status = ISSU_SNMP_RENEG_RUNNING;
+        pthread_cond_broadcast(&f->cond);
+    }
+    pthread_mutex_unlock(&f->mu);
+    if (rc == ISSU_ERR_IO)
+        flog(f, LOG_ERR, "snmp: cannot start the renegotiation thread");
     return rc;
+}
+
+static int ops_renegotiate_status(void *arg)
+{
+    struct issu_snmp *f = arg;
+    int st;
+
+    pthread_mutex_lock(&f->mu);
+    st = f->reneg_status;
+    pthread_mutex_unlock(&f->mu);
+    return st;
+}
+
+/* net-snmp's subagent session to the master (agent/subagent.c); NULL while
+ * it is not connected. Not in net-snmp's public headers. */
+extern netsnmp_session *main_session;
+
+/* Say once when the master cannot be reached (WARN) and when it is (INFO):
+ * net-snmp retries in silence (NO_CONNECTION_WARNINGS), and its own first
+ * warning would come during init_snmp, whose noise is logged at debug. */
+static void watch_master(struct issu_snmp *f)
+{
+    int up = main_session != NULL;
+
+    if (up == f->master_up)
+        return;
+    if (up)
+        flog(f, LOG_INFO, "snmp: connected to the AgentX master %s",
+             f->socket ? f->socket : "(net-snmp default)");
+    else
+        flog(f, LOG_WARNING, "snmp: AgentX master %s not reachable (snmpd down, or no "
+             "'master agentx' / agentXSocket there); retrying every second, quietly",
+             f->socket ? f->socket : "(net-snmp default)");
+    f->master_up = up;
 }
 
 static int g_in_init; /* SNMP thread only */
@@ -200,9 +294,10 @@ static int own_tick(void *arg, struct issu_ax *ax)
 }
 
 /* issud's own subagent (agentx.h): net-snmp's library is not used at all. */
-static void run_own(struct issu_snmp *f)
+static void run_own(struct issu_snmp *f, const struct issu_snmp_hist_ops *hops)
 {
-    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, ops_uptime};
+    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, ops_uptime,
+                                    ops_renegotiate_status, hops};
     struct issu_ax_conf c = {f->socket, f->root, f->root_len, f->log, f->log_arg,
                              own_tick, f, &g_box.pending, f->rfd};
 
@@ -227,16 +322,20 @@ static void run_own(struct issu_snmp *f)
 static void *run(void *arg)
 {
     struct issu_snmp *f = arg;
-    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, NULL};
+    static struct issu_snmp_hist_ops hops = {NULL, issu_hist_stats, issu_hist_query, issu_hist_result_free,
+                                             issu_hist_base};
+    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, NULL, ops_renegotiate_status,
+                                    f->history ? &hops : NULL};
     sigset_t all;
     int stop = 0;
 
+    hops.h = f->history;
     /* Signals belong to the daemon's main thread; a dead master socket then
      * gives EPIPE here instead of killing the process with SIGPIPE. */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     if (!f->netsnmp) {
-        run_own(f);
+        run_own(f, ops.hist);
         return NULL;
     }
 
@@ -262,6 +361,12 @@ static void *run(void *arg)
         set_state(f, -1);
         return NULL;
     }
+    /* init_agent() reset the ping interval to its default of 15 s, and
+     * init_snmp() arms the first retry with it when snmpd is not there yet:
+     * an issud started before snmpd connected only 15 to 30 s later. */
+    netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL, 1);
+    /* watch_master() says it once; net-snmp would warn at every attempt */
+    netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_NO_CONNECTION_WARNINGS, 1);
     if (issu_snmp_mib_register(f->root, f->root_len, &ops) != 0) {
         flog(f, LOG_ERR, "snmp: registering ISSU-NEGOTIATION-MIB failed");
         snmp_shutdown(APP_NAME);
@@ -277,6 +382,7 @@ static void *run(void *arg)
     flog(f, LOG_INFO, "snmp: AgentX subagent started (master %s)",
          f->socket ? f->socket : "net-snmp default");
     set_state(f, 1);
+    watch_master(f);
 
     while (!stop) {
         struct timeval tv = {1, 0};
@@ -306,6 +412,7 @@ static void *run(void *arg)
         }
         run_alarms();
         netsnmp_check_outstanding_agent_requests();
+        watch_master(f);
     }
 
     issu_snmp_mib_unregister();
@@ -335,9 +442,12 @@ int issu_snmp_start(const struct issu_snmp_conf *conf, struct issu_snmp **out)
     ISSU_CHECK_MEM(f, rc);
     f->rfd = f->wfd = -1;
     f->hub = conf->hub;
+    f->history = conf->history;
     f->log = conf->log;
     f->log_arg = conf->log_arg;
     f->netsnmp = conf->netsnmp_subagent;
+    f->reneg_status = ISSU_SNMP_RENEG_NONE;
+    f->master_up = -1;
     if (conf->agentx_socket) {
         f->socket = strdup(conf->agentx_socket);
         ISSU_CHECK_MEM(f->socket, rc);
@@ -426,6 +536,13 @@ void issu_snmp_stop(struct issu_snmp *f)
     }
     atomic_store(&g_box.pending, 1);
     pthread_join(f->thread, NULL);
+    if (f->reneg_started) { /* a round in flight ends first (the hub bounds it) */
+        pthread_mutex_lock(&f->mu);
+        f->reneg_quit = 1;
+        pthread_cond_broadcast(&f->cond);
+        pthread_mutex_unlock(&f->mu);
+        pthread_join(f->reneg_thread, NULL);
+    }
 
     pthread_mutex_lock(&g_box.mu);
     g_box.wfd = -1;

@@ -26,11 +26,14 @@ struct issu_snmp;
  * MIB to an enterprise arc is this line and the MIB's MODULE-IDENTITY. */
 #define ISSU_SNMP_ROOT 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 2011
 
+struct issu_hist;
+
 struct issu_snmp_conf {
     /* AgentX master address as snmpd's agentXSocket takes it
      * ("/path", "unix:/path", "tcp:127.0.0.1:705"); NULL = net-snmp default. */
     const char *agentx_socket;
     struct issu_hub *hub;
+    struct issu_hist *history; /* issuHistory; NULL: not served */
     issu_log_cb log; /* syslog levels; may be NULL */
     void *log_arg;
     const unsigned long *root; /* NULL = { ISSU_SNMP_ROOT } */

@@ -32,7 +32,7 @@
 _Static_assert(sizeof(oid) == sizeof(unsigned long), "snmp_index takes oid as unsigned long");
 _Static_assert(ISSU_SNMP_INTEGER == ASN_INTEGER && ISSU_SNMP_OCTETS == ASN_OCTET_STR &&
                ISSU_SNMP_OID == ASN_OBJECT_ID && ISSU_SNMP_COUNTER32 == ASN_COUNTER &&
-               ISSU_SNMP_GAUGE32 == ASN_UNSIGNED && ISSU_SNMP_TIMETICKS == ASN_TIMETICKS,
+               ISSU_SNMP_GAUGE32 == ASN_UNSIGNED && ISSU_SNMP_TIMETICKS == ASN_TIMETICKS && ISSU_SNMP_COUNTER64 == ASN_COUNTER64,
                "value types are BER's");
 _Static_assert(ISSU_SNMP_ERR_WRONGTYPE == SNMP_ERR_WRONGTYPE &&
                ISSU_SNMP_ERR_NOTWRITABLE == SNMP_ERR_NOTWRITABLE &&
@@ -65,7 +65,23 @@ enum {
     SC_LAST_CHANGE,
     SC_RENEGOTIATE,
     SC_STATE_GENERATION,
-    SC_LAST = SC_STATE_GENERATION,
+    SC_RENEGOTIATE_STATUS,
+    SC_LAST = SC_RENEGOTIATE_STATUS,
+};
+
+/* issuSummary scalars (arc under issuObjects.11) */
+#define SUMMARY_ARC 11
+enum {
+    SU_CLIENTS_TOTAL = 1,
+    SU_CLIENTS_COMPATIBLE,
+    SU_CLIENTS_INCOMPATIBLE,
+    SU_CLIENTS_EFF_INCOMPATIBLE,
+    SU_BASE_INCOMPATIBLE,
+    SU_SESSIONS_TOTAL,
+    SU_SESSIONS_INCOMPATIBLE,
+    SU_SESSIONS_UNKNOWN,
+    SU_SWITCHOVER_READY,
+    SU_LAST = SU_SWITCHOVER_READY,
 };
 
 /* issuSessionEntry columns used by notifications */
@@ -128,6 +144,7 @@ static void v_clear(struct issu_snmp_val *v)
     v->str = NULL;
     v->len = 0;
     v->oid = NULL;
+    v->u64 = 0;
 }
 
 static void v_uint(struct issu_snmp_val *v, uint8_t type, uint32_t n)
@@ -309,8 +326,247 @@ static int scalar_value(const struct issu_snapshot *s, unsigned n, struct issu_s
     case SC_LAST_CHANGE: v_uint(v, ISSU_SNMP_TIMETICKS, last_change_ticks(s)); return 1;
     case SC_RENEGOTIATE: v_uint(v, ISSU_SNMP_GAUGE32, g.last_renegotiate); return 1;
     case SC_STATE_GENERATION: v_uint(v, ISSU_SNMP_COUNTER32, (uint32_t)s->generation); return 1;
+    case SC_RENEGOTIATE_STATUS:
+        v_enum(v, g.ops.renegotiate_status ? (unsigned)g.ops.renegotiate_status(g.ops.arg)
+                                           : ISSU_SNMP_RENEG_NONE);
+        return 1;
     }
     return 0;
+}
+
+/* issuSummary: the snapshot's counts (issu_snapshot_summarize, the same the
+ * NETCONF state's summary shows). */
+static int summary_value(const struct issu_snapshot *s, unsigned n, struct issu_snmp_val *v)
+{
+    const struct issu_summary *m = &s->summary;
+
+    v_clear(v);
+    switch (n) {
+    case SU_CLIENTS_TOTAL: v_uint(v, ISSU_SNMP_GAUGE32, m->clients_total); return 1;
+    case SU_CLIENTS_COMPATIBLE: v_uint(v, ISSU_SNMP_GAUGE32, m->clients_compatible); return 1;
+    case SU_CLIENTS_INCOMPATIBLE: v_uint(v, ISSU_SNMP_GAUGE32, m->clients_incompatible); return 1;
+    case SU_CLIENTS_EFF_INCOMPATIBLE: v_uint(v, ISSU_SNMP_GAUGE32, m->clients_eff_incompatible); return 1;
+    case SU_BASE_INCOMPATIBLE: v_uint(v, ISSU_SNMP_GAUGE32, m->base_incompatible); return 1;
+    case SU_SESSIONS_TOTAL: v_uint(v, ISSU_SNMP_GAUGE32, m->sessions_total); return 1;
+    case SU_SESSIONS_INCOMPATIBLE: v_uint(v, ISSU_SNMP_GAUGE32, m->sessions_incompatible); return 1;
+    case SU_SESSIONS_UNKNOWN: v_uint(v, ISSU_SNMP_GAUGE32, m->sessions_unknown); return 1;
+    case SU_SWITCHOVER_READY: v_bool(v, issu_snapshot_switchover_ready(s)); return 1;
+    }
+    return 0;
+}
+
+/* ---- issuHistory (issuObjects.12): scalars 1..7, issuHistoryTable 8 ---- */
+
+#define HIST_ARC 12
+enum {
+    HS_PERSISTENT = 1,
+    HS_NEGO_TOTAL,
+    HS_CHANGED_TOTAL,
+    HS_DISC_TIME,
+    HS_EVENTS,
+    HS_LAST_ID,
+    HS_DROPPED,
+    HS_LAST = HS_DROPPED,
+    HS_TABLE = 8,
+};
+#define HIST_MAX_COL 11
+#define HIST_PAGE 64 /* events read per query: a walk asks for them in order */
+
+/* The last page of events read (SNMP thread only): a walk's GETNEXTs ask
+ * for the rows in order, so one query serves HIST_PAGE of them. */
+static struct {
+    struct issu_hist_result *r;
+    int64_t after;   /* the page holds the events after this id ... */
+    int64_t last_id; /* ... as the store was when this was its newest */
+} g_hp;
+
+static void hist_page_drop(void)
+{
+    if (g_hp.r && g.ops.hist)
+        g.ops.hist->result_free(g_hp.r);
+    memset(&g_hp, 0, sizeof(g_hp));
+}
+
+/* DateAndTime (RFC 2579), 11 octets, UTC, into v->buf. */
+static void v_date(struct issu_snmp_val *v, int64_t ns)
+{
+    time_t sec = (time_t)(ns / 1000000000);
+    struct tm tm;
+    unsigned char *b = (unsigned char *)v->buf;
+
+    memset(b, 0, 11);
+    if (ns > 0 && gmtime_r(&sec, &tm)) {
+        unsigned y = (unsigned)tm.tm_year + 1900;
+        b[0] = (unsigned char)(y >> 8);
+        b[1] = (unsigned char)(y & 0xff);
+        b[2] = (unsigned char)(tm.tm_mon + 1);
+        b[3] = (unsigned char)tm.tm_mday;
+        b[4] = (unsigned char)tm.tm_hour;
+        b[5] = (unsigned char)tm.tm_min;
+        b[6] = (unsigned char)(tm.tm_sec > 59 ? 59 : tm.tm_sec);
+        b[7] = (unsigned char)(ns % 1000000000 / 100000000);
+    } else {
+        b[0] = 1970 >> 8;
+        b[1] = 1970 & 0xff;
+        b[2] = b[3] = 1;
+    }
+    b[8] = '+';
+    v->type = ISSU_SNMP_OCTETS;
+    v->str = v->buf;
+    v->len = 11;
+}
+
+/* The totals as of the request's snapshot (the store's at start plus its
+ * counters), as issu-state/history shows them; the rest as stored. */
+static int hist_scalar_value(const struct issu_snapshot *s, unsigned n, struct issu_snmp_val *v)
+{
+    struct issu_hist_stats st;
+    uint64_t nego = 0, changed = 0;
+
+    v_clear(v);
+    if (!g.ops.hist)
+        return 0;
+    g.ops.hist->stats(g.ops.hist->h, &st);
+    g.ops.hist->base(g.ops.hist->h, &nego, &changed);
+    if (s) {
+        st.negotiations_total = nego + s->negotiations;
+        st.results_changed_total = changed + s->results_changed;
+    }
+    switch (n) {
+    case HS_PERSISTENT: v_bool(v, st.persistent); return 1;
+    case HS_NEGO_TOTAL: v->type = ISSU_SNMP_COUNTER64; v->u64 = st.negotiations_total; return 1;
+    case HS_CHANGED_TOTAL: v->type = ISSU_SNMP_COUNTER64; v->u64 = st.results_changed_total; return 1;
+    case HS_DISC_TIME: v_date(v, st.since_ns); return 1;
+    case HS_EVENTS:
+        v_uint(v, ISSU_SNMP_GAUGE32, (uint32_t)(st.events_stored > UINT32_MAX ? UINT32_MAX : st.events_stored));
+        return 1;
+    case HS_LAST_ID: v_uint(v, ISSU_SNMP_GAUGE32, (uint32_t)st.last_event_id); return 1;
+    case HS_DROPPED: v_uint(v, ISSU_SNMP_COUNTER32, (uint32_t)st.rounds_dropped); return 1;
+    }
+    return 0;
+}
+
+static int hist_col_value(const struct issu_hist_event *e, unsigned col, struct issu_snmp_val *v)
+{
+    int session = e->kind == ISSU_EV_SESSION;
+
+    v_clear(v);
+    switch (col) {
+    case 2: v_date(v, e->time_ns); return 1;
+    case 3: v_uint(v, ISSU_SNMP_GAUGE32, (uint32_t)e->round); return 1;
+    case 4: v_enum(v, e->trigger); return 1;
+    case 5: v_enum(v, e->kind); return 1;
+    case 6: v_uint(v, ISSU_SNMP_GAUGE32, session ? e->sid : 0); return 1;
+    case 7: v_uint(v, ISSU_SNMP_GAUGE32, session ? e->client_id : 0); return 1;
+    case 8: v_enum(v, session ? e->old_result : ISSU_RES_UNKNOWN); return 1;
+    case 9: v_enum(v, session ? e->result : ISSU_RES_UNKNOWN); return 1;
+    case 10: v_enum(v, e->verdict); return 1;
+    case 11: v_str(v, e->reason); return 1;
+    }
+    return 0;
+}
+
+/*
+ * The first row of issuHistoryTable with an id above @p after (exact: the
+ * row @p after + 1 itself, for a GET), among the ISSU_SNMP_HIST_ROWS newest;
+ * NULL when none. Valid until the next call.
+ */
+static const struct issu_hist_event *hist_row(int64_t after, int exact)
+{
+    struct issu_hist_stats st;
+    struct issu_hist_query q;
+    int64_t floor;
+    uint32_t i;
+
+    g.ops.hist->stats(g.ops.hist->h, &st);
+    floor = st.last_event_id > ISSU_SNMP_HIST_ROWS ? st.last_event_id - ISSU_SNMP_HIST_ROWS : 0;
+    if (after < floor)
+        after = floor;
+    if (after >= st.last_event_id || after >= UINT32_MAX)
+        return NULL;
+    if (!g_hp.r || g_hp.last_id != st.last_event_id || after < g_hp.after ||
+        (g_hp.r->truncated && g_hp.r->n_events && after >= g_hp.r->events[g_hp.r->n_events - 1].id)) {
+        hist_page_drop();
+        memset(&q, 0, sizeof(q));
+        q.after_id = after;
+        q.limit = HIST_PAGE;
+        q.no_rounds = 1;
+        if (g.ops.hist->query(g.ops.hist->h, &q, &g_hp.r) != ISSU_OK)
+            return NULL;
+        g_hp.after = after;
+        g_hp.last_id = st.last_event_id;
+    }
+    for (i = 0; i < g_hp.r->n_events; i++) {
+        const struct issu_hist_event *e = &g_hp.r->events[i];
+        if (e->id > after && e->id <= UINT32_MAX)
+            return exact && e->id != after + 1 ? NULL : e;
+    }
+    return NULL;
+}
+
+/* GET under issuHistory (name[base] is the arc after issuHistory): 0 or the exception. */
+static int hist_get(const struct issu_snapshot *s, const unsigned long *name, size_t len,
+                    size_t base, struct issu_snmp_val *v)
+{
+    const struct issu_hist_event *e;
+
+    if (!g.ops.hist)
+        return ISSU_SNMP_NOSUCHOBJECT;
+    if (len == base + 2 && name[base] >= 1 && name[base] <= HS_LAST && name[base + 1] == 0 &&
+        hist_scalar_value(s, (unsigned)name[base], v))
+        return 0;
+    if (len == base + 4 && name[base] == HS_TABLE && name[base + 1] == 1 && name[base + 2] >= 2 &&
+        name[base + 2] <= HIST_MAX_COL && name[base + 3] >= 1 && name[base + 3] <= UINT32_MAX &&
+        (e = hist_row((int64_t)name[base + 3] - 1, 1)) && hist_col_value(e, (unsigned)name[base + 2], v))
+        return 0;
+    if (len > base && name[base] >= 1 && name[base] <= HS_TABLE)
+        return ISSU_SNMP_NOSUCHINSTANCE;
+    return ISSU_SNMP_NOSUCHOBJECT;
+}
+
+/* GETNEXT under issuHistory: out holds the group's root (base arcs). 1 found, 0 none. */
+static int hist_next(const struct issu_snapshot *s, const unsigned long *name, size_t len, int in,
+                     size_t base, unsigned long *out, size_t *out_len, struct issu_snmp_val *v)
+{
+    const struct issu_hist_event *e;
+    unsigned n = 1, col = 2;
+    int64_t after = 0;
+
+    if (!g.ops.hist)
+        return 0;
+    if (!in) {
+        /* before the group: its first object */
+    } else if (len > base && name[base] >= 1 && name[base] <= HS_LAST) {
+        n = (unsigned)name[base] + (len > base + 1); /* at or past n.0: the next one */
+    } else if (len > base && name[base] > HS_TABLE) {
+        return 0;
+    } else if (len > base && name[base] == HS_TABLE) {
+        n = HS_TABLE;
+        if (len > base + 1 && name[base + 1] > 1)
+            return 0;
+        if (len > base + 2 && name[base + 1] == 1 && name[base + 2] >= 2) {
+            col = name[base + 2] > HIST_MAX_COL ? HIST_MAX_COL + 1 : (unsigned)name[base + 2];
+            after = len > base + 3 ? (name[base + 3] > UINT32_MAX ? UINT32_MAX : (int64_t)name[base + 3]) : 0;
+        }
+    }
+    if (n <= HS_LAST) {
+        if (!hist_scalar_value(s, n, v))
+            return 0;
+        out[base] = n;
+        out[base + 1] = 0;
+        *out_len = base + 2;
+        return 1;
+    }
+    for (e = NULL; col <= HIST_MAX_COL && !(e = hist_row(after, 0)); col++)
+        after = 0;
+    if (!e || !hist_col_value(e, col, v))
+        return 0;
+    out[base] = HS_TABLE;
+    out[base + 1] = 1;
+    out[base + 2] = col;
+    out[base + 3] = (unsigned long)e->id;
+    *out_len = base + 4;
+    return 1;
 }
 
 /* ---- the groups under issuObjects: add an object here and both carriers serve it ---- */
@@ -321,23 +577,39 @@ struct group {
     /* scalar group: value of scalar n (1..last), 0 when it has none */
     int (*scalar)(const struct issu_snapshot *s, unsigned n, struct issu_snmp_val *v);
     unsigned last;
-    enum issu_snmp_table table;   /* table group (scalar NULL) */
+    enum issu_snmp_table table;   /* table group (scalar, get NULL) */
+    /* a group of its own shape (issuHistory: scalars and a table not in the
+     * snapshot); base is the length of the group's root */
+    int (*get)(const struct issu_snapshot *s, const unsigned long *name, size_t len, size_t base,
+               struct issu_snmp_val *v);
+    int (*next)(const struct issu_snapshot *s, const unsigned long *name, size_t len, int in,
+                size_t base, unsigned long *out, size_t *out_len, struct issu_snmp_val *v);
 };
 
+#define TABLE_GROUP(t, nm) {.arc = (t), .name = (nm), .table = (t)}
+/* In the order of their arcs. */
 static const struct group groups[] = {
-    {1, "issuEndpoint", scalar_value, SC_LAST, 0},
-    {ISSU_SNMP_T_CLIENT, "issuClientTable", NULL, 0, ISSU_SNMP_T_CLIENT},
-    {ISSU_SNMP_T_ENTITY, "issuEntityTable", NULL, 0, ISSU_SNMP_T_ENTITY},
-    {ISSU_SNMP_T_MSGTYPE, "issuMsgTypeTable", NULL, 0, ISSU_SNMP_T_MSGTYPE},
-    {ISSU_SNMP_T_MSGVER, "issuMsgVersionTable", NULL, 0, ISSU_SNMP_T_MSGVER},
-    {ISSU_SNMP_T_SESSION, "issuSessionTable", NULL, 0, ISSU_SNMP_T_SESSION},
-    {ISSU_SNMP_T_NEGVER, "issuNegVersionTable", NULL, 0, ISSU_SNMP_T_NEGVER},
-    {ISSU_SNMP_T_NEGCAP, "issuNegCapTable", NULL, 0, ISSU_SNMP_T_NEGCAP},
-    {ISSU_SNMP_T_CLIENTDEP, "issuClientDepTable", NULL, 0, ISSU_SNMP_T_CLIENTDEP},
+    {.arc = 1, .name = "issuEndpoint", .scalar = scalar_value, .last = SC_LAST},
+    TABLE_GROUP(ISSU_SNMP_T_CLIENT, "issuClientTable"),
+    TABLE_GROUP(ISSU_SNMP_T_ENTITY, "issuEntityTable"),
+    TABLE_GROUP(ISSU_SNMP_T_MSGTYPE, "issuMsgTypeTable"),
+    TABLE_GROUP(ISSU_SNMP_T_MSGVER, "issuMsgVersionTable"),
+    TABLE_GROUP(ISSU_SNMP_T_SESSION, "issuSessionTable"),
+    TABLE_GROUP(ISSU_SNMP_T_NEGVER, "issuNegVersionTable"),
+    TABLE_GROUP(ISSU_SNMP_T_NEGCAP, "issuNegCapTable"),
+    TABLE_GROUP(ISSU_SNMP_T_CLIENTDEP, "issuClientDepTable"),
+    {.arc = SUMMARY_ARC, .name = "issuSummary", .scalar = summary_value, .last = SU_LAST},
+    {.arc = HIST_ARC, .name = "issuHistory", .get = hist_get, .next = hist_next},
 };
 #define N_GROUPS NELEM(groups)
 /* The writable object: issuRenegotiate.0 in issuEndpoint. */
 #define RENEG_GROUP 0
+
+/* Is group gi served (issuHistory only with a history)? */
+static int group_served(size_t gi)
+{
+    return groups[gi].arc != HIST_ARC || g.ops.hist;
+}
 
 static int oid_cmp(const unsigned long *a, size_t alen, const unsigned long *b, size_t blen)
 {
@@ -374,6 +646,8 @@ static int group_get(const struct issu_snapshot *s, size_t gi, const unsigned lo
     const struct group *gr = &groups[gi];
     size_t base = g.root_len + 2;
 
+    if (gr->get)
+        return gr->get(s, name, len, base, v);
     if (gr->scalar) {
         unsigned long n = len > base ? name[base] : 0;
 
@@ -424,10 +698,12 @@ static int group_next(const struct issu_snapshot *s, size_t gi, const unsigned l
     size_t base = group_root(gi, out);
     int in = in_group(gi, name, len);
 
-    if (!s)
-        return 0;
     if (!in && oid_cmp(name, len, out, base) > 0)
         return 0; /* after the group */
+    if (gr->next)
+        return gr->next(s, name, len, in, base, out, out_len, v);
+    if (!s)
+        return 0;
     if (gr->scalar) {
         unsigned long n = 1;
 
@@ -515,9 +791,14 @@ int issu_snmp_mib_next(const struct issu_snapshot *s, const unsigned long *name,
 
 size_t issu_snmp_mib_subtree(size_t i, unsigned long *out, size_t max)
 {
-    if (!g.registered || i >= N_GROUPS || max < g.root_len + 2)
+    size_t gi;
+
+    if (!g.registered || max < g.root_len + 2)
         return 0;
-    return group_root(i, out);
+    for (gi = 0; gi < N_GROUPS; gi++)
+        if (group_served(gi) && i-- == 0)
+            return group_root(gi, out);
+    return 0;
 }
 
 /* ---- SET: issuRenegotiate.0, the one writable object ---- */
@@ -566,6 +847,8 @@ int issu_snmp_mib_set_value(const struct issu_snapshot *s, const unsigned long *
         return ISSU_SNMP_ERR_WRONGVALUE;
     if (s->peer_state == ISSU_PEER_DOWN)
         return ISSU_SNMP_ERR_INCONSISTENTVALUE;
+    if (g.ops.renegotiate_status && g.ops.renegotiate_status(g.ops.arg) == ISSU_SNMP_RENEG_RUNNING)
+        return ISSU_SNMP_ERR_INCONSISTENTVALUE; /* one requested round at a time */
     return ISSU_SNMP_ERR_NOERROR;
 }
 
@@ -577,8 +860,9 @@ int issu_snmp_mib_set_commit(const unsigned long *name, size_t len, uint32_t id)
     (void)len;
     if (!g.ops.renegotiate)
         return ISSU_SNMP_ERR_NOTWRITABLE;
-    /* Blocks until the core thread finished the round; the core thread
-     * never calls into the SNMP face, so this cannot deadlock. */
+    /* Only starts the round (issuRenegotiateStatus follows it): a
+     * 10,000-session round takes longer than the master's agentXTimeout,
+     * which then drops the subagent. */
     rc = g.ops.renegotiate(g.ops.arg, id);
     if (rc == ISSU_ERR_NOTFOUND)
         return ISSU_SNMP_ERR_WRONGVALUE;
@@ -685,6 +969,7 @@ void issu_snmp_mib_fini(void)
 
     for (i = 0; i < PIN_SLOTS; i++)
         pin_drop(&g_pins[i]);
+    hist_page_drop();
     memset(&g.stamp, 0, sizeof(g.stamp));
     g.registered = 0;
 }
@@ -693,7 +978,10 @@ void issu_snmp_mib_fini(void)
 
 static void set_val(netsnmp_variable_list *vb, const struct issu_snmp_val *v)
 {
-    if (v->type == ISSU_SNMP_OCTETS) {
+    if (v->type == ISSU_SNMP_COUNTER64) {
+        struct counter64 c = {.high = (u_long)(v->u64 >> 32), .low = (u_long)(v->u64 & 0xffffffffUL)};
+        snmp_set_var_typed_value(vb, ASN_COUNTER64, &c, sizeof(c));
+    } else if (v->type == ISSU_SNMP_OCTETS) {
         snmp_set_var_typed_value(vb, ASN_OCTET_STR, v->str, v->len);
     } else if (v->type == ISSU_SNMP_OID) {
         snmp_set_var_typed_value(vb, ASN_OBJECT_ID, v->oid, v->len * sizeof(oid));
@@ -808,6 +1096,9 @@ static int reg(size_t gi)
     netsnmp_handler_registration *r;
     size_t n = group_root(gi, o);
     int modes = gi == RENEG_GROUP && g.ops.renegotiate ? HANDLER_CAN_RWRITE : HANDLER_CAN_RONLY;
+
+    if (!group_served(gi))
+        return 0;
 
     h = netsnmp_create_handler(groups[gi].name, group_handler);
     if (!h)

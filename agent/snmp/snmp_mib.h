@@ -20,15 +20,44 @@
 #include "events.h"
 #include "snapshot.h"
 
+#include "history.h"
+
+/* issuHistory's reads, through pointers: the benchmark's dlmod links no store. */
+struct issu_snmp_hist_ops {
+    struct issu_hist *h;
+    void (*stats)(struct issu_hist *h, struct issu_hist_stats *out);
+    int (*query)(struct issu_hist *h, const struct issu_hist_query *q, struct issu_hist_result **out);
+    void (*result_free)(struct issu_hist_result *r);
+    void (*base)(const struct issu_hist *h, uint64_t *negotiations, uint64_t *results_changed);
+};
+
 struct issu_snmp_mib_ops {
     /** Current snapshot with a reference (NULL: serve nothing). */
     struct issu_snapshot *(*snapshot)(void *arg);
-    /** Renegotiate one client (0 = all) and wait; issu_err. NULL: read-only. */
+    /** Start renegotiating one client (0 = all) and return at once, without
+     * waiting for the round (a SET must never hold the AgentX master);
+     * issu_err. NULL: read-only. */
     int (*renegotiate)(void *arg, uint32_t client_id);
     void *arg;
     /** The master's sysUpTime now, centiseconds (NULL: net-snmp's agent uptime). */
     uint32_t (*uptime)(void *arg);
+    /** enum issu_snmp_reneg of the last renegotiate (NULL: none(1) always). */
+    int (*renegotiate_status)(void *arg);
+    /** issuHistory (history.h); NULL: not registered. */
+    const struct issu_snmp_hist_ops *hist;
 };
+
+/** issuRenegotiateStatus */
+enum issu_snmp_reneg {
+    ISSU_SNMP_RENEG_NONE = 1,
+    ISSU_SNMP_RENEG_RUNNING = 2,
+    ISSU_SNMP_RENEG_DONE = 3,
+    ISSU_SNMP_RENEG_FAILED = 4,
+};
+
+/** Rows of issuHistoryTable: the most recent stored events. */
+#define ISSU_SNMP_HIST_ROWS 1000
+
 
 /* Value types: the numbers BER and AgentX (RFC 2741 5.4) share. */
 #define ISSU_SNMP_INTEGER 2
@@ -38,6 +67,7 @@ struct issu_snmp_mib_ops {
 #define ISSU_SNMP_COUNTER32 0x41
 #define ISSU_SNMP_GAUGE32 0x42
 #define ISSU_SNMP_TIMETICKS 0x43
+#define ISSU_SNMP_COUNTER64 0x46
 #define ISSU_SNMP_NOSUCHOBJECT 0x80
 #define ISSU_SNMP_NOSUCHINSTANCE 0x81
 #define ISSU_SNMP_ENDOFMIBVIEW 0x82
@@ -60,6 +90,7 @@ struct issu_snmp_mib_ops {
 struct issu_snmp_val {
     uint8_t type;
     uint32_t num; /**< INTEGER (as two's complement), Counter32, Gauge32, TimeTicks */
+    uint64_t u64; /**< Counter64 */
     const char *str;
     size_t len;
     const unsigned long *oid; /**< ISSU_SNMP_OID: len sub-identifiers */
@@ -114,7 +145,8 @@ int issu_snmp_mib_next(const struct issu_snapshot *s, const unsigned long *name,
 /**
  * SET, in the phases both carriers have. test: the checks that need no
  * state (type, writable, exists); value: the checks against the request's
- * snapshot; commit: do it (blocks until the renegotiation is done). Each
+ * snapshot; commit: do it (starts the renegotiation and returns at once;
+ * issuRenegotiateStatus follows the round). Each
  * returns an ISSU_SNMP_ERR_*. commit records the value read back.
  */
 int issu_snmp_mib_set_test(const unsigned long *name, size_t len, uint8_t type);

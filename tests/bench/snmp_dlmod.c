@@ -100,7 +100,7 @@ cleanup:
 
 void init_issu_snmp_dlmod(void)
 {
-    static const struct issu_snmp_mib_ops ops = {fixed_snapshot, NULL, NULL, NULL};
+    static const struct issu_snmp_mib_ops ops = {fixed_snapshot, NULL, NULL, NULL, NULL, NULL};
     const char *env = getenv("ISSU_DLMOD_ROWS");
     unsigned long rows = 100000;
     struct issu_image *a = NULL, *s = NULL;

@@ -48,7 +48,7 @@ static uint32_t uptime(void *arg)
 
 static void setup(void)
 {
-    static const struct issu_snmp_mib_ops ops = {snap, reneg, NULL, uptime};
+    static const struct issu_snmp_mib_ops ops = {snap, reneg, NULL, uptime, NULL, NULL};
     struct issu_image *a = fz_image(0), *s = fz_image(1);
 
     if (issu_mem_negotiate(a, 4, s, 7, NULL, NULL, &g_snap, NULL) || issu_snmp_mib_init(NULL, 0, &ops))

@@ -247,6 +247,11 @@ def main():
             subprocess.run(["ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-C", "tester@test",
                             "-f", os.path.join(tmp, name)], check=True)
         shutil.copy(os.path.join(tmp, "client.pub"), os.path.join(tmp, "authorized_keys"))
+        # NACM (issue 14): by default an SSH user only reads; tester drives the core here
+        with open(os.path.join(tmp, "nacm.json"), "w") as f:
+            f.write('{"ietf-netconf-acm:nacm": {"groups": {"group": [{"name": "ops", "user-name": ["tester"]}]},'
+                    ' "rule-list": [{"name": "ops", "group": ["ops"], "rule": [{"name": "all",'
+                    ' "access-operations": "*", "action": "permit"}]}]}}')
         port = free_port()
         sock = os.path.join(tmp, "nc.sock")
         log = open(os.path.join(tmp, "issud.log"), "w")
@@ -254,7 +259,8 @@ def main():
                                  "--standby", os.path.join(tmp, "upgrade-compatible.json"),
                                  "--netconf-unix", sock, "--netconf-ssh", "127.0.0.1:%d" % port,
                                  "--ssh-host-key", os.path.join(tmp, "host.pem"),
-                                 "--ssh-authorized-keys", os.path.join(tmp, "authorized_keys")],
+                                 "--ssh-authorized-keys", os.path.join(tmp, "authorized_keys"),
+                                 "--nacm-rules", os.path.join(tmp, "nacm.json")],
                                 stderr=log)
         for _ in range(100):
             if os.path.exists(sock):

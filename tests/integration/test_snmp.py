@@ -121,8 +121,43 @@ def walk(target, agent, tool="snmpbulkwalk", creds=V2C):
             continue  # endOfMibView after the last row of the view
         if val.startswith('"') and val.endswith('"') and len(val) >= 2:
             val = val[1:-1]
+        if col.startswith("issuHist") and "issuHist" not in target:
+            continue  # the history is not the state: checked by check_history()
         rows[(col, tuple(int(x) for x in idx.split(".") if x))] = val
     return rows
+
+
+def check_history(agent, ncsock):
+    """issuHistory after the start and one reload: the table, its newest id, get-next of what is new;
+    the history names the SET's round snmp-set."""
+    r = subprocess.run([os.path.join(BIN, "issuctl"), "--socket", ncsock, "show", "issu", "history"],
+                       capture_output=True, text=True, timeout=60, env=env)
+    order = [r.stdout.find(x) for x in ("(start)", "(netconf-rpc)", "(snmp-set)", "(reload)")]
+    check(r.returncode == 0 and all(a >= 0 for a in order) and order == sorted(order),
+          "show issu history: start, netconf-rpc, snmp-set (the SET's round), reload, in order (%s)" % order)
+    rows = walk("ISSU-NEGOTIATION-MIB::issuHistory", agent)
+    ids = sorted(k[1][0] for k in rows if k[0] == "issuHistKind")
+    last = get1(agent, "ISSU-NEGOTIATION-MIB::issuHistLastEventId.0")
+    check(len(ids) > 3 and last == str(ids[-1]), "issuHistoryTable: %d rows, the last %s = issuHistLastEventId"
+          % (len(ids), last))
+    check(rows.get(("issuHistKind", (ids[0],))) == "2" and rows.get(("issuHistTrigger", (ids[0],))) == "1" and
+          rows.get(("issuHistKind", (ids[-1],))) == "4" and rows.get(("issuHistTrigger", (ids[-1],))) == "2",
+          "the first row: peer back at start; the last: the reload's verdict change")
+    check(all(rows.get(("issuHistReason", (i,))) for i in ids), "every row has its reason")
+    rc, out, err = snmp("snmpgetnext", "-OQs", agent, "ISSU-NEGOTIATION-MIB::issuHistTime.%d" % (ids[-1] - 1))
+    check(rc == 0 and out.startswith("issuHistTime.%d " % ids[-1]), "get-next from the newest id but one: "
+          "only the newest (%s)" % out.strip()[:60])
+    rc, out, err = snmp("snmpgetnext", "-OQs", agent, "ISSU-NEGOTIATION-MIB::issuHistTime.%d" % ids[-1])
+    check(rc == 0 and not out.startswith("issuHistTime."), "get-next from the newest id: nothing new (%s)" %
+          out.strip()[:40])
+    rc, out, err = snmp("snmpget", "-OQs", "-Oe", agent, "ISSU-NEGOTIATION-MIB::issuHistNegotiationsTotal.0",
+                        "ISSU-NEGOTIATION-MIB::issuNegotiationCount.0", "ISSU-NEGOTIATION-MIB::issuHistPersistent.0")
+    v = dict(line.split(" = ", 1) for line in out.splitlines() if " = " in line)
+    check(v.get("issuHistNegotiationsTotal.0") == v.get("issuNegotiationCount.0") and
+          v.get("issuHistPersistent.0") == "2", "issuHistNegotiationsTotal = issuNegotiationCount in a first "
+          "life; issuHistPersistent false without --state-dir (%s)" % v)
+    rc, out, err = snmp("snmptable", "-Cf", "|", agent, "ISSU-NEGOTIATION-MIB::issuHistoryTable")
+    check(rc == 0 and len(out.splitlines()) >= len(ids) + 2, "snmptable issuHistoryTable: " + err[-200:])
 
 
 def get1(agent, obj, creds=V2C):
@@ -543,7 +578,11 @@ def main():
     rc, out, err = snmp("snmpset", agent, "ISSU-NEGOTIATION-MIB::issuRenegotiate.0", "u", "2011",
                         creds=USER)
     check(rc == 0, "v3 authPriv SET issuRenegotiate.0 = 2011: " + err)
-    check(count() > n0, "issuNegotiationCount grew after the SET (%d -> %d)" % (n0, count()))
+    # the SET answers at once and the round runs after it (issuRenegotiateStatus)
+    check(wait_for(lambda: get1(agent, "ISSU-NEGOTIATION-MIB::issuRenegotiateStatus.0") == "3"
+                   and count() > n0, 20),
+          "issuRenegotiateStatus done and issuNegotiationCount grew after the SET (%d -> %d)"
+          % (n0, count()))
     check(get1(agent, "ISSU-NEGOTIATION-MIB::issuRenegotiate.0", creds=USER) == "2011",
           "issuRenegotiate reads back the last request")
     n1 = count()
@@ -615,6 +654,7 @@ def main():
     rows2 = walk("ISSU-NEGOTIATION-MIB::issuObjects", agent)
     compare({k: v for k, v in rows2.items() if k[1] != (0,)},
             expected_tables(report2, manifest), "tables after reload vs issuctl check")
+    check_history(agent, ncsock)
 
     moved = getn(agent, *STAMP)
     up = uptime(agent)

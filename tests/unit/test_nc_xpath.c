@@ -69,6 +69,16 @@ static void test_scans(void **state)
         {"//ia:client//ia:version", 2},
         {"//ia:a = //ia:b", 2},
         {"count(//ia:a) = count(//ia:b)", 1},
+        /* outside predicates a relative path starts at the root */
+        {"*//* = /*", 2},
+        {"*\r//*\r=/*", 2},
+        {"ia:a = ia:b", 2},
+        {"ia:issu-state//ia:x = //ia:y", 2},
+        {"ia:issu-state/ia:a = 'x'", 1},
+        {".5 = ia:a", 1},
+        {"ia:issu-state/ia:client[ia:id = 2011]", 1},
+        {"'x' = ia:a", 1},
+        {"1 = ia:a", 1},
     };
     (void)state;
     for (size_t i = 0; i < sizeof(sc) / sizeof(sc[0]); i++)

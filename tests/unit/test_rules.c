@@ -552,6 +552,47 @@ static void test_interdependency_chain(void **state)
     done(&p);
 }
 
+/* The summary counts (issu_snapshot_summarize): the chain case has one
+ * base client failing on its own, two clients incompatible only through it,
+ * and one compatible bystander; an optional client absent from the standby
+ * counts in the total only. Both views count the same. */
+static void test_summary(void **state)
+{
+    struct pair p = {t_image("a"), t_image("s"), NULL, NULL};
+    const struct issu_summary *m;
+
+    (void)state;
+    build_chain(p.a, 1);
+    build_chain(p.s, 2); /* CF: no common version */
+    t_plain(p.a, 3000, "optional, active only", 0)->optional = 1;
+    run(&p);
+    m = &p.va->summary;
+    assert_int_equal(m->clients_total, 6);
+    assert_int_equal(m->clients_compatible, 2); /* RF 3, 2100 */
+    assert_int_equal(m->clients_incompatible, 1); /* CF 4 */
+    assert_int_equal(m->clients_eff_incompatible, 2); /* LSD, LDP */
+    assert_int_equal(m->base_incompatible, 1);
+    assert_int_equal(m->sessions_total, 5);
+    assert_int_equal(m->sessions_incompatible, 1);
+    assert_int_equal(m->sessions_unknown, 0);
+    assert_memory_equal(&p.va->summary, &p.vs->summary, sizeof(p.va->summary));
+    done(&p);
+
+    /* a policy that accepts the failure: the client and its session count as compatible */
+    p = (struct pair){t_image("a"), t_image("s"), NULL, NULL};
+    add_bases(p.a);
+    add_bases(p.s);
+    pol_client(p.a, 10, 1, 1, ISSU_POLICY_ALLOW_DEGRADED);
+    pol_client(p.s, 10, 2, 3, ISSU_POLICY_ALLOW_DEGRADED);
+    run(&p);
+    m = &p.va->summary;
+    assert_int_equal(m->clients_compatible, 3);
+    assert_int_equal(m->clients_incompatible + m->clients_eff_incompatible + m->base_incompatible, 0);
+    assert_int_equal(m->sessions_incompatible, 0);
+    assert_int_equal(p.va->verdict, ISSU_VERDICT_COMPATIBLE);
+    done(&p);
+}
+
 /* A prerequisite chain as deep as the images: client i needs client i - 1,
  * and client 1 fails on its own. Every client is effectively incompatible
  * with a chain of at most ISSU_CHAIN_MAX ids, itself first and client 1
@@ -1188,6 +1229,7 @@ int main(void)
         cmocka_unit_test(test_interdependency_deep_chain),
         cmocka_unit_test(test_interdependency_one_sided_prereq),
         cmocka_unit_test(test_verdicts),
+        cmocka_unit_test(test_summary),
         cmocka_unit_test(test_one_sided_client),
         cmocka_unit_test(test_one_sided_entity),
         cmocka_unit_test(test_reason_limits),
