@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,5 +86,53 @@ int issu_file_open_regular(const char *path, int *fd, struct stat *st, char *err
 cleanup:
     if (f >= 0)
         close(f);
+    return rc;
+}
+
+int issu_file_read(const char *path, size_t max, char **data, size_t *len, char *err, size_t errlen)
+{
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    ssize_t n;
+    int fd = -1, rc;
+
+    *data = NULL;
+    *len = 0;
+    ISSU_CHECK_GOTO(issu_file_open_regular(path, &fd, &st, err, errlen), rc);
+    if ((unsigned long long)st.st_size > max)
+        goto too_big;
+    /* one byte more than allowed: a file that grew is caught too */
+    buf = malloc(max + 2);
+    ISSU_CHECK_MEM(buf, rc);
+    while (got <= max) {
+        n = read(fd, buf + got, max + 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = fail(err, errlen, "%s: %s", path, strerror(errno));
+            goto cleanup;
+        }
+        if (!n)
+            break;
+        got += (size_t)n;
+    }
+    if (got > max)
+        goto too_big;
+    buf[got] = '\0';
+    *data = buf;
+    *len = got;
+    buf = NULL;
+    rc = ISSU_OK;
+    goto cleanup;
+
+too_big:
+    fail(err, errlen, "%s: larger than %zu bytes", path, max);
+    rc = ISSU_ERR_INVAL;
+
+cleanup:
+    free(buf);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }

@@ -26,6 +26,17 @@
  */
 int issu_file_open_regular(const char *path, int *fd, struct stat *st, char *err, size_t errlen);
 
+/**
+ * The whole of a small regular file @p path (opened as
+ * issu_file_open_regular() does), NUL-terminated, in a malloc'ed @p data.
+ * A file larger than @p max bytes, also one that grows past it while read,
+ * is refused without reading more than @p max + 1 bytes.
+ *
+ * @param[out] err  "<path>: larger than <max> bytes", or "<path>: <why>".
+ * @return ISSU_OK; ISSU_ERR_INVAL (too large), ISSU_ERR_IO, ISSU_ERR_NOMEM.
+ */
+int issu_file_read(const char *path, size_t max, char **data, size_t *len, char *err, size_t errlen);
+
 /** What a file of mode @p mode is, in words ("FIFO", "directory", ...). */
 const char *issu_file_type(mode_t mode);
 

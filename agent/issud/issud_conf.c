@@ -175,41 +175,16 @@ cleanup:
 int issud_conf_load(const char *path, const struct issud_conf_rules *rules, struct issud_conf **out, char *err,
                     size_t errlen)
 {
-    struct stat st;
     char *buf = NULL;
     size_t got = 0;
-    ssize_t n;
-    int fd = -1, rc;
+    int rc;
 
     *out = NULL;
-    ISSU_CHECK_GOTO(issu_file_open_regular(path, &fd, &st, err, errlen), rc);
-    if (st.st_size > ISSUD_CONF_MAX_SIZE) {
-        rc = fail(err, errlen, path, 0, "larger than %d bytes", ISSUD_CONF_MAX_SIZE);
-        goto cleanup;
-    }
-    /* one byte more than allowed: a file that grew is caught too */
-    buf = malloc(ISSUD_CONF_MAX_SIZE + 1);
-    ISSU_CHECK_MEM(buf, rc);
-    while (got <= ISSUD_CONF_MAX_SIZE) {
-        n = read(fd, buf + got, ISSUD_CONF_MAX_SIZE + 1 - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            if (err && errlen)
-                snprintf(err, errlen, "%s: %s", path, strerror(errno));
-            rc = ISSU_ERR_IO;
-            goto cleanup;
-        }
-        if (!n)
-            break;
-        got += (size_t)n;
-    }
+    ISSU_CHECK_GOTO(issu_file_read(path, ISSUD_CONF_MAX_SIZE, &buf, &got, err, errlen), rc);
     rc = issud_conf_parse(path, buf, got, rules, out, err, errlen);
 
 cleanup:
     free(buf);
-    if (fd >= 0)
-        close(fd);
     return rc;
 }
 

@@ -150,13 +150,13 @@ static int add_event(struct lyd_node *out, const struct lys_module *m, const str
     return term(n, m, "reason", e->reason);
 }
 
-/* An input leaf's time through the strict parser (libyang checked only its pattern). */
-static int input_time(const struct lyd_node *rpc, const char *name, int64_t *ns, int *present)
+int issu_nc_input_time(const struct lyd_node *rpc, const char *name, int64_t *ns, int *present)
 {
     struct lyd_node *n = NULL;
     const char *v;
 
     *present = 0;
+    *ns = 0;
     if (lyd_find_path(rpc, name, 0, &n) != LY_SUCCESS || !n)
         return ISSU_OK;
     *present = 1;
@@ -179,10 +179,10 @@ struct nc_server_reply *issu_nc_rpc_history(struct lyd_node *rpc, struct nc_sess
     if (!nc->conf.history)
         return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "this issud keeps no history");
     memset(&q, 0, sizeof(q));
-    if (input_time(rpc, "since", &q.since_ns, &has_since) != ISSU_OK)
+    if (issu_nc_input_time(rpc, "since", &q.since_ns, &has_since) != ISSU_OK)
         return issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:get-history/since",
                                  "since: a date-and-time from 1970 to 2262 expected");
-    if (input_time(rpc, "until", &q.until_ns, &has_until) != ISSU_OK || (has_until && !q.until_ns))
+    if (issu_nc_input_time(rpc, "until", &q.until_ns, &has_until) != ISSU_OK || (has_until && !q.until_ns))
         return issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/issu-agent:get-history/until",
                                  "until: a date-and-time after 1970 and before 2262 expected");
     if (has_since && has_until && q.until_ns <= q.since_ns)

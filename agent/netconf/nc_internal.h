@@ -309,6 +309,10 @@ struct lyd_node *issu_nc_notif_render(struct issu_nc *nc, const char *verdict_re
 struct nc_server_reply *issu_nc_rpc_history(struct lyd_node *rpc, struct nc_session *session);
 /** A stored event as the struct issu_event it was (pointers into @p e). */
 void issu_nc_hist_event(const struct issu_hist_event *e, struct issu_event *out);
+/** An optional time leaf @p name of an RPC's input (get-history's since and
+ * until, create-subscription's startTime and stopTime) through the strict
+ * RFC 3339 parser (libyang checked only its pattern); *ns 0 when absent. */
+int issu_nc_input_time(const struct lyd_node *rpc, const char *name, int64_t *ns, int *present);
 /** RFC 5277 /nc-notifications:netconf/streams: NETCONF, replay support, the replay log's start. */
 int issu_nc_streams_build(struct issu_nc *nc, struct lyd_node **out);
 

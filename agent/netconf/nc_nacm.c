@@ -326,44 +326,16 @@ int issu_nc_nacm_parse(struct issu_nc *nc, const char *name, const char *buf, si
 /* Read and validate a rules file: JSON when it says .json or starts with '{', else XML. */
 static int load_file(struct issu_nc *nc, const char *path, struct issu_nc_nacm **out, char *err, size_t errlen)
 {
-    struct stat st;
     char *buf = NULL;
     size_t got = 0;
-    ssize_t n;
-    int fd = -1, rc;
+    int rc;
 
     *out = NULL;
-    ISSU_CHECK_GOTO(issu_file_open_regular(path, &fd, &st, err, errlen), rc);
-    if (st.st_size > NACM_MAX_SIZE) {
-        snprintf(err, errlen, "%s: larger than %d bytes", path, NACM_MAX_SIZE);
-        rc = ISSU_ERR_INVAL;
-        goto cleanup;
-    }
-    buf = malloc((size_t)st.st_size + 2);
-    ISSU_CHECK_MEM(buf, rc);
-    while (got <= (size_t)st.st_size) {
-        n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
-        if (n < 0) {
-            snprintf(err, errlen, "%s: read failed", path);
-            rc = ISSU_ERR_IO;
-            goto cleanup;
-        }
-        if (!n)
-            break;
-        got += (size_t)n;
-    }
-    buf[got] = '\0';
-    if (got > (size_t)st.st_size) {
-        snprintf(err, errlen, "%s: grew while read", path);
-        rc = ISSU_ERR_INVAL;
-        goto cleanup;
-    }
+    ISSU_CHECK_GOTO(issu_file_read(path, NACM_MAX_SIZE, &buf, &got, err, errlen), rc);
     rc = issu_nc_nacm_parse(nc, path, buf, got, out, err, errlen);
 
 cleanup:
     free(buf);
-    if (fd >= 0)
-        close(fd);
     return rc;
 }
 

@@ -33,21 +33,6 @@
 
 #define REPLAY_PAGE 5000 /* stored events read per query */
 
-/* An optional time leaf of create-subscription through the strict parser. */
-static int sub_time(struct lyd_node *rpc, const char *name, int64_t *ns, int *present)
-{
-    struct lyd_node *n = NULL;
-    const char *v;
-
-    *present = 0;
-    *ns = 0;
-    if (lyd_find_path(rpc, name, 0, &n) != LY_SUCCESS || !n)
-        return ISSU_OK;
-    *present = 1;
-    v = lyd_get_value(n);
-    return issu_htime_parse(v, strlen(v), ns);
-}
-
 struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_session *session)
 {
     struct issu_nc *nc = issu_nc_the;
@@ -61,10 +46,10 @@ struct nc_server_reply *issu_nc_rpc_subscribe(struct lyd_node *rpc, struct nc_se
     if (n && strcmp(lyd_get_value(n), "NETCONF"))
         return issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/notifications:create-subscription/stream",
                          "unknown stream \"%s\": only NETCONF", lyd_get_value(n));
-    if (sub_time(rpc, "startTime", &start, &has_start) != ISSU_OK)
+    if (issu_nc_input_time(rpc, "startTime", &start, &has_start) != ISSU_OK)
         return issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/notifications:create-subscription/startTime",
                                  "startTime: a date-and-time from 1970 to 2262 expected");
-    if (sub_time(rpc, "stopTime", &stop, &has_stop) != ISSU_OK || (has_stop && !stop))
+    if (issu_nc_input_time(rpc, "stopTime", &stop, &has_stop) != ISSU_OK || (has_stop && !stop))
         return issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/notifications:create-subscription/stopTime",
                                  "stopTime: a date-and-time after 1970 and before 2262 expected");
     if (has_start && !nc->conf.history)

@@ -8,14 +8,7 @@ import os
 import signal
 import subprocess
 
-from nclib import check, wait_for
-
-
-def kill(p):
-    """Stop @p (a Popen), by its PID, and reap it."""
-    if p.poll() is None:
-        p.send_signal(signal.SIGKILL)
-    p.wait()
+from nclib import check, kill, wait_for
 
 
 def run_tree(usr, tmp, tag, procs):

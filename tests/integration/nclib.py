@@ -1,6 +1,9 @@
 """nclib.py - what the NETCONF integration tests share: the check list that
 makes a test fail (with the plain "N passed, N failed" closing line), a
-condition to wait for, and a free loopback port for issud to listen on."""
+condition to wait for, a free loopback port for issud to listen on, and the
+run of a test's main that always kills what it started."""
+import os
+import shutil
 import socket
 import sys
 import time
@@ -43,3 +46,31 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def kill(p):
+    """Stop @p (a Popen), by its PID, and reap it."""
+    if p.poll() is None:
+        p.kill()
+    p.wait()
+
+
+def run_main(main, procs, tmp):
+    """Run @main(); a crash is a failure with its reason. Then, also on
+    failure, kill every Popen in @procs, show the tail of each *.log in @tmp
+    when something failed, remove @tmp and exit with summary()."""
+    try:
+        main()
+    except Exception as e:
+        import traceback
+        traceback.print_exc()
+        check(False, "exception: %r" % e)
+    finally:
+        for p in procs:
+            kill(p)
+        if failures:
+            for f in sorted(os.listdir(tmp)):
+                if f.endswith(".log"):
+                    print("---- %s ----\n%s" % (f, open(os.path.join(tmp, f), errors="replace").read()[-1500:]))
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(summary())

@@ -10,14 +10,13 @@ and no ISSU_YANG_DIR. Every process is killed by PID, also on failure.
 Usage: test_install.py SOURCE_DIR BIN_DIR
 """
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import check, failures, summary  # noqa: E402
-from deploylib import kill, run_tree  # noqa: E402
+from nclib import check, run_main  # noqa: E402
+from deploylib import run_tree  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 BUILD = os.path.dirname(os.path.abspath(BIN))
@@ -48,18 +47,4 @@ def main():
     run_tree(usr, tmp, "install", procs)
 
 
-try:
-    main()
-except Exception as e:  # a crash is a failure, with its reason
-    import traceback
-    traceback.print_exc()
-    check(False, "exception: %r" % e)
-finally:
-    for p in procs:
-        kill(p)
-    if failures:
-        for f in sorted(os.listdir(tmp)):
-            if f.endswith(".log"):
-                print("---- %s ----\n%s" % (f, open(os.path.join(tmp, f), errors="replace").read()[-1500:]))
-    shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(summary())
+run_main(main, procs, tmp)

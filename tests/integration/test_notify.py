@@ -26,11 +26,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import check, failures, free_port, summary, wait_for  # noqa: E402
-from deploylib import kill  # noqa: E402
+from nclib import check, free_port, run_main, wait_for  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 IMAGES = os.path.join(SRC, "examples", "images")
@@ -182,18 +180,4 @@ def main():
                   "JOURNAL_STREAM names another file: plain lines")
 
 
-try:
-    main()
-except Exception as e:  # a crash is a failure, with its reason
-    import traceback
-    traceback.print_exc()
-    check(False, "exception: %r" % e)
-finally:
-    for p in procs:
-        kill(p)
-    if failures:
-        for f in sorted(os.listdir(tmp)):
-            if f.endswith(".log"):
-                print("---- %s ----\n%s" % (f, open(os.path.join(tmp, f), errors="replace").read()[-1500:]))
-    shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(summary())
+run_main(main, procs, tmp)

@@ -21,14 +21,13 @@ Usage: test_package.py SOURCE_DIR BIN_DIR
 import glob
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import check, failures, summary  # noqa: E402
-from deploylib import kill, run_tree  # noqa: E402
+from nclib import check, run_main  # noqa: E402
+from deploylib import run_tree  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 BUILD = os.path.dirname(os.path.abspath(BIN))
@@ -103,18 +102,4 @@ def main():
               "systemd-analyze security %s: %s" % (name, m.group(0) if m else r.stdout[-300:]))
 
 
-try:
-    main()
-except Exception as e:  # a crash is a failure, with its reason
-    import traceback
-    traceback.print_exc()
-    check(False, "exception: %r" % e)
-finally:
-    for p in procs:
-        kill(p)
-    if failures:
-        for f in sorted(os.listdir(tmp)):
-            if f.endswith(".log"):
-                print("---- %s ----\n%s" % (f, open(os.path.join(tmp, f), errors="replace").read()[-1500:]))
-    shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(summary())
+run_main(main, procs, tmp)

@@ -22,7 +22,6 @@ Usage: test_socket.py SOURCE_DIR BIN_DIR
 import grp
 import os
 import pwd
-import shutil
 import signal
 import stat
 import subprocess
@@ -31,7 +30,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import check, failures, summary, wait_for  # noqa: E402
+from nclib import check, kill, run_main, wait_for  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 IMAGES = os.path.join(SRC, "examples", "images")
@@ -67,12 +66,6 @@ def ctl(sock, as_nobody=False):
 def serves(sock):
     r = ctl(sock)
     return r.returncode == 0 and "Client_ID = 2011" in r.stdout
-
-
-def kill(p):
-    if p.poll() is None:
-        p.kill()
-    p.wait()
 
 
 def usage_errors():
@@ -180,18 +173,4 @@ def main():
               % " ".join(extra))
 
 
-try:
-    main()
-except Exception as e:  # a crash is a failure, with its reason
-    import traceback
-    traceback.print_exc()
-    check(False, "exception: %r" % e)
-finally:
-    for p in procs:
-        kill(p)
-    if failures:
-        for f in sorted(os.listdir(tmp)):
-            if f.endswith(".log"):
-                print("---- %s ----\n%s" % (f, open(os.path.join(tmp, f), errors="replace").read()[-1500:]))
-    shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(summary())
+run_main(main, procs, tmp)
