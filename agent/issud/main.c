@@ -184,6 +184,8 @@ static void usage(FILE *f)
             "\n"
             "  -x, --agentx SOCKET           serve ISSU-NEGOTIATION-MIB as an AgentX subagent\n"
             "                                of the snmpd at SOCKET ('/path', 'tcp:HOST:PORT')\n"
+            "      --agentx-impl own|netsnmp the subagent: issud's own RFC 2741 one (default) or\n"
+            "                                net-snmp's agent library\n"
             "  -v, --verbose                 debug logging\n"
             "      --config FILE             read options from FILE: one 'key = value' a line,\n"
             "                                key = a long option's name, '#' comments, a flag\n"
@@ -306,6 +308,7 @@ struct opts {
     int nc_unix_mode_set, nc_unix_group_set;
     const char *agentx;
     int agentx_set;
+    int agentx_netsnmp; /* --agentx-impl netsnmp */
     unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to, nc_xpath_cost;
     unsigned long long peer_pending_max, peer_auth_to; /* 0: the default */
     const char *config, *nacm_rules;
@@ -360,6 +363,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"ssh-authorized-keys", required_argument, NULL, 'K'},
         {"ssh-user", required_argument, NULL, 'U'},
         {"agentx", required_argument, NULL, 'x'},
+        {"agentx-impl", required_argument, NULL, 1500},
         {"manifest", required_argument, NULL, 'm'},
         {"unique-id", required_argument, NULL, 'i'},
         {"listen", required_argument, NULL, 'l'},
@@ -410,6 +414,13 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'p': o->peer = optarg; break;
         case 'P': o->psk_file = optarg; break;
         case 1000: o->side_s = optarg; break;
+        case 1500:
+            if (strcmp(optarg, "own") && strcmp(optarg, "netsnmp")) {
+                fprintf(stderr, "issud: --agentx-impl %s: want own or netsnmp\n", optarg);
+                return ISSU_ERR_INVAL;
+            }
+            o->agentx_netsnmp = !strcmp(optarg, "netsnmp");
+            break;
         case 1001:
             if (parse_num("--netconf-max-sessions", optarg, 1, 100000, 0, &o->nc_max_sessions))
                 return ISSU_ERR_INVAL;
@@ -820,6 +831,7 @@ int main(int argc, char **argv)
     if (o.agentx_set) {
         memset(&sc, 0, sizeof(sc));
         sc.agentx_socket = o.agentx;
+        sc.netsnmp_subagent = o.agentx_netsnmp;
         sc.hub = hub;
         sc.history = hist;
         sc.log = log_stderr;

@@ -1,8 +1,10 @@
 /*
  * snmp_face.c - the AgentX subagent thread of issud.
  *
- * One thread owns net-snmp: it connects to the master, serves requests
- * (snmp_mib.c) and sends notifications. Everything else reaches it through
+ * One thread serves SNMP: it connects to the master, serves requests
+ * (snmp_mib.c's values) and sends notifications, either through issud's own
+ * RFC 2741 subagent (agentx.h, the default) or through net-snmp's agent
+ * library (conf->netsnmp_subagent). Everything else reaches it through
  * a self-pipe: the hub's change listener (core thread) writes the events of
  * each change (events.h, computed once below the faces), with a reference,
  * and issu_snmp_stop() writes an empty message. The listener never blocks: when the pipe is full the change
@@ -22,6 +24,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "agentx.h"
 #include "hub.h"
 #include "issu_err.h"
 #include "snmp_mib.h"
@@ -44,6 +48,8 @@ struct issu_snmp {
     issu_log_cb log;
     void *log_arg;
     char *socket;
+    int netsnmp; /* net-snmp's agent library instead of agentx.h */
+    struct issu_ax *ax; /* own subagent: the session (SNMP thread) */
     oid root[32];
     size_t root_len;
 
@@ -73,7 +79,8 @@ static struct {
     struct issu_snmp *face; /* for logging from the SNMP thread only */
     struct issu_hub *listening;
     unsigned long dropped;
-} g_box = {PTHREAD_MUTEX_INITIALIZER, -1, NULL, NULL, 0};
+    atomic_int pending; /* set after each write: the own subagent's loop drains */
+} g_box = {PTHREAD_MUTEX_INITIALIZER, -1, NULL, NULL, 0, 0};
 
 static void flog(struct issu_snmp *f, int level, const char *fmt, ...)
 {
@@ -107,6 +114,8 @@ static void on_change(void *arg, const struct issu_snapshot *old, const struct i
     pthread_mutex_unlock(&g_box.mu);
     if (!ok)
         issu_events_unref(m.ev);
+    else
+        atomic_store(&g_box.pending, 1);
 }
 
 static struct issu_snapshot *ops_snapshot(void *arg)
@@ -237,6 +246,17 @@ static void set_state(struct issu_snmp *f, int state)
     pthread_mutex_unlock(&f->mu);
 }
 
+static uint32_t ops_uptime(void *arg)
+{
+    return issu_ax_uptime(((struct issu_snmp *)arg)->ax);
+}
+
+/* Notifications of one change; how many were suppressed. */
+static unsigned notify(struct issu_snmp *f, const struct issu_events *ev)
+{
+    return f->netsnmp ? issu_snmp_mib_notify(ev) : issu_ax_notify(f->ax, ev);
+}
+
 /* Drain the pipe: send the notifications; 1 when asked to stop. */
 static int drain(struct issu_snmp *f)
 {
@@ -251,7 +271,7 @@ static int drain(struct issu_snmp *f)
             continue;
         }
         if (!stop) {
-            unsigned lost = issu_snmp_mib_notify(m.ev);
+            unsigned lost = notify(f, m.ev);
             if (lost)
                 flog(f, LOG_WARNING, "snmp: %u session notifications suppressed (more than %u "
                      "in one change)", lost, ISSU_SNMP_MAX_SESSION_NOTIFS);
@@ -267,12 +287,44 @@ static int drain(struct issu_snmp *f)
     return stop;
 }
 
+static int own_tick(void *arg, struct issu_ax *ax)
+{
+    (void)ax;
+    return drain(arg);
+}
+
+/* issud's own subagent (agentx.h): net-snmp's library is not used at all. */
+static void run_own(struct issu_snmp *f, const struct issu_snmp_hist_ops *hops)
+{
+    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, ops_uptime,
+                                    ops_renegotiate_status, hops};
+    struct issu_ax_conf c = {f->socket, f->root, f->root_len, f->log, f->log_arg,
+                             own_tick, f, &g_box.pending, f->rfd};
+
+    if (issu_snmp_mib_init(f->root, f->root_len, &ops) != ISSU_OK ||
+        issu_ax_new(&c, &f->ax) != ISSU_OK) {
+        flog(f, LOG_ERR, "snmp: cannot start the AgentX subagent (master address '%s')",
+             f->socket ? f->socket : "default");
+        issu_snmp_mib_fini();
+        set_state(f, -1);
+        return;
+    }
+    flog(f, LOG_INFO, "snmp: AgentX subagent started (master %s, own RFC 2741 subagent)",
+         f->socket ? f->socket : "/var/agentx/master");
+    set_state(f, 1);
+    issu_ax_run(f->ax);
+    issu_ax_free(f->ax);
+    f->ax = NULL;
+    issu_snmp_mib_fini();
+    flog(f, LOG_INFO, "snmp: AgentX subagent stopped");
+}
+
 static void *run(void *arg)
 {
     struct issu_snmp *f = arg;
     static struct issu_snmp_hist_ops hops = {NULL, issu_hist_stats, issu_hist_query, issu_hist_result_free,
                                              issu_hist_base};
-    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, ops_renegotiate_status,
+    struct issu_snmp_mib_ops ops = {ops_snapshot, ops_renegotiate, f, NULL, ops_renegotiate_status,
                                     f->history ? &hops : NULL};
     sigset_t all;
     int stop = 0;
@@ -282,6 +334,10 @@ static void *run(void *arg)
      * gives EPIPE here instead of killing the process with SIGPIPE. */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
+    if (!f->netsnmp) {
+        run_own(f, ops.hist);
+        return NULL;
+    }
 
     netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_DEBUG);
     snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, netsnmp_log_cb, NULL);
@@ -389,6 +445,7 @@ int issu_snmp_start(const struct issu_snmp_conf *conf, struct issu_snmp **out)
     f->history = conf->history;
     f->log = conf->log;
     f->log_arg = conf->log_arg;
+    f->netsnmp = conf->netsnmp_subagent;
     f->reneg_status = ISSU_SNMP_RENEG_NONE;
     f->master_up = -1;
     if (conf->agentx_socket) {
@@ -474,8 +531,10 @@ void issu_snmp_stop(struct issu_snmp *f)
         pthread_mutex_unlock(&g_box.mu);
         if (w == (ssize_t)sizeof(m) || (w < 0 && errno != EAGAIN && errno != EINTR))
             break;
+        atomic_store(&g_box.pending, 1); /* full: let the loop drain it */
         usleep(1000);
     }
+    atomic_store(&g_box.pending, 1);
     pthread_join(f->thread, NULL);
     if (f->reneg_started) { /* a round in flight ends first (the hub bounds it) */
         pthread_mutex_lock(&f->mu);

@@ -1,12 +1,15 @@
 /*
  * snmp_face.h - issud's SNMP face: ISSU-NEGOTIATION-MIB as an AgentX subagent.
  *
- * issu_snmp_start() runs one thread that makes every net-snmp call (the
- * library is not thread safe): it connects to snmpd's AgentX master socket
- * (and reconnects by itself, pinging every second, when snmpd restarts),
+ * issu_snmp_start() runs one thread that serves SNMP (issud's own RFC 2741
+ * subagent, or net-snmp's library, which is not thread safe, and then makes
+ * every net-snmp call): it connects to snmpd's AgentX master socket
+ * (and reconnects by itself when snmpd restarts: at once, then with a
+ * backoff up to 1 s; net-snmp's library pings every second instead),
  * serves the MIB from the hub's snapshots, sets issuRenegotiate through the
  * hub, and sends the MIB's notifications through the master when the hub
- * reports a change. net-snmp is global state: one face per process.
+ * reports a change. snmp_mib.c and net-snmp are global state: one face per
+ * process.
  */
 #ifndef ISSU_SNMP_FACE_H
 #define ISSU_SNMP_FACE_H
@@ -35,6 +38,9 @@ struct issu_snmp_conf {
     void *log_arg;
     const unsigned long *root; /* NULL = { ISSU_SNMP_ROOT } */
     size_t root_len;
+    /* 1: net-snmp's agent library as the subagent (issud --agentx-impl
+     * netsnmp); 0: issud's own RFC 2741 subagent (agentx.h). */
+    int netsnmp_subagent;
 };
 
 /**

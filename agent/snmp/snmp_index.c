@@ -154,12 +154,33 @@ static void lvl_select(const struct issu_snapshot *s, enum issu_snmp_table t, un
     }
 }
 
+/* Where the last search at each level of each table ended. A walk asks for
+ * the row after the one it got, so the answer is there or one further:
+ * two key reads instead of a binary search through cold memory. Only a
+ * guess: it is used when the sorted keys around it prove it right, so a
+ * hint from another snapshot or parent is merely not used. */
+static _Thread_local uint32_t g_hint[ISSU_SNMP_T_LAST + 1][ISSU_SNMP_MAX_INDEX];
+
+/* Is i the first child at level d whose key is >= k? */
+static int is_lower_bound(const struct issu_snapshot *s, enum issu_snmp_table t, unsigned d,
+                          const struct issu_snmp_row *r, uint32_t n, uint32_t i, uint32_t k)
+{
+    return i <= n && (i == n || lvl_key(s, t, d, r, i) >= k) &&
+           (i == 0 || lvl_key(s, t, d, r, i - 1) < k);
+}
+
 /* First child at level d whose key is >= k. */
 static uint32_t lvl_lower_bound(const struct issu_snapshot *s, enum issu_snmp_table t, unsigned d,
                                 const struct issu_snmp_row *r, uint32_t k)
 {
-    uint32_t lo = 0, hi = lvl_count(s, t, d, r);
+    uint32_t lo = 0, hi = lvl_count(s, t, d, r), n = hi, h = g_hint[t][d];
 
+    if (is_lower_bound(s, t, d, r, n, h, k))
+        return h;
+    if (h < n && is_lower_bound(s, t, d, r, n, h + 1, k)) {
+        g_hint[t][d] = h + 1;
+        return h + 1;
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (lvl_key(s, t, d, r, mid) < k)
@@ -167,6 +188,7 @@ static uint32_t lvl_lower_bound(const struct issu_snapshot *s, enum issu_snmp_ta
         else
             hi = mid;
     }
+    g_hint[t][d] = lo;
     return lo;
 }
 

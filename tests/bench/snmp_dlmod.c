@@ -7,7 +7,9 @@
  * neither libyang nor the hub enters snmpd), negotiates them once with
  * issu_mem_negotiate() and registers snmp_mib.c's handlers over a fixed
  * "hub" that always hands out that snapshot. Read-only: no renegotiate op.
- * ISSU_DLMOD_ROWS (default 100000) sets the negotiated-version rows.
+ * ISSU_DLMOD_ROWS (default 100000) sets the negotiated-version rows;
+ * ISSU_DLMOD_ROOT_ARC moves the MIB from netSnmpPlaypen.2011 to
+ * netSnmpPlaypen.ARC, so it can share one snmpd with issud (agentx_bench.py).
  */
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
@@ -20,6 +22,7 @@
 #include "issu_err.h"
 #include "mem.h"
 #include "snapshot.h"
+#include "snmp_face.h"
 #include "snmp_mib.h"
 
 /* Shape of snmp_bench.py's generated images. */
@@ -97,7 +100,7 @@ cleanup:
 
 void init_issu_snmp_dlmod(void)
 {
-    static const struct issu_snmp_mib_ops ops = {fixed_snapshot, NULL, NULL, NULL, NULL};
+    static const struct issu_snmp_mib_ops ops = {fixed_snapshot, NULL, NULL, NULL, NULL, NULL};
     const char *env = getenv("ISSU_DLMOD_ROWS");
     unsigned long rows = 100000;
     struct issu_image *a = NULL, *s = NULL;
@@ -120,7 +123,15 @@ void init_issu_snmp_dlmod(void)
         snmp_log(LOG_ERR, "issu_snmp_dlmod: negotiation failed: %s\n", issu_strerror(rc));
         goto cleanup;
     }
-    if (issu_snmp_mib_register(NULL, 0, &ops)) {
+    {
+        static oid root[] = {ISSU_SNMP_ROOT};
+        const char *arc = getenv("ISSU_DLMOD_ROOT_ARC");
+
+        if (arc)
+            root[OID_LENGTH(root) - 1] = strtoul(arc, NULL, 10);
+        rc = issu_snmp_mib_register(root, OID_LENGTH(root), &ops);
+    }
+    if (rc) {
         snmp_log(LOG_ERR, "issu_snmp_dlmod: cannot register ISSU-NEGOTIATION-MIB\n");
         issu_snapshot_unref(g_snap);
         g_snap = NULL;
