@@ -124,6 +124,7 @@ struct issu_nc_state {
     size_t xml_len;
     uint64_t n_nodes;           /**< data nodes of tree (what an XPath filter may visit) */
     unsigned refs;              /**< the cache's own + one per reply using it */
+    struct issu_nc_keyidx *idx; /**< issu-state's lists by key (nc_filter.c), NULL: none */
 };
 
 /** The running face: libnetconf2 keeps its callbacks global, so one per process. */
@@ -270,6 +271,15 @@ int issu_nc_yanglib_build(struct issu_nc *nc);
 #define ISSU_NC_N_SRC 5 /* netconf-state, issu-state, the YANG library, NACM, RFC 5277 netconf/streams */
 /** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
 int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
+/** Index @p x's issu-state children by key (client id, session id, session's
+ * client id) for issu_nc_filter_keyed; sets x->idx. */
+int issu_nc_filter_index(struct issu_nc_state *x);
+void issu_nc_filter_index_free(struct issu_nc_keyidx *idx);
+/** The XPath filters issuctl sends for one client or one session, answered
+ * from x->idx with what issu_nc_filter_apply would select, without a scan:
+ * ISSU_OK with *out set, ISSU_ERR_NOTFOUND when @p rpc is no such filter. */
+int issu_nc_filter_keyed(struct issu_nc *nc, const struct lyd_node *rpc, const struct issu_nc_state *x,
+                         struct lyd_node **out);
 /**
  * Apply <get>'s filter to @p data (read only; @p n_nodes nodes in all, for
  * the XPath cost bound): *out gets copies of what it selects.

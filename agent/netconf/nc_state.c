@@ -183,6 +183,7 @@ void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
     if (left)
         return;
     issu_snapshot_unref(x->snap);
+    issu_nc_filter_index_free(x->idx);
     lyd_free_tree(x->tree);
     free(x->xml);
     free(x);
@@ -224,6 +225,7 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
     clock_gettime(CLOCK_MONOTONIC, &t2);
     x->xml_len = strlen(x->xml);
     x->n_nodes = issu_nc_count_nodes(x->tree);
+    ISSU_CHECK_GOTO(issu_nc_filter_index(x), rc);
     x->snap = issu_snapshot_ref(s);
     x->refs = 2; /* the cache's and the caller's */
     pthread_mutex_lock(&nc->cache_mu);
@@ -239,6 +241,7 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
 cleanup:
     pthread_mutex_unlock(&nc->build_mu);
     if (x) {
+        issu_nc_filter_index_free(x->idx);
         lyd_free_tree(x->tree);
         free(x->xml);
         free(x);

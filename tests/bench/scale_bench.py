@@ -2,14 +2,14 @@
 """scale_bench.py - issue 19's figures at several session counts in one run.
 
 For each size N (default 1,000 10,000 100,000; --no-100k drops the last in
-CI-like use, never in recorded figures) it writes two images of N clients of
-one entity each (N sessions; netconf_get_bench.py's shape with 1 entity) and
+CI-like use, never in recorded figures) it writes two images of N / 10 clients of
+10 entities each (N sessions; netconf_get_bench.py's shape, shorter) and
 measures, with the growth factor against the previous size:
 - offline `issuctl check --active A --standby B`, text and --json (output to
   /dev/null; text/json ratio);
 - issud --netconf-unix on the pair: the first whole-state <get> after start,
   sent as soon as the socket exists and its first byte and end timed from
-  the 'negotiation 1 ... done' log line being seen (NETCONF 1.0 framing over
+  the active endpoint's 'negotiation 1 with peer 7 done' log line being seen (NETCONF 1.0 framing over
   the UNIX socket, read as bytes, not parsed);
 - VmRSS steady (after that get) and after 6 and 20 reloads;
 - SIGHUP with the last client's standby version flipped (compatible <->
@@ -38,19 +38,23 @@ IA = "urn:issu-agent:yang:issu-agent"
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 HELLO = (b'<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
          b'<capability>urn:ietf:params:netconf:base:1.0</capability></capabilities></hello>]]>]]>')
+ENTS = 10
 WHOLE = '<filter type="subtree"><issu-state xmlns="%s"/></filter>' % IA
 
 
 def image(name, n, flip=False):
-    """n clients of one entity; with @flip the last one has no common version."""
+    """n sessions: n / 10 clients of 10 entities; with @flip the last client
+    has no common version. Short names: 100,000 sessions must fit a manifest
+    (16 MiB)."""
     clients = []
-    for c in range(n):
+    nc = max(1, n // ENTS)
+    for c in range(nc):
         cid = 10000 + c
-        v = 5 if flip and c == n - 1 else 1
-        # short: 100,000 clients must fit a manifest (16 MiB)
+        v = 5 if flip and c == nc - 1 else 1
         clients.append({"id": cid, "name": "c", "message-group": [{"id": 1, "message-type": [
             {"id": 1, "version": [{"number": v, "mtu": 0}]}]}], "capability-group": [{"id": 1}],
-            "entity": [{"id": 1, "session-name": "s", "message-group": 1, "capability-group": 1}]})
+            "entity": [{"id": e, "session-name": "s", "message-group": 1, "capability-group": 1}
+                       for e in range(1, ENTS + 1)]})
     return {"issu-manifest:image": {"name": name, "version": "1", "client": clients}}
 
 
@@ -147,7 +151,7 @@ def one_size(a, n, tmp, env):
                 raise RuntimeError("issud did not start: see %s" % logp)
             time.sleep(0.01)
         c = Raw(sock)
-        while "negotiation 1 with peer" not in open(logp).read():
+        while "negotiation 1 with peer 7 done" not in open(logp).read():  # the active endpoint's round
             if p.poll() is not None or time.time() > deadline:
                 raise RuntimeError("no first round: see %s" % logp)
             time.sleep(0.01)
@@ -159,7 +163,7 @@ def one_size(a, n, tmp, env):
             raise RuntimeError("whole <get>: %d sessions, %d expected" % (msg.count(b"<session>"), n))
         r["whole_again"] = best(lambda: c.get(WHOLE)[1])
         r["rss_steady"] = vm(p.pid, "VmRSS")
-        cid = 10000 + n - 1
+        cid = 10000 + max(1, n // ENTS) - 1
         _, _, m = c.get('<filter type="xpath" select="/issu-agent:issu-state/issu-agent:session[issu-agent:client-id'
                         "='%d']/issu-agent:session-id\" xmlns:issu-agent=\"%s\"/>" % (cid, IA))
         sid = int(m.split(b"<session-id>")[1].split(b"<")[0])
@@ -221,6 +225,7 @@ def main():
         for n in sizes:
             print("N=%d ..." % n, file=sys.stderr, flush=True)
             res[n] = one_size(a, n, tmp, env)
+            print("N=%d: %r" % (n, res[n]), file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
