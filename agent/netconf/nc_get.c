@@ -103,7 +103,7 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
     char err[1024];
     int rc, all, all_lib, whole;
 
-    rc = issu_nc_state_get(nc, s, &x);
+    rc = issu_nc_state_read(nc, s, &x);
     issu_snapshot_unref(s);
     if (rc != ISSU_OK)
         return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));

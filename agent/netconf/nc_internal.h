@@ -148,6 +148,8 @@ struct issu_nc {
     pthread_mutex_t cache_mu;      /**< cache pointer and every state's refs */
     pthread_mutex_t build_mu;      /**< one builder at a time: others wait for its result */
     struct issu_nc_state *cache;
+    pthread_cond_t cache_cv;       /**< with cache_mu: signalled when the cache holds a new state */
+    int want_warm;                 /**< under mu: a reader asked the notify thread to build the newest state */
 
     struct issu_nc_authkey *keys;
     size_t n_keys;
@@ -259,6 +261,12 @@ int issu_nc_term_u(struct lyd_node *p, const struct lys_module *m, const char *n
 void issu_nc_datetime(const struct timespec *ts, char *buf, size_t len);
 /** The issu-state of @p s with one reference (built on a miss). */
 int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out);
+/** A reader's issu_nc_state_get: on a miss while an older state is cached,
+ * the notify thread builds @p s and the reader waits at most
+ * ISSU_NC_STALE_WAIT_MS for it, then gets the older complete state (its
+ * endpoint/generation says which). */
+int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out);
+#define ISSU_NC_STALE_WAIT_MS 100
 /** Drop a reference; NULL is a no-op. */
 void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x);
 /** A fresh ietf-netconf-monitoring netconf-state tree. */

@@ -8,7 +8,8 @@
  * alive) and printed once, then only read, by several workers at once. The
  * cache holds the newest one; a builder holds build_mu so that workers
  * asking for the same snapshot wait for its result instead of building it
- * again. netconf-state is small and changes with every session: built per
+ * again. A <get> never waits long for a rebuild (issu_nc_state_read): the
+ * notify thread builds, readers get the previous state meanwhile. netconf-state is small and changes with every session: built per
  * <get> that needs it.
  */
 #include "nc_internal.h"
@@ -236,6 +237,7 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
     pthread_mutex_lock(&nc->cache_mu);
     old = nc->cache;
     nc->cache = x;
+    pthread_cond_broadcast(&nc->cache_cv);
     pthread_mutex_unlock(&nc->cache_mu);
     issu_nc_state_put(nc, old);
     issu_nc_log(nc, LOG_INFO,
@@ -252,6 +254,41 @@ cleanup:
         free(x);
     }
     return rc;
+}
+
+int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out)
+{
+    struct issu_nc_state *x;
+    struct timespec dl;
+
+    if ((*out = cache_hit(nc, s)))
+        return ISSU_OK;
+    pthread_mutex_lock(&nc->cache_mu);
+    x = nc->cache;
+    pthread_mutex_unlock(&nc->cache_mu);
+    if (!nc->notif_started || !x) /* nothing to serve meanwhile, or no builder */
+        return issu_nc_state_get(nc, s, out);
+    pthread_mutex_lock(&nc->mu);
+    nc->want_warm = 1;
+    pthread_cond_signal(&nc->cv);
+    pthread_mutex_unlock(&nc->mu);
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_nsec += ISSU_NC_STALE_WAIT_MS * 1000000L;
+    dl.tv_sec += dl.tv_nsec / 1000000000L;
+    dl.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&nc->cache_mu);
+    /* a small state is built within the wait and served fresh, as before */
+    while (nc->cache && nc->cache->snap->generation < s->generation &&
+           pthread_cond_timedwait(&nc->cache_cv, &nc->cache_mu, &dl) == 0)
+        ;
+    x = nc->cache;
+    if (x)
+        x->refs++;
+    pthread_mutex_unlock(&nc->cache_mu);
+    if (!x)
+        return issu_nc_state_get(nc, s, out);
+    *out = x;
+    return ISSU_OK;
 }
 
 uint64_t issu_nc_count_nodes(const struct lyd_node *tree)

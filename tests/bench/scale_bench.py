@@ -71,7 +71,14 @@ class Raw:
     def __init__(self, path):
         self.s = socket.socket(socket.AF_UNIX)
         self.s.settimeout(300)
-        self.s.connect(path)
+        for _ in range(600):  # the socket file exists a moment before issud listens
+            try:
+                self.s.connect(path)
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.01)
+        else:
+            raise RuntimeError("issud does not accept on %s" % path)
         self.rest = b""
         self.mid = 0
         self.read()
