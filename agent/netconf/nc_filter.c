@@ -266,3 +266,223 @@ int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc)
     return fnode(nc, any->value.tree, &mod, &name, &value) && mod == nc->mod && !strcmp(name, "issu-state");
 }
 
+
+/* ------------------------------------------------ one client, one session */
+
+/* issuctl's `show issu sessions C` and `negotiated version|capability S`
+ * name one client or session: libyang would test the predicate on every
+ * session (session[client-id=C] is no key), so at 100,000 sessions one
+ * client cost a scan. The cached tree's lists are indexed once, when it is
+ * built, and those exact filters are answered from the index. */
+
+struct keyent {
+    uint32_t key, pos; /* pos: the node's place among issu-state's children (document order) */
+    const struct lyd_node *n;
+};
+
+struct issu_nc_keyidx {
+    struct keyent *clients, *by_sid, *by_client;
+    size_t n_clients, n_sess;
+    struct keyent endpoint; /* n NULL: none */
+};
+
+static int cmp_keyent(const void *a, const void *b)
+{
+    const struct keyent *x = a, *y = b;
+
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static uint32_t child_u32(const struct lyd_node *n, const char *name)
+{
+    const struct lyd_node *c;
+
+    LY_LIST_FOR(lyd_child(n), c)
+        if (c->schema && !strcmp(c->schema->name, name))
+            return (uint32_t)strtoul(lyd_get_value(c), NULL, 10);
+    return 0;
+}
+
+void issu_nc_filter_index_free(struct issu_nc_keyidx *idx)
+{
+    if (!idx)
+        return;
+    free(idx->clients);
+    free(idx->by_sid);
+    free(idx->by_client);
+    free(idx);
+}
+
+int issu_nc_filter_index(struct issu_nc_state *x)
+{
+    struct issu_nc_keyidx *idx = NULL;
+    const struct lyd_node *n;
+    size_t nc = 0, ns = 0;
+    uint32_t pos = 0;
+    int rc = ISSU_OK;
+
+    x->idx = NULL;
+    if (!x->tree)
+        return ISSU_OK;
+    LY_LIST_FOR(lyd_child(x->tree), n) {
+        nc += n->schema && !strcmp(n->schema->name, "client");
+        ns += n->schema && !strcmp(n->schema->name, "session");
+    }
+    idx = calloc(1, sizeof(*idx));
+    ISSU_CHECK_MEM(idx, rc);
+    idx->clients = calloc(nc ? nc : 1, sizeof(*idx->clients));
+    idx->by_sid = calloc(ns ? ns : 1, sizeof(*idx->by_sid));
+    idx->by_client = calloc(ns ? ns : 1, sizeof(*idx->by_client));
+    ISSU_CHECK_MEM(idx->clients && idx->by_sid && idx->by_client ? idx : NULL, rc);
+    LY_LIST_FOR(lyd_child(x->tree), n) {
+        pos++;
+        if (!n->schema)
+            continue;
+        if (!strcmp(n->schema->name, "client")) {
+            idx->clients[idx->n_clients++] = (struct keyent){child_u32(n, "id"), pos, n};
+        } else if (!strcmp(n->schema->name, "session")) {
+            idx->by_sid[idx->n_sess] = (struct keyent){child_u32(n, "session-id"), pos, n};
+            idx->by_client[idx->n_sess++] = (struct keyent){child_u32(n, "client-id"), pos, n};
+        } else if (!strcmp(n->schema->name, "endpoint")) {
+            idx->endpoint = (struct keyent){0, pos, n};
+        }
+    }
+    qsort(idx->clients, idx->n_clients, sizeof(*idx->clients), cmp_keyent);
+    qsort(idx->by_sid, idx->n_sess, sizeof(*idx->by_sid), cmp_keyent);
+    qsort(idx->by_client, idx->n_sess, sizeof(*idx->by_client), cmp_keyent);
+    x->idx = idx;
+    idx = NULL;
+cleanup:
+    issu_nc_filter_index_free(idx);
+    return rc;
+}
+
+/* The first entry of @p v[0..n) with key @p key (n: none). */
+static size_t lower_bound(const struct keyent *v, size_t n, uint32_t key)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Strict reading of the filter text: @p lit exactly, or a decimal id as
+ * issuctl prints it (%u: no sign, no leading zero, at most 4294967295). */
+static int eat(const char **p, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    if (strncmp(*p, lit, n))
+        return 0;
+    *p += n;
+    return 1;
+}
+
+static int eat_id(const char **p, uint32_t *id)
+{
+    uint64_t v = 0;
+    const char *s = *p;
+
+    if (*s < '1' || *s > '9')
+        return 0;
+    while (*s >= '0' && *s <= '9' && s - *p < 10)
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    if ((*s >= '0' && *s <= '9') || v > UINT32_MAX)
+        return 0;
+    *id = (uint32_t)v;
+    *p = s;
+    return 1;
+}
+
+#define KSTATE "/" ISSU_NC_STATE_MOD ":issu-state"
+
+/* Which of issuctl's two forms @p v is: 1 client (*id), 2 session (*id), 0 neither. */
+static int keyed_form(const char *v, uint32_t *id)
+{
+    const char *p = v;
+    uint32_t again;
+
+    if (eat(&p, KSTATE "/client[id='") && eat_id(&p, id) && eat(&p, "'] | " KSTATE "/session[client-id='") &&
+        eat_id(&p, &again) && again == *id && eat(&p, "'] | " KSTATE "/endpoint") && !*p)
+        return 1;
+    p = v;
+    if (eat(&p, KSTATE "/session[session-id='") && eat_id(&p, id) && eat(&p, "'] | " KSTATE "/endpoint") && !*p)
+        return 2;
+    return 0;
+}
+
+static int cmp_pos(const void *a, const void *b)
+{
+    const struct keyent *x = a, *y = b;
+
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+int issu_nc_filter_keyed(struct issu_nc *nc, const struct lyd_node *rpc, const struct issu_nc_state *x,
+                         struct lyd_node **out)
+{
+    const struct issu_nc_keyidx *idx = x->idx;
+    struct lyd_node *filter = NULL, *dup, *root;
+    struct lyd_meta *type, *sel;
+    struct keyent *pick = NULL;
+    size_t np = 0, k, i;
+    uint32_t id;
+    int form, rc = ISSU_OK;
+
+    (void)nc;
+    *out = NULL;
+    lyd_find_path(rpc, "filter", 0, &filter);
+    type = filter ? lyd_find_meta(filter->meta, NULL, "ietf-netconf:type") : NULL;
+    sel = filter ? lyd_find_meta(filter->meta, NULL, "ietf-netconf:select") : NULL;
+    if (!idx || !type || strcmp(lyd_get_meta_value(type), "xpath") || !sel ||
+        !(form = keyed_form(lyd_get_meta_value(sel), &id)))
+        return ISSU_ERR_NOTFOUND;
+    /* the picks, then in document order: the order lyd_find_xpath gives a union */
+    if (form == 1) {
+        k = lower_bound(idx->by_client, idx->n_sess, id);
+        for (i = k; i < idx->n_sess && idx->by_client[i].key == id; i++)
+            ;
+        pick = calloc(i - k + 2, sizeof(*pick));
+        ISSU_CHECK_MEM(pick, rc);
+        memcpy(pick, idx->by_client + k, (i - k) * sizeof(*pick));
+        np = i - k;
+        k = lower_bound(idx->clients, idx->n_clients, id);
+        if (k < idx->n_clients && idx->clients[k].key == id)
+            pick[np++] = idx->clients[k];
+    } else {
+        pick = calloc(2, sizeof(*pick));
+        ISSU_CHECK_MEM(pick, rc);
+        k = lower_bound(idx->by_sid, idx->n_sess, id);
+        if (k < idx->n_sess && idx->by_sid[k].key == id)
+            pick[np++] = idx->by_sid[k];
+    }
+    if (idx->endpoint.n)
+        pick[np++] = idx->endpoint;
+    qsort(pick, np, sizeof(*pick), cmp_pos);
+    for (k = 0; k < np; k++) {
+        if (lyd_dup_single(pick[k].n, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS, &dup) !=
+            LY_SUCCESS)
+            ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+        for (root = dup; root->parent; root = lyd_parent(root))
+            ;
+        if (lyd_merge_siblings(out, root, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
+            lyd_free_tree(root);
+            ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+        }
+    }
+cleanup:
+    free(pick);
+    if (rc != ISSU_OK) {
+        lyd_free_all(*out);
+        *out = NULL;
+    }
+    return rc;
+}

@@ -103,7 +103,7 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
     char err[1024];
     int rc, all, all_lib, whole;
 
-    rc = issu_nc_state_get(nc, s, &x);
+    rc = issu_nc_state_read(nc, s, &x);
     issu_snapshot_unref(s);
     if (rc != ISSU_OK)
         return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
@@ -114,6 +114,13 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
     whole = issu_nc_filter_whole_state(nc, rpc);
     if (whole && all)
         return get_whole(nc, rpc, x);
+    /* one client or one session as issuctl asks: from the index, no scan */
+    if (all && !whole && (rc = issu_nc_filter_keyed(nc, rpc, x, &sel)) != ISSU_ERR_NOTFOUND) {
+        issu_nc_state_put(nc, x);
+        if (rc != ISSU_OK)
+            return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+        return reply_data_op(nc, lyd_owner_module(rpc), "get", sel);
+    }
     all_lib = whole || issu_nc_nacm_read_all(nc, session, "ietf-yang-library");
     if ((!all && lyd_dup_siblings(x->tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &state) != LY_SUCCESS) ||
         (!all_lib && nc->yanglib &&

@@ -124,6 +124,7 @@ struct issu_nc_state {
     size_t xml_len;
     uint64_t n_nodes;           /**< data nodes of tree (what an XPath filter may visit) */
     unsigned refs;              /**< the cache's own + one per reply using it */
+    struct issu_nc_keyidx *idx; /**< issu-state's lists by key (nc_filter.c), NULL: none */
 };
 
 /** The running face: libnetconf2 keeps its callbacks global, so one per process. */
@@ -147,6 +148,8 @@ struct issu_nc {
     pthread_mutex_t cache_mu;      /**< cache pointer and every state's refs */
     pthread_mutex_t build_mu;      /**< one builder at a time: others wait for its result */
     struct issu_nc_state *cache;
+    pthread_cond_t cache_cv;       /**< with cache_mu: signalled when the cache holds a new state */
+    int want_warm;                 /**< under mu: a reader asked the notify thread to build the newest state */
 
     struct issu_nc_authkey *keys;
     size_t n_keys;
@@ -258,6 +261,12 @@ int issu_nc_term_u(struct lyd_node *p, const struct lys_module *m, const char *n
 void issu_nc_datetime(const struct timespec *ts, char *buf, size_t len);
 /** The issu-state of @p s with one reference (built on a miss). */
 int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out);
+/** A reader's issu_nc_state_get: on a miss while an older state is cached,
+ * the notify thread builds @p s and the reader waits at most
+ * ISSU_NC_STALE_WAIT_MS for it, then gets the older complete state (its
+ * endpoint/generation says which). */
+int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out);
+#define ISSU_NC_STALE_WAIT_MS 100
 /** Drop a reference; NULL is a no-op. */
 void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x);
 /** A fresh ietf-netconf-monitoring netconf-state tree. */
@@ -270,6 +279,15 @@ int issu_nc_yanglib_build(struct issu_nc *nc);
 #define ISSU_NC_N_SRC 5 /* netconf-state, issu-state, the YANG library, NACM, RFC 5277 netconf/streams */
 /** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
 int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
+/** Index @p x's issu-state children by key (client id, session id, session's
+ * client id) for issu_nc_filter_keyed; sets x->idx. */
+int issu_nc_filter_index(struct issu_nc_state *x);
+void issu_nc_filter_index_free(struct issu_nc_keyidx *idx);
+/** The XPath filters issuctl sends for one client or one session, answered
+ * from x->idx with what issu_nc_filter_apply would select, without a scan:
+ * ISSU_OK with *out set, ISSU_ERR_NOTFOUND when @p rpc is no such filter. */
+int issu_nc_filter_keyed(struct issu_nc *nc, const struct lyd_node *rpc, const struct issu_nc_state *x,
+                         struct lyd_node **out);
 /**
  * Apply <get>'s filter to @p data (read only; @p n_nodes nodes in all, for
  * the XPath cost bound): *out gets copies of what it selects.

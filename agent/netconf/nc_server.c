@@ -264,6 +264,7 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     pthread_mutex_init(&nc->ps_add_mu, NULL);
     pthread_mutex_init(&nc->nacm_mu, NULL);
     pthread_cond_init(&nc->cv, NULL);
+    pthread_cond_init(&nc->cache_cv, NULL);
     pthread_cond_init(&nc->conns_cv, NULL);
     nc->unix_fd = nc->ssh_fd = -1;
     if (!nc->conf.max_sessions)
@@ -360,6 +361,7 @@ void issu_nc_stop(struct issu_nc *nc)
     issu_nc_nacm_free(nc); /* before the context: it holds the rules' tree */
     ly_ctx_destroy(nc->ctx);
     pthread_cond_destroy(&nc->cv);
+    pthread_cond_destroy(&nc->cache_cv);
     pthread_cond_destroy(&nc->conns_cv);
     pthread_mutex_destroy(&nc->rl_mu);
     pthread_mutex_destroy(&nc->ps_add_mu);

@@ -8,12 +8,14 @@
  * alive) and printed once, then only read, by several workers at once. The
  * cache holds the newest one; a builder holds build_mu so that workers
  * asking for the same snapshot wait for its result instead of building it
- * again. netconf-state is small and changes with every session: built per
+ * again. A <get> never waits long for a rebuild (issu_nc_state_read): the
+ * notify thread builds, readers get the previous state meanwhile. netconf-state is small and changes with every session: built per
  * <get> that needs it.
  */
 #include "nc_internal.h"
 
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,9 +185,14 @@ void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
     if (left)
         return;
     issu_snapshot_unref(x->snap);
+    issu_nc_filter_index_free(x->idx);
     lyd_free_tree(x->tree);
     free(x->xml);
     free(x);
+    /* a state tree is ~6.7 KB a session, freed in pieces into the arena of
+     * whichever thread built it: without a trim glibc keeps most of it and
+     * VmRSS climbs with every reload (docs/BENCHMARKS.md, scale_bench.py) */
+    malloc_trim(0);
 }
 
 static struct issu_nc_state *cache_hit(struct issu_nc *nc, const struct issu_snapshot *s)
@@ -224,11 +231,13 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
     clock_gettime(CLOCK_MONOTONIC, &t2);
     x->xml_len = strlen(x->xml);
     x->n_nodes = issu_nc_count_nodes(x->tree);
+    ISSU_CHECK_GOTO(issu_nc_filter_index(x), rc);
     x->snap = issu_snapshot_ref(s);
     x->refs = 2; /* the cache's and the caller's */
     pthread_mutex_lock(&nc->cache_mu);
     old = nc->cache;
     nc->cache = x;
+    pthread_cond_broadcast(&nc->cache_cv);
     pthread_mutex_unlock(&nc->cache_mu);
     issu_nc_state_put(nc, old);
     issu_nc_log(nc, LOG_INFO,
@@ -239,11 +248,47 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
 cleanup:
     pthread_mutex_unlock(&nc->build_mu);
     if (x) {
+        issu_nc_filter_index_free(x->idx);
         lyd_free_tree(x->tree);
         free(x->xml);
         free(x);
     }
     return rc;
+}
+
+int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out)
+{
+    struct issu_nc_state *x;
+    struct timespec dl;
+
+    if ((*out = cache_hit(nc, s)))
+        return ISSU_OK;
+    pthread_mutex_lock(&nc->cache_mu);
+    x = nc->cache;
+    pthread_mutex_unlock(&nc->cache_mu);
+    if (!nc->notif_started || !x) /* nothing to serve meanwhile, or no builder */
+        return issu_nc_state_get(nc, s, out);
+    pthread_mutex_lock(&nc->mu);
+    nc->want_warm = 1;
+    pthread_cond_signal(&nc->cv);
+    pthread_mutex_unlock(&nc->mu);
+    clock_gettime(CLOCK_REALTIME, &dl);
+    dl.tv_nsec += ISSU_NC_STALE_WAIT_MS * 1000000L;
+    dl.tv_sec += dl.tv_nsec / 1000000000L;
+    dl.tv_nsec %= 1000000000L;
+    pthread_mutex_lock(&nc->cache_mu);
+    /* a small state is built within the wait and served fresh, as before */
+    while (nc->cache && nc->cache->snap->generation < s->generation &&
+           pthread_cond_timedwait(&nc->cache_cv, &nc->cache_mu, &dl) == 0)
+        ;
+    x = nc->cache;
+    if (x)
+        x->refs++;
+    pthread_mutex_unlock(&nc->cache_mu);
+    if (!x)
+        return issu_nc_state_get(nc, s, out);
+    *out = x;
+    return ISSU_OK;
 }
 
 uint64_t issu_nc_count_nodes(const struct lyd_node *tree)

@@ -8,7 +8,9 @@
  * byte 0 == 'x' the select attribute of an XPath filter (escaped). The
  * libyang context, the negotiated example pair and its state tree are made
  * once. Checked: no crash, no leak; a filter is either refused with a
- * reason or selects copies (freed here).
+ * reason or selects copies (freed here); a filter the key index answers
+ * (issu_nc_filter_keyed: issuctl's one client / one session) gets exactly
+ * what the general path selects.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -51,7 +53,9 @@ static int setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
-    struct lyd_node *tree = NULL, *op = NULL, *sel = NULL;
+    struct lyd_node *tree = NULL, *op = NULL, *sel = NULL, *ksel = NULL;
+    char *a = NULL, *b = NULL;
+    int krc;
     const struct lyd_node *src[ISSU_NC_N_SRC];
     struct ly_in *in = NULL;
     char *msg, err[1024];
@@ -86,6 +90,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)issu_nc_filter_whole_state(&nc, op);
         if (issu_nc_filter_apply(&nc, op, src, st->n_nodes, &sel, err, sizeof(err)) != ISSU_OK && !err[0])
             abort(); /* a refusal always says why */
+        krc = issu_nc_filter_keyed(&nc, op, st, &ksel);
+        if (krc == ISSU_OK) { /* the index's answer is the general path's */
+            lyd_print_mem(&a, sel, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
+            lyd_print_mem(&b, ksel, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
+            if (!a || !b || strcmp(a, b))
+                abort();
+        } else if (krc != ISSU_ERR_NOTFOUND) {
+            abort();
+        }
+        free(a);
+        free(b);
+        lyd_free_all(ksel);
         lyd_free_all(sel);
     }
     lyd_free_all(tree);

@@ -236,6 +236,30 @@ def stalled_subscriber(tmp):
             p.wait()
 
 
+def keyed_filters(m):
+    """issuctl's one-client and one-session filters (answered from an index,
+    nc_filter.c) give what the same selection gets from libyang: the second
+    form is the same union in the other order, which the index does not take."""
+    st = "/issu-agent:issu-state"
+    ns = {"issu-agent": IA}
+    cases = []
+    for c in (2011, 2030, 2, 9999, 10):  # 9999: no such client; 10: only in one image, if at all
+        cases.append(("client %d" % c, "%s/client[id='%d'] | %s/session[client-id='%d'] | %s/endpoint"
+                      % (st, c, st, c, st)))
+    for s in (1, 46, 99999):
+        cases.append(("session %d" % s, "%s/session[session-id='%d'] | %s/endpoint" % (st, s, st)))
+    for what, xp in cases:
+        fast = etree.tostring(m.get(filter=("xpath", (ns, xp))).data_ele)
+        parts = xp.split(" | ")
+        slow = etree.tostring(m.get(filter=("xpath", (ns, " | ".join(parts[::-1])))).data_ele)
+        check(fast == slow and b"endpoint" in fast, "keyed <get> of %s: the general path's reply (%d bytes, %d "
+              "sessions)" % (what, len(fast), fast.count(b"<session>") + fast.count(b":session>")))
+    r = m.get(filter=("xpath", (ns, cases[0][1]))).data
+    check(r.xpath("//ia:client/ia:id/text()", namespaces=NS) == ["2011"] and
+          r.xpath("//ia:session/ia:client-id/text()", namespaces=NS) == ["2011"],
+          "keyed <get> of client 2011: its client entry and its one session")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="issu-nc-")
     proc = None
@@ -284,6 +308,7 @@ def main():
               "xpath filter selects LDP's session name")
         r = m.get(filter=("xpath", (NS, "/ia:issu-state/ia:verdict")))
         check(r.data.xpath("//ia:verdict/text()", namespaces=NS) == ["compatible"], "verdict compatible")
+        keyed_filters(m)
         r = m.get(filter=("subtree", '<netconf-state xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring">'
                                      '<schemas/></netconf-state>'))
         check("issu-agent" in r.data_xml, "ietf-netconf-monitoring lists issu-agent")
