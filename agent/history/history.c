@@ -845,6 +845,19 @@ void issu_hist_result_free(struct issu_hist_result *r)
     " peer_image_name, peer_image_version, verdict_reason, sessions, compatible, incompatible, unknown,"     \
     " n_events, negotiations"
 
+/* Double the array *@p a of *@p cap items of @p size bytes (@p first when empty). */
+static int grow(void **a, uint32_t *cap, uint32_t first, size_t size)
+{
+    uint32_t n = *cap ? *cap * 2 : first;
+    void *p;
+
+    if (n < *cap || !(p = realloc(*a, (size_t)n * size)))
+        return ISSU_ERR_NOMEM;
+    *a = p;
+    *cap = n;
+    return ISSU_OK;
+}
+
 static int read_events(struct issu_hist *h, const struct issu_hist_query *q, uint32_t limit,
                        struct issu_hist_result *r)
 {
@@ -871,16 +884,8 @@ static int read_events(struct issu_hist *h, const struct issu_hist_query *q, uin
             r->truncated = 1;
             break;
         }
-        if (r->n_events == cap) {
-            uint32_t ncap = cap ? cap * 2 : 64;
-            void *p = realloc(r->events, ncap * sizeof(*r->events));
-            if (!p) {
-                rc = ISSU_ERR_NOMEM;
-                goto cleanup;
-            }
-            r->events = p;
-            cap = ncap;
-        }
+        if (r->n_events == cap)
+            ISSU_CHECK_GOTO(grow((void **)&r->events, &cap, 64, sizeof(*r->events)), rc);
         e = &r->events[r->n_events++];
         memset(e, 0, sizeof(*e));
         e->id = sqlite3_column_int64(st, 0);
@@ -955,16 +960,8 @@ static int read_rounds(struct issu_hist *h, const struct issu_hist_query *q, uin
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         struct issu_hist_round *o;
 
-        if (r->n_rounds == cap) {
-            uint32_t ncap = cap ? cap * 2 : 16;
-            void *p = realloc(r->rounds, ncap * sizeof(*r->rounds));
-            if (!p) {
-                rc = ISSU_ERR_NOMEM;
-                goto cleanup;
-            }
-            r->rounds = p;
-            cap = ncap;
-        }
+        if (r->n_rounds == cap)
+            ISSU_CHECK_GOTO(grow((void **)&r->rounds, &cap, 16, sizeof(*r->rounds)), rc);
         o = &r->rounds[r->n_rounds++];
         memset(o, 0, sizeof(*o));
         o->id = sqlite3_column_int64(st, 0);
