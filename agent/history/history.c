@@ -431,13 +431,37 @@ cleanup:
     return rc;
 }
 
+/* What one table holds beyond @p max rows or from before @p cutoff, the
+ * oldest first, at most one batch (?1 rows over the count, ?2 the cutoff). */
+#define PRUNE_SQL(table)                                                                                           \
+    "DELETE FROM " table " WHERE id IN (SELECT id FROM " table " WHERE (?1 > 0 AND id <= (SELECT id FROM " table \
+    " ORDER BY id LIMIT 1 OFFSET ?1 - 1)) OR time_ns < ?2 ORDER BY id LIMIT ?3)"
+
+/* One batch of @p sql (PRUNE_SQL) over a table of @p stored rows; the rows deleted. */
+static int64_t prune_table(struct issu_hist *h, const char *sql, uint64_t stored, uint64_t max, int64_t cutoff)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t k = stored > max ? (int64_t)(stored - max) : 0, n = 0;
+
+    if (k > ISSU_HIST_PRUNE_BATCH)
+        k = ISSU_HIST_PRUNE_BATCH;
+    if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, k);
+        sqlite3_bind_int64(st, 2, cutoff);
+        sqlite3_bind_int64(st, 3, ISSU_HIST_PRUNE_BATCH);
+        if (sqlite3_step(st) == SQLITE_DONE)
+            n = sqlite3_changes(h->db);
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
 /* Delete up to one batch of what retention no longer keeps; 1 when more remains. */
 static int prune_batch(struct issu_hist *h)
 {
     uint64_t max = h->conf.max_events, n_ev, n_ro;
     int64_t cutoff = h->conf.now() - (int64_t)h->conf.max_age_s * 1000000000;
-    sqlite3_stmt *st = NULL;
-    int64_t k, del_ev = 0, del_ro = 0;
+    int64_t del_ev, del_ro;
     int more = 0;
 
     pthread_mutex_lock(&h->mu);
@@ -446,36 +470,9 @@ static int prune_batch(struct issu_hist *h)
     pthread_mutex_unlock(&h->mu);
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return 0;
-    /* events: the oldest first, by count then by age */
-    k = n_ev > max ? (int64_t)(n_ev - max) : 0;
-    if (k > ISSU_HIST_PRUNE_BATCH)
-        k = ISSU_HIST_PRUNE_BATCH;
-    if (sqlite3_prepare_v2(h->db,
-                           "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE (?1 > 0 AND id <= (SELECT id"
-                           " FROM events ORDER BY id LIMIT 1 OFFSET ?1 - 1)) OR time_ns < ?2 ORDER BY id LIMIT ?3)",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, k);
-        sqlite3_bind_int64(st, 2, cutoff);
-        sqlite3_bind_int64(st, 3, ISSU_HIST_PRUNE_BATCH);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            del_ev = sqlite3_changes(h->db);
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    k = n_ro > max ? (int64_t)(n_ro - max) : 0;
-    if (k > ISSU_HIST_PRUNE_BATCH)
-        k = ISSU_HIST_PRUNE_BATCH;
-    if (sqlite3_prepare_v2(h->db,
-                           "DELETE FROM rounds WHERE id IN (SELECT id FROM rounds WHERE (?1 > 0 AND id <= (SELECT id"
-                           " FROM rounds ORDER BY id LIMIT 1 OFFSET ?1 - 1)) OR time_ns < ?2 ORDER BY id LIMIT ?3)",
-                           -1, &st, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, k);
-        sqlite3_bind_int64(st, 2, cutoff);
-        sqlite3_bind_int64(st, 3, ISSU_HIST_PRUNE_BATCH);
-        if (sqlite3_step(st) == SQLITE_DONE)
-            del_ro = sqlite3_changes(h->db);
-    }
-    sqlite3_finalize(st);
+    /* the oldest first, by count then by age */
+    del_ev = prune_table(h, PRUNE_SQL("events"), n_ev, max, cutoff);
+    del_ro = prune_table(h, PRUNE_SQL("rounds"), n_ro, max, cutoff);
     if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         hlog(h, LOG_WARNING, "history: pruning failed: %s", sqlite3_errmsg(h->db));
         sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
