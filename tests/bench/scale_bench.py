@@ -223,6 +223,13 @@ def best(f, k=3):
     return min(f() for _ in range(k))
 
 
+def senv(tmp, n, env):
+    """The environment of snmpd and net-snmp's tools: nothing read or written
+    outside the temp dir, no MIB loaded."""
+    d = os.path.join(tmp, "snmpd%d" % n)
+    return dict(env, MIBS="", MIBDIRS=d, SNMPCONFPATH=d, SNMP_PERSISTENT_DIR=os.path.join(d, "persist"))
+
+
 def start_snmpd(tmp, n, env):
     """A private snmpd: (Popen, its AgentX socket, its UDP port)."""
     d = os.path.join(tmp, "snmpd%d" % n)
@@ -232,11 +239,29 @@ def start_snmpd(tmp, n, env):
     conf = os.path.join(d, "snmpd.conf")
     open(conf, "w").write("agentAddress udp:127.0.0.1:%d\nrocommunity bench 127.0.0.1\n"
                           "master agentx\nagentXSocket %s\nagentXTimeout 30\n" % (port, sock))
-    senv = dict(env, MIBS="", SNMPCONFPATH=d, SNMP_PERSISTENT_DIR=os.path.join(d, "persist"))
     p = subprocess.Popen(["snmpd", "-f", "-Lo", "-C", "-c", conf, "-p", os.path.join(d, "snmpd.pid")],
-                         env=senv, stdout=open(os.path.join(tmp, "snmpd%d.log" % n), "w"),
+                         env=senv(tmp, n, env), stdout=open(os.path.join(tmp, "snmpd%d.log" % n), "w"),
                          stderr=subprocess.STDOUT)
     return p, sock, port
+
+
+def cross_check(port, oid, rows, env):
+    """snmpv2c.py against net-snmp's own tools: snmpget of @oid and, with
+    @rows, snmpbulkwalk of the whole column must read the same."""
+    agent = "udp:127.0.0.1:%d" % port
+    base = ["-v2c", "-c", "bench", "-m", "", "-On", "-OQ", "-t", "30", "-r", "0", agent]
+    for cmd, want in ((["snmpget"] + base + [oid], [(oid, COMPATIBLE)]),
+                      (["snmpbulkwalk", "-Cr50"] + base + [RESULT_COL], rows)):
+        if want is None:
+            continue
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+        got = []
+        for line in out.stdout.splitlines():
+            o, _, v = line.partition(" = ")
+            got.append((o, int(v)))
+        if out.returncode or got != want:
+            raise RuntimeError("%s: %d rows, %r... differ from snmpv2c.py's %r...: %s"
+                               % (cmd[0], len(got), got[:2], want[:2], out.stderr[-300:]))
 
 
 def wait_file(path, secs, procs, what):
@@ -347,6 +372,7 @@ def one_size(a, n, tmp, env):
             raise RuntimeError("SNMP walk: %d rows, %d expected" % (len(rows), lim))
         r["walk_rows"], r["walk_per_1k"] = lim, dt / lim * 1000
         r["rss_steady"] = vm(p.pid, "VmRSS")
+        cross_check(port, oid, rows if n <= WALK_MAX else None, senv(tmp, n, env))
         # the show forms that name one client / one session
         base = [ctl, "--socket", sock, "show", "issu"]
         r["show_sessions"] = best(lambda: timed(base + ["sessions", str(cid)], env))

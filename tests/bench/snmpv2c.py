@@ -4,6 +4,7 @@ request: scale_bench.py polls one object every few milliseconds and an
 snmpget process would cost more than the answer). Strict about what it
 reads: a reply that does not parse, or that answers another request id, is
 dropped and the request retried until its deadline. Not a general client.
+`/usr/bin/python3 snmpv2c.py` runs its self-test (parse, malformed input).
 """
 import socket
 import time
@@ -182,3 +183,25 @@ class Client:
 
     def close(self):
         self.s.close()
+
+
+def _selftest():
+    """python3 snmpv2c.py: a Response built here parses back; every
+    truncation, a trailing byte and a wrong request type are refused."""
+    oid = ".1.3.6.1.4.1.8072.9999.9999.2011.1.6.1.8.4000000000"
+    vb = _tlv(SEQ, _tlv(SEQ, _oid(oid) + _int(2)) + _tlv(SEQ, _oid(oid + ".1") + b"\x82\x00"))
+    pdu = _tlv(RESPONSE, _int(77) + _int(0) + _int(0) + vb)
+    msg = _tlv(SEQ, _int(1) + _tlv(OCTETS, b"bench") + pdu)
+    assert parse_response(msg) == (77, 0, [(oid, 2), (oid + ".1", "endOfMibView")])
+    bad = [msg[:i] for i in range(len(msg))] + [msg + b"\x00", msg.replace(bytes([RESPONSE]), bytes([GET]), 1)]
+    for b in bad:
+        try:
+            parse_response(b)
+        except ValueError:
+            continue
+        raise AssertionError("accepted %r" % b)
+    print("snmpv2c self-test: ok (%d malformed messages refused)" % len(bad))
+
+
+if __name__ == "__main__":
+    _selftest()
