@@ -21,7 +21,8 @@ and measures, with the growth factor against the previous size:
   GETBULK 50 a request from snmpv2c.py: the whole column up to 10,000 rows,
   only its first 1,000 rows at 100,000 (a whole walk is long there and adds
   nothing to the memory figure: the SNMP face reads the snapshot in place);
-  its time per 1,000 rows;
+  its time per 1,000 rows; snmpget of the polled object (and at up to
+  10,000 rows snmpbulkwalk of the column) must read what snmpv2c.py read;
 - VmRSS steady (after that whole <get>, the one-session <get> and the walk)
   and per session (VmRSS / N, KB of 1,000 bytes), after 6 and after 20
   reloads, and the ratios to steady;
@@ -34,8 +35,9 @@ and measures, with the growth factor against the previous size:
   7 done" line, whose timestamp is the round's end. Recorded per reload:
   SIGHUP -> round end, SIGHUP -> new result over NETCONF / SNMP, round end
   -> new result over NETCONF / SNMP (median and worst of the reloads), and
-  the slowest polled <get> and GET during the window. The next reload starts
-  once a whole <get> has been served too;
+  the slowest polled <get> and GET during the window (resolution: the 5 ms
+  poll interval plus one request). The next reload starts once a whole
+  <get> has been served too;
 - `issuctl show issu sessions <client>` and `show issu negotiated version
   <session>` (wall time of the command, best of 3).
 Then a markdown table (growth per 10x) and one line per target of the issue
