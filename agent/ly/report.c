@@ -41,7 +41,7 @@ const char *issu_report_role(int r)
     }
 }
 
-static const char *presence_name(int p)
+const char *issu_report_presence(int p)
 {
     switch (p) {
     case ISSU_PRESENT_LOCAL: return "local-only";
@@ -127,7 +127,7 @@ static int client(const struct bld *b, struct lyd_node *parent, const struct iss
     ISSU_CHECK(term(b, n, "name", c->name));
     ISSU_CHECK(term_b(b, n, "base", c->base));
     ISSU_CHECK(term_b(b, n, "optional", c->optional));
-    ISSU_CHECK(term(b, n, "presence", presence_name(c->presence)));
+    ISSU_CHECK(term(b, n, "presence", issu_report_presence(c->presence)));
     ISSU_CHECK(term_u(b, n, "entity-count", c->entity_count));
     ISSU_CHECK(term(b, n, "result", issu_report_result(c->result)));
     ISSU_CHECK(term(b, n, "effective-result", issu_report_result(c->effective)));
@@ -190,8 +190,9 @@ static int session(const struct bld *b, struct lyd_node *parent, const struct is
     return ISSU_OK;
 }
 
-int issu_report_fill(struct lyd_node *parent, const struct lys_module *mod, int output,
-                     const struct issu_snapshot *s)
+int issu_report_fill_pick(struct lyd_node *parent, const struct lys_module *mod, int output,
+                          const struct issu_snapshot *s, const uint32_t *cl, uint32_t n_cl, const uint32_t *se,
+                          uint32_t n_se)
 {
     struct bld b = {mod, output};
     uint32_t i;
@@ -206,12 +207,18 @@ int issu_report_fill(struct lyd_node *parent, const struct lys_module *mod, int 
     ISSU_CHECK(identity(&b, parent, "peer", s->peer_unique_id,
                         s->side == ISSU_SIDE_ACTIVE ? ISSU_SIDE_STANDBY : ISSU_SIDE_ACTIVE,
                         s->peer_image_name, s->peer_image_version));
-    for (i = 0; i < s->n_clients; i++)
-        ISSU_CHECK(client(&b, parent, &s->clients[i]));
+    for (i = 0; i < (cl ? n_cl : s->n_clients); i++)
+        ISSU_CHECK(client(&b, parent, &s->clients[cl ? cl[i] : i]));
     /* sessions in Session_ID order, as the list is keyed */
-    for (i = 0; i < s->n_sessions; i++)
-        ISSU_CHECK(session(&b, parent, &s->sessions[s->by_sid[i]]));
+    for (i = 0; i < (se ? n_se : s->n_sessions); i++)
+        ISSU_CHECK(session(&b, parent, &s->sessions[se ? se[i] : s->by_sid[i]]));
     return ISSU_OK;
+}
+
+int issu_report_fill(struct lyd_node *parent, const struct lys_module *mod, int output,
+                     const struct issu_snapshot *s)
+{
+    return issu_report_fill_pick(parent, mod, output, s, NULL, 0, NULL, 0);
 }
 
 int issu_report_load(struct ly_ctx *ctx)

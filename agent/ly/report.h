@@ -28,6 +28,15 @@ int issu_report_load(struct ly_ctx *ctx);
 int issu_report_fill(struct lyd_node *parent, const struct lys_module *mod, int output,
                      const struct issu_snapshot *s);
 
+/**
+ * issu_report_fill with only some list entries: clients @p cl[0..n_cl)
+ * (indexes into s->clients, ascending) and sessions @p se[0..n_se) (indexes
+ * into s->sessions, in session-id order); NULL: all of that list.
+ */
+int issu_report_fill_pick(struct lyd_node *parent, const struct lys_module *mod, int output,
+                          const struct issu_snapshot *s, const uint32_t *cl, uint32_t n_cl, const uint32_t *se,
+                          uint32_t n_se);
+
 /** A new tree: container issu-report:upgrade-report filled from @p s. */
 int issu_report_new(struct ly_ctx *ctx, const struct issu_snapshot *s, struct lyd_node **tree);
 
@@ -35,5 +44,6 @@ int issu_report_new(struct ly_ctx *ctx, const struct issu_snapshot *s, struct ly
 const char *issu_report_result(int r);
 const char *issu_report_verdict(int v);
 const char *issu_report_role(int r);
+const char *issu_report_presence(int p);
 
 #endif

@@ -267,222 +267,344 @@ int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc)
 }
 
 
-/* ------------------------------------------------ one client, one session */
+/* --------------------------------------- what of issu-state a filter reaches */
 
-/* issuctl's `show issu sessions C` and `negotiated version|capability S`
- * name one client or session: libyang would test the predicate on every
- * session (session[client-id=C] is no key), so at 100,000 sessions one
- * client cost a scan. The cached tree's lists are indexed once, when it is
- * built, and those exact filters are answered from the index. */
+/* At 100,000 sessions the whole issu-state tree costs seconds and ~6.7 KB a
+ * session; most filters name what they want (issuctl's `show issu sessions
+ * C`, `negotiated version S`, a poller's one session): those get a tree of
+ * the small leaves, the endpoint and the entries they name, built from the
+ * snapshot per request, on which the filter selects exactly what it would
+ * select from the whole tree. Only what is read here with certainty is
+ * picked; everything else (wildcards, //, .., axes, functions, predicates
+ * this does not know) takes the whole tree (pick->all). */
 
-struct keyent {
-    uint32_t key, pos; /* pos: the node's place among issu-state's children (document order) */
-    const struct lyd_node *n;
-};
-
-struct issu_nc_keyidx {
-    struct keyent *clients, *by_sid, *by_client;
-    size_t n_clients, n_sess;
-    struct keyent endpoint; /* n NULL: none */
-};
-
-static int cmp_keyent(const void *a, const void *b)
+void issu_nc_pick_free(struct issu_nc_pick *pick)
 {
-    const struct keyent *x = a, *y = b;
-
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
-    return (x->pos > y->pos) - (x->pos < y->pos);
+    free(pick->clients);
+    free(pick->sessions);
+    memset(pick, 0, sizeof(*pick));
 }
 
-static uint32_t child_u32(const struct lyd_node *n, const char *name)
-{
-    const struct lyd_node *c;
-
-    LY_LIST_FOR(lyd_child(n), c)
-        if (c->schema && !strcmp(c->schema->name, name))
-            return (uint32_t)strtoul(lyd_get_value(c), NULL, 10);
-    return 0;
-}
-
-void issu_nc_filter_index_free(struct issu_nc_keyidx *idx)
-{
-    if (!idx)
-        return;
-    free(idx->clients);
-    free(idx->by_sid);
-    free(idx->by_client);
-    free(idx);
-}
-
-int issu_nc_filter_index(struct issu_nc_state *x)
-{
-    struct issu_nc_keyidx *idx = NULL;
-    const struct lyd_node *n;
-    size_t nc = 0, ns = 0;
-    uint32_t pos = 0;
-    int rc = ISSU_OK;
-
-    x->idx = NULL;
-    if (!x->tree)
-        return ISSU_OK;
-    LY_LIST_FOR(lyd_child(x->tree), n) {
-        nc += n->schema && !strcmp(n->schema->name, "client");
-        ns += n->schema && !strcmp(n->schema->name, "session");
-    }
-    idx = calloc(1, sizeof(*idx));
-    ISSU_CHECK_MEM(idx, rc);
-    idx->clients = calloc(nc ? nc : 1, sizeof(*idx->clients));
-    idx->by_sid = calloc(ns ? ns : 1, sizeof(*idx->by_sid));
-    idx->by_client = calloc(ns ? ns : 1, sizeof(*idx->by_client));
-    ISSU_CHECK_MEM(idx->clients && idx->by_sid && idx->by_client ? idx : NULL, rc);
-    LY_LIST_FOR(lyd_child(x->tree), n) {
-        pos++;
-        if (!n->schema)
-            continue;
-        if (!strcmp(n->schema->name, "client")) {
-            idx->clients[idx->n_clients++] = (struct keyent){child_u32(n, "id"), pos, n};
-        } else if (!strcmp(n->schema->name, "session")) {
-            idx->by_sid[idx->n_sess] = (struct keyent){child_u32(n, "session-id"), pos, n};
-            idx->by_client[idx->n_sess++] = (struct keyent){child_u32(n, "client-id"), pos, n};
-        } else if (!strcmp(n->schema->name, "endpoint")) {
-            idx->endpoint = (struct keyent){0, pos, n};
-        }
-    }
-    qsort(idx->clients, idx->n_clients, sizeof(*idx->clients), cmp_keyent);
-    qsort(idx->by_sid, idx->n_sess, sizeof(*idx->by_sid), cmp_keyent);
-    qsort(idx->by_client, idx->n_sess, sizeof(*idx->by_client), cmp_keyent);
-    x->idx = idx;
-    idx = NULL;
-cleanup:
-    issu_nc_filter_index_free(idx);
-    return rc;
-}
-
-/* The first entry of @p v[0..n) with key @p key (n: none). */
-static size_t lower_bound(const struct keyent *v, size_t n, uint32_t key)
-{
-    size_t lo = 0, hi = n;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid].key < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Strict reading of the filter text: @p lit exactly, or a decimal id as
- * issuctl prints it (%u: no sign, no leading zero, at most 4294967295). */
-static int eat(const char **p, const char *lit)
-{
-    size_t n = strlen(lit);
-
-    if (strncmp(*p, lit, n))
-        return 0;
-    *p += n;
-    return 1;
-}
-
-static int eat_id(const char **p, uint32_t *id)
+/* strict decimal as libyang prints a uint32 (no sign, no leading zero) */
+static int parse_id(const char *s, size_t n, uint32_t *id)
 {
     uint64_t v = 0;
-    const char *s = *p;
+    size_t i;
 
-    if (*s < '1' || *s > '9')
+    if (!n || n > 10 || (s[0] == '0' && n > 1))
         return 0;
-    while (*s >= '0' && *s <= '9' && s - *p < 10)
-        v = v * 10 + (uint64_t)(*s++ - '0');
-    if ((*s >= '0' && *s <= '9') || v > UINT32_MAX)
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (v > UINT32_MAX)
         return 0;
     *id = (uint32_t)v;
-    *p = s;
     return 1;
 }
 
-#define KSTATE "/" ISSU_NC_STATE_MOD ":issu-state"
-
-/* Which of issuctl's two forms @p v is: 1 client (*id), 2 session (*id), 0 neither. */
-static int keyed_form(const char *v, uint32_t *id)
+static int add_idx(uint32_t **v, uint32_t *n, uint32_t i)
 {
-    const char *p = v;
-    uint32_t again;
+    uint32_t *p;
 
-    if (eat(&p, KSTATE "/client[id='") && eat_id(&p, id) && eat(&p, "'] | " KSTATE "/session[client-id='") &&
-        eat_id(&p, &again) && again == *id && eat(&p, "'] | " KSTATE "/endpoint") && !*p)
-        return 1;
-    p = v;
-    if (eat(&p, KSTATE "/session[session-id='") && eat_id(&p, id) && eat(&p, "'] | " KSTATE "/endpoint") && !*p)
-        return 2;
+    if (!(*n & (*n + 1)) || !*v) { /* grow at 0, 1, 3, 7, ... */
+        p = realloc(*v, (size_t)(*n + 1) * 2 * sizeof(**v));
+        if (!p)
+            return ISSU_ERR_NOMEM;
+        *v = p;
+    }
+    (*v)[(*n)++] = i;
+    return ISSU_OK;
+}
+
+enum pick_key { PK_CLIENT_ID, PK_SESSION_ID, PK_SESSION_CLIENT };
+
+static int pick_key(struct issu_nc_pick *pick, const struct issu_snapshot *s, enum pick_key k, uint32_t id)
+{
+    const struct issu_client_result *c;
+    const struct issu_session *se;
+    uint32_t i;
+
+    switch (k) {
+    case PK_CLIENT_ID:
+        if ((c = issu_snapshot_client(s, id)))
+            return add_idx(&pick->clients, &pick->n_clients, (uint32_t)(c - s->clients));
+        return ISSU_OK;
+    case PK_SESSION_ID:
+        if ((se = issu_snapshot_session(s, id)))
+            return add_idx(&pick->sessions, &pick->n_sessions, (uint32_t)(se - s->sessions));
+        return ISSU_OK;
+    default:
+        if (!(c = issu_snapshot_client(s, id)))
+            return ISSU_OK;
+        for (i = 0; i < c->n_sessions; i++)
+            ISSU_CHECK(add_idx(&pick->sessions, &pick->n_sessions, c->first_session + i));
+        return ISSU_OK;
+    }
+}
+
+/* issu-state's children a filter may name without picking entries: small,
+ * always in a picked tree */
+static int is_small_part(const char *name, size_t n)
+{
+    static const char *const small[] = {"verdict", "verdict-reason", "blocking-client", "summary", "local",
+                                        "peer", "endpoint", "history"};
+    size_t i;
+
+    for (i = 0; i < sizeof(small) / sizeof(small[0]); i++)
+        if (strlen(small[i]) == n && !strncmp(small[i], name, n))
+            return 1;
     return 0;
 }
 
-static int cmp_pos(const void *a, const void *b)
+/* One subtree filter element under issu-state. */
+static int pick_subtree(struct issu_nc *nc, const struct lyd_node *f, const struct issu_snapshot *s,
+                        struct issu_nc_pick *pick)
 {
-    const struct keyent *x = a, *y = b;
+    const struct lyd_node *c;
+    const struct lys_module *mod, *cmod;
+    const char *name, *value, *cname, *cvalue;
+    enum pick_key k = PK_CLIENT_ID;
+    uint32_t id;
+    int found = 0;
 
-    return (x->pos > y->pos) - (x->pos < y->pos);
+    if (!fnode(nc, f, &mod, &name, &value) || mod != nc->mod)
+        return ISSU_OK; /* refused or empty by subtree_r either way */
+    if (!strcmp(name, "running-image")) {
+        pick->image = 1;
+        return ISSU_OK;
+    }
+    if (strcmp(name, "client") && strcmp(name, "session"))
+        return ISSU_OK;
+    LY_LIST_FOR(lyd_child(f), c) {
+        if (!fnode(nc, c, &cmod, &cname, &cvalue) || cmod != nc->mod || !is_match(c, cvalue))
+            continue;
+        if (!strcmp(name, "client") && !strcmp(cname, "id"))
+            k = PK_CLIENT_ID;
+        else if (!strcmp(name, "session") && !strcmp(cname, "session-id"))
+            k = PK_SESSION_ID;
+        else if (!strcmp(name, "session") && !strcmp(cname, "client-id") && !found)
+            k = PK_SESSION_CLIENT;
+        else
+            continue;
+        if (!parse_id(cvalue, strlen(cvalue), &id)) {
+            pick->all = 1; /* a value libyang may read differently */
+            return ISSU_OK;
+        }
+        found = 1;
+        if (k != PK_SESSION_CLIENT)
+            break; /* the key: at most one entry */
+    }
+    if (!found) {
+        pick->all = 1;
+        return ISSU_OK;
+    }
+    return pick_key(pick, s, k, id);
 }
 
-int issu_nc_filter_keyed(struct issu_nc *nc, const struct lyd_node *rpc, const struct issu_nc_state *x,
-                         struct lyd_node **out)
+/* The rest of a location path after the picked step: plain child steps
+ * only, so it stays inside what was picked. */
+static int plain_steps(const char *p, size_t n)
 {
-    const struct issu_nc_keyidx *idx = x->idx;
-    struct lyd_node *filter = NULL, *dup, *root;
-    struct lyd_meta *type, *sel;
-    struct keyent *pick = NULL;
-    size_t np = 0, k, i;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-:/", p[i]))
+            return 0;
+    for (i = 0; i + 1 < n; i++)
+        if (p[i] == '/' && p[i + 1] == '/')
+            return 0;
+    return !n || p[0] == '/';
+}
+
+#define PSTATE "/" ISSU_NC_STATE_MOD ":issu-state"
+
+/* One path of an XPath union (trimmed, p[0..n)). */
+static int pick_xpath_path(struct issu_nc *nc, const char *p, size_t n, const struct issu_snapshot *s,
+                           struct issu_nc_pick *pick)
+{
+    const char *e = p + n, *q, *name, *key, *v;
+    size_t nl, kl, vl;
+    enum pick_key k;
     uint32_t id;
-    int form, rc = ISSU_OK;
+    char quote;
 
     (void)nc;
-    *out = NULL;
+    if (n < strlen(PSTATE) || strncmp(p, PSTATE, strlen(PSTATE))) {
+        /* a path from another top-level node selects nothing in issu-state */
+        q = p;
+        if (q < e && *q == '/')
+            q++;
+        nl = strspn(q, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+        if (q == p || !nl || q + nl >= e || q[nl] != ':' ||
+            (nl == strlen(ISSU_NC_STATE_MOD) && !strncmp(q, ISSU_NC_STATE_MOD, nl)))
+            pick->all = 1;
+        return ISSU_OK;
+    }
+    q = p + strlen(PSTATE);
+    if (q == e || *q != '/' || q + 1 == e) {
+        pick->all = 1; /* the whole container, or something after it */
+        return ISSU_OK;
+    }
+    q++;
+    if ((size_t)(e - q) > strlen(ISSU_NC_STATE_MOD ":") && !strncmp(q, ISSU_NC_STATE_MOD ":", strlen(ISSU_NC_STATE_MOD ":")))
+        q += strlen(ISSU_NC_STATE_MOD ":");
+    name = q;
+    nl = strspn(q, "abcdefghijklmnopqrstuvwxyz-");
+    q += nl;
+    if (q < e && *q != '/' && *q != '[') {
+        pick->all = 1;
+        return ISSU_OK;
+    }
+    if (is_small_part(name, nl) || (nl == strlen("running-image") && !strncmp(name, "running-image", nl))) {
+        if (!plain_steps(q, (size_t)(e - q)))
+            pick->all = 1;
+        else if (nl == strlen("running-image"))
+            pick->image = 1;
+        return ISSU_OK;
+    }
+    /* client[id='C'], session[session-id='S'], session[client-id='C'] */
+    if (q == e || *q != '[') {
+        pick->all = 1;
+        return ISSU_OK;
+    }
+    q++;
+    if ((size_t)(e - q) > strlen(ISSU_NC_STATE_MOD ":") && !strncmp(q, ISSU_NC_STATE_MOD ":", strlen(ISSU_NC_STATE_MOD ":")))
+        q += strlen(ISSU_NC_STATE_MOD ":");
+    key = q;
+    kl = strspn(q, "abcdefghijklmnopqrstuvwxyz-");
+    q += kl;
+    if (nl == 6 && !strncmp(name, "client", 6) && kl == 2 && !strncmp(key, "id", 2))
+        k = PK_CLIENT_ID;
+    else if (nl == 7 && !strncmp(name, "session", 7) && kl == 10 && !strncmp(key, "session-id", 10))
+        k = PK_SESSION_ID;
+    else if (nl == 7 && !strncmp(name, "session", 7) && kl == 9 && !strncmp(key, "client-id", 9))
+        k = PK_SESSION_CLIENT;
+    else {
+        pick->all = 1;
+        return ISSU_OK;
+    }
+    if (q == e || *q++ != '=' || q == e || (*q != '\'' && *q != '"')) {
+        pick->all = 1;
+        return ISSU_OK;
+    }
+    quote = *q++;
+    v = q;
+    while (q < e && *q != quote)
+        q++;
+    vl = (size_t)(q - v);
+    if (q == e || q + 1 == e || q[1] != ']' || !parse_id(v, vl, &id) || !plain_steps(q + 2, (size_t)(e - q - 2))) {
+        pick->all = 1;
+        return ISSU_OK;
+    }
+    return pick_key(pick, s, k, id);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* Ascending, no repeats: clients by index (= by id); sessions by session id
+ * (@p s set), sorted as (sid << 32 | index) pairs. */
+static int uniq(uint32_t *v, uint32_t *n, const struct issu_snapshot *s)
+{
+    uint64_t *w;
+    uint32_t i, k = 0;
+
+    if (!v || !*n)
+        return ISSU_OK;
+    if (!(w = malloc(*n * sizeof(*w))))
+        return ISSU_ERR_NOMEM;
+    for (i = 0; i < *n; i++)
+        w[i] = (s ? (uint64_t)s->sessions[v[i]].sid << 32 : 0) | v[i];
+    qsort(w, *n, sizeof(*w), cmp_u64);
+    for (i = 0; i < *n; i++)
+        if (!k || v[k - 1] != (uint32_t)w[i])
+            v[k++] = (uint32_t)w[i];
+    *n = k;
+    free(w);
+    return ISSU_OK;
+}
+
+int issu_nc_filter_pick(struct issu_nc *nc, const struct lyd_node *rpc, const struct issu_snapshot *s,
+                        struct issu_nc_pick *pick)
+{
+    struct lyd_node *filter = NULL, *f, *c;
+    struct lyd_meta *type, *sel;
+    const struct lyd_node_any *any;
+    const struct lys_module *mod;
+    const char *name, *value, *x, *p;
+    size_t i, n, depth = 0;
+    char quote = 0;
+    int rc = ISSU_OK;
+
+    memset(pick, 0, sizeof(*pick));
     lyd_find_path(rpc, "filter", 0, &filter);
     type = filter ? lyd_find_meta(filter->meta, NULL, "ietf-netconf:type") : NULL;
-    sel = filter ? lyd_find_meta(filter->meta, NULL, "ietf-netconf:select") : NULL;
-    if (!idx || !type || strcmp(lyd_get_meta_value(type), "xpath") || !sel ||
-        !(form = keyed_form(lyd_get_meta_value(sel), &id)))
-        return ISSU_ERR_NOTFOUND;
-    /* the picks, then in document order: the order lyd_find_xpath gives a union */
-    if (form == 1) {
-        k = lower_bound(idx->by_client, idx->n_sess, id);
-        for (i = k; i < idx->n_sess && idx->by_client[i].key == id; i++)
-            ;
-        pick = calloc(i - k + 2, sizeof(*pick));
-        ISSU_CHECK_MEM(pick, rc);
-        memcpy(pick, idx->by_client + k, (i - k) * sizeof(*pick));
-        np = i - k;
-        k = lower_bound(idx->clients, idx->n_clients, id);
-        if (k < idx->n_clients && idx->clients[k].key == id)
-            pick[np++] = idx->clients[k];
-    } else {
-        pick = calloc(2, sizeof(*pick));
-        ISSU_CHECK_MEM(pick, rc);
-        k = lower_bound(idx->by_sid, idx->n_sess, id);
-        if (k < idx->n_sess && idx->by_sid[k].key == id)
-            pick[np++] = idx->by_sid[k];
-    }
-    if (idx->endpoint.n)
-        pick[np++] = idx->endpoint;
-    qsort(pick, np, sizeof(*pick), cmp_pos);
-    for (k = 0; k < np; k++) {
-        if (lyd_dup_single(pick[k].n, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_PARENTS | LYD_DUP_WITH_FLAGS, &dup) !=
-            LY_SUCCESS)
-            ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
-        for (root = dup; root->parent; root = lyd_parent(root))
-            ;
-        if (lyd_merge_siblings(out, root, LYD_MERGE_DESTRUCT) != LY_SUCCESS) {
-            lyd_free_tree(root);
-            ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
+    if (!filter) {
+        pick->all = 1;
+    } else if (type && !strcmp(lyd_get_meta_value(type), "xpath")) {
+        sel = lyd_find_meta(filter->meta, NULL, "ietf-netconf:select");
+        x = sel ? lyd_get_meta_value(sel) : NULL;
+        if (!x) /* refused by issu_nc_filter_apply */
+            return ISSU_OK;
+        /* a union of paths: split at '|' outside literals, brackets and parentheses */
+        for (p = x, i = 0;; i++) {
+            char ch = x[i];
+            if (quote) {
+                quote = ch == quote ? 0 : quote;
+                if (ch)
+                    continue;
+            } else if (ch == '\'' || ch == '"') {
+                quote = ch;
+                continue;
+            } else if (ch == '[' || ch == '(') {
+                depth++;
+            } else if ((ch == ']' || ch == ')') && depth) {
+                depth--;
+            }
+            if (ch && (ch != '|' || depth))
+                continue;
+            if (quote || depth) { /* unbalanced: libyang refuses it */
+                pick->all = 1;
+                break;
+            }
+            while (p < x + i && strchr(" \t\r\n", *p))
+                p++;
+            n = (size_t)(x + i - p);
+            while (n && strchr(" \t\r\n", p[n - 1]))
+                n--;
+            ISSU_CHECK_GOTO(pick_xpath_path(nc, p, n, s, pick), rc);
+            if (pick->all || !ch)
+                break;
+            p = x + i + 1;
+        }
+    } else if (!type || !strcmp(lyd_get_meta_value(type), "subtree")) {
+        any = (const struct lyd_node_any *)filter;
+        if (any->value_type == LYD_ANYDATA_DATATREE) {
+            LY_LIST_FOR(any->value.tree, f) {
+                if (!fnode(nc, f, &mod, &name, &value) || mod != nc->mod || strcmp(name, "issu-state"))
+                    continue;
+                if (!lyd_child(f))
+                    pick->all = 1; /* all of it */
+                LY_LIST_FOR(lyd_child(f), c) {
+                    if (pick->all)
+                        break;
+                    ISSU_CHECK_GOTO(pick_subtree(nc, c, s, pick), rc);
+                }
+            }
         }
     }
-cleanup:
-    free(pick);
-    if (rc != ISSU_OK) {
-        lyd_free_all(*out);
-        *out = NULL;
+    if (!pick->all) {
+        ISSU_CHECK_GOTO(uniq(pick->clients, &pick->n_clients, NULL), rc);
+        ISSU_CHECK_GOTO(uniq(pick->sessions, &pick->n_sessions, s), rc);
     }
+cleanup:
+    if (rc != ISSU_OK)
+        issu_nc_pick_free(pick);
     return rc;
 }

@@ -6,8 +6,9 @@
  * reply's <data> is an anydata whose XML value is that text, and
  * nc_libnetconf2.c splices it into the printed envelope. The envelope is
  * this worker's (NC_PARAMTYPE_CONST) until nc_ps_poll has sent it, then
- * issu_nc_get_release frees it. Other filters select copies from the shared
- * tree, a fresh netconf-state, the YANG library (RFC 8525 yang-library
+ * issu_nc_get_release frees it. Other filters select copies from the part
+ * of issu-state they name (or the whole tree: nc_state.c), a fresh
+ * netconf-state, the YANG library (RFC 8525 yang-library
  * and modules-state, built once at start; nc_filter.c) and RFC 5277's
  * netconf/streams (nc_history.c). issud has no configuration:
  * <get-config> answers empty data.
@@ -93,49 +94,84 @@ cleanup:
     return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
 }
 
+/* The issu-state tree a filter selects from (*tree; *own: the caller frees
+ * it, else it belongs to *held, a state reference to put): the part the
+ * filter names, built from @p x's snapshot, or the whole shared tree; a
+ * copy to prune when NACM may hide some of it (@p all clear). */
+static int state_source(struct issu_nc *nc, const struct lyd_node *rpc, struct issu_nc_state *x, int whole, int all,
+                        struct lyd_node **tree, int *own, struct issu_nc_state **held)
+{
+    struct issu_nc_pick pick = {0};
+    struct issu_nc_histvals hb;
+    int rc = ISSU_OK;
+
+    *tree = NULL;
+    *own = 0;
+    *held = NULL;
+    if (whole)
+        pick.all = 1;
+    else
+        ISSU_CHECK(issu_nc_filter_pick(nc, rpc, x->snap, &pick));
+    if (!pick.all) {
+        rc = issu_nc_state_tree(nc->mod, x->snap, issu_nc_histvals(nc, &hb), &pick, tree);
+        *own = rc == ISSU_OK;
+        goto cleanup;
+    }
+    ISSU_CHECK_GOTO(issu_nc_state_full(nc, x, held), rc);
+    *tree = (*held)->tree;
+    if (!all) {
+        if (lyd_dup_siblings((*held)->tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, tree) != LY_SUCCESS)
+            rc = ISSU_ERR_NOMEM;
+        issu_nc_state_put(nc, *held);
+        *held = NULL;
+        *own = rc == ISSU_OK;
+    }
+cleanup:
+    issu_nc_pick_free(&pick);
+    return rc;
+}
+
 struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session *session)
 {
     struct issu_nc *nc = issu_nc_the;
     struct issu_snapshot *s = issu_hub_snapshot(nc->conf.hub);
-    struct issu_nc_state *x = NULL;
+    struct issu_nc_state *x = NULL, *held = NULL;
     struct lyd_node *mon = NULL, *sel = NULL, *nacm = NULL, *state = NULL, *ylib = NULL, *streams = NULL;
     const struct lyd_node *src[ISSU_NC_N_SRC];
     char err[1024];
-    int rc, all, all_lib, whole;
+    int rc, all, all_lib, whole, own;
+    uint64_t n_nodes;
 
     rc = issu_nc_state_read(nc, s, &x);
     issu_snapshot_unref(s);
     if (rc != ISSU_OK)
-        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
+        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state: %s", issu_strerror(rc));
     /* NACM (RFC 8341 3.4.5): a filter sees only what the user may read;
-     * the shared trees are copied and pruned only when a rule could hide
-     * some of them */
+     * the trees are copied and pruned only when a rule could hide some of
+     * them */
     all = issu_nc_nacm_read_all(nc, session, ISSU_NC_STATE_MOD);
     whole = issu_nc_filter_whole_state(nc, rpc);
     if (whole && all)
         return get_whole(nc, rpc, x);
-    /* one client or one session as issuctl asks: from the index, no scan */
-    if (all && !whole && (rc = issu_nc_filter_keyed(nc, rpc, x, &sel)) != ISSU_ERR_NOTFOUND) {
-        issu_nc_state_put(nc, x);
-        if (rc != ISSU_OK)
-            return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
-        return reply_data_op(nc, lyd_owner_module(rpc), "get", sel);
-    }
+    n_nodes = x->n_nodes;
+    rc = state_source(nc, rpc, x, whole, all, &state, &own, &held);
+    issu_nc_state_put(nc, x);
+    if (rc != ISSU_OK)
+        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
     all_lib = whole || issu_nc_nacm_read_all(nc, session, "ietf-yang-library");
-    if ((!all && lyd_dup_siblings(x->tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &state) != LY_SUCCESS) ||
-        (!all_lib && nc->yanglib &&
-         lyd_dup_siblings(nc->yanglib, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &ylib) != LY_SUCCESS)) {
-        lyd_free_all(state);
-        issu_nc_state_put(nc, x);
-        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
+    if (!all_lib && nc->yanglib &&
+        lyd_dup_siblings(nc->yanglib, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, &ylib) != LY_SUCCESS) {
+        rc = ISSU_ERR_NOMEM;
+        goto cleanup;
     }
-    issu_nc_nacm_prune(nc, session, &state);
+    if (!all)
+        issu_nc_nacm_prune(nc, session, &state);
     issu_nc_nacm_prune(nc, session, &ylib);
     if (whole) {
-        issu_nc_state_put(nc, x);
+        /* only with !all: state is a pruned copy, the reply's now */
         return reply_data_op(nc, lyd_owner_module(rpc), "get", state);
     }
-    /* other filters select copies from the shared tree and a fresh
+    /* other filters select copies from these trees and a fresh
      * netconf-state, in the document order the merged tree had before */
     if (issu_nc_monitoring_build(nc, &mon) != ISSU_OK)
         mon = NULL;
@@ -147,23 +183,31 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
     issu_nc_nacm_prune(nc, session, &nacm); /* default-deny-all: recovery sessions and explicit rules only */
     issu_nc_nacm_prune(nc, session, &streams);
     src[0] = mon;
-    src[1] = all ? x->tree : state;
+    src[1] = state;
     src[2] = all_lib ? nc->yanglib : ylib;
     src[3] = nacm;
     src[4] = streams;
-    rc = issu_nc_filter_apply(nc, rpc, src, x->n_nodes + issu_nc_count_nodes(mon) + nc->n_yanglib +
+    /* the cost bound counts the whole state, whatever part was built */
+    rc = issu_nc_filter_apply(nc, rpc, src, n_nodes + issu_nc_count_nodes(mon) + nc->n_yanglib +
                               issu_nc_count_nodes(nacm) + issu_nc_count_nodes(streams), &sel, err, sizeof(err));
     lyd_free_all(mon);
     lyd_free_all(nacm);
     lyd_free_all(streams);
-    lyd_free_all(state);
     lyd_free_all(ylib);
-    issu_nc_state_put(nc, x);
+    if (own)
+        lyd_free_all(state);
+    issu_nc_state_put(nc, held);
     if (rc != ISSU_OK) {
         lyd_free_all(sel);
         return issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf:get/filter", "%s", err);
     }
     return reply_data_op(nc, lyd_owner_module(rpc), "get", sel);
+cleanup:
+    lyd_free_all(ylib);
+    if (own)
+        lyd_free_all(state);
+    issu_nc_state_put(nc, held);
+    return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
 }
 
 struct nc_server_reply *issu_nc_rpc_get_config(struct lyd_node *rpc, struct nc_session *session)

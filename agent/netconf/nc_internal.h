@@ -11,6 +11,7 @@
  *   nc_ssh.c          SSH (libssh server): host key, authorized keys, public-key
  *                     authentication, the "netconf" subsystem
  *   nc_state.c        issu-state and netconf-state trees; the per-snapshot cache
+ *   nc_xml.c          issu-state printed straight from a snapshot (no tree)
  *   nc_get.c          <get> and <get-config> (the whole-state reply from the cache)
  *   nc_filter.c       subtree and XPath filters -> selected copies
  *   nc_rpc.c          every other RPC, rpc-error replies, the callback table
@@ -116,15 +117,36 @@ struct issu_nc_authkey {
     char *user;
 };
 
-/** issu-state of one snapshot, shared read-only by the replies printing it. */
+/** issu-state of one snapshot, shared read-only by the replies printing it:
+ * the XML printed straight from the snapshot (nc_xml.c), and a libyang tree
+ * only once a filter needs the whole of it (issu_nc_state_full). */
 struct issu_nc_state {
     struct issu_snapshot *snap; /**< held: the key, compared by address */
-    struct lyd_node *tree;
-    char *xml;                  /**< the tree as a whole-state <get> prints it */
+    char *xml;                  /**< issu-state as a whole-state <get> prints it */
     size_t xml_len;
-    uint64_t n_nodes;           /**< data nodes of tree (what an XPath filter may visit) */
-    unsigned refs;              /**< the cache's own + one per reply using it */
-    struct issu_nc_keyidx *idx; /**< issu-state's lists by key (nc_filter.c), NULL: none */
+    uint64_t n_nodes;           /**< data nodes of the whole state (what an XPath filter may visit) */
+    unsigned refs;              /**< the cache's own + one per reply using it (under cache_mu) */
+    struct lyd_node *tree;      /**< the whole tree, NULL until built; set once, under tree_mu */
+};
+
+/** issu-state/history's values (issu_nc_histvals): the store's totals at
+ * start, added to a snapshot's own counts. */
+struct issu_nc_histvals {
+    int persistent;
+    uint64_t negotiations_base, changed_base;
+    int64_t since_ns;
+};
+
+/** The part of issu-state a filter can reach (issu_nc_filter_pick): the
+ * small leaves and containers always, the running image and list entries
+ * as named. */
+struct issu_nc_pick {
+    int all;            /**< the whole state: a filter this reading cannot bound */
+    int image;          /**< running-image */
+    uint32_t *clients;  /**< indexes into snap->clients, ascending, no repeats */
+    uint32_t n_clients;
+    uint32_t *sessions; /**< indexes into snap->sessions, in session-id order, no repeats */
+    uint32_t n_sessions;
 };
 
 /** The running face: libnetconf2 keeps its callbacks global, so one per process. */
@@ -149,6 +171,12 @@ struct issu_nc {
     pthread_mutex_t build_mu;      /**< one builder at a time: others wait for its result */
     struct issu_nc_state *cache;
     pthread_cond_t cache_cv;       /**< with cache_mu: signalled when the cache holds a new state */
+    pthread_mutex_t tree_mu;       /**< every state's tree pointer, tree_state, tree_used */
+    pthread_mutex_t tree_build_mu; /**< one whole-tree builder at a time */
+    pthread_cond_t tree_cv;        /**< with tree_mu: a tree was built */
+    struct issu_nc_state *tree_state; /**< the newest state whose tree is built (a reference), NULL: none */
+    struct timespec tree_used;     /**< CLOCK_MONOTONIC: a filter last needed a whole tree */
+    int want_tree;                 /**< under mu: a reader asked the notify thread for the newest tree */
     int want_warm;                 /**< under mu: a reader asked the notify thread to build the newest state */
 
     struct issu_nc_authkey *keys;
@@ -269,6 +297,30 @@ int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_
 #define ISSU_NC_STALE_WAIT_MS 100
 /** Drop a reference; NULL is a no-op. */
 void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x);
+/** The whole issu-state tree for @p x: *out = x with x->tree built, or,
+ * while the notify thread builds it (when a tree of an older state exists
+ * and the build takes longer than ISSU_NC_STALE_WAIT_MS), that older state;
+ * one reference either way. */
+int issu_nc_state_full(struct issu_nc *nc, struct issu_nc_state *x, struct issu_nc_state **out);
+/** A whole tree is kept (and rebuilt on changes) while filters used one within this long. */
+#define ISSU_NC_TREE_KEEP_S 60
+/** The notify thread: build the newest state's tree if filters use trees,
+ * drop the kept one once they stopped (ISSU_NC_TREE_KEEP_S). */
+void issu_nc_state_tree_tick(struct issu_nc *nc, int changed);
+/** A new tree of the part @p pick (NULL: all) of @p s's issu-state. */
+int issu_nc_state_tree(const struct lys_module *mod, const struct issu_snapshot *s, const struct issu_nc_histvals *h,
+                       const struct issu_nc_pick *pick, struct lyd_node **out);
+/** issu-state/history's values, NULL without a history store. */
+const struct issu_nc_histvals *issu_nc_histvals(struct issu_nc *nc, struct issu_nc_histvals *buf);
+
+/* ---- nc_xml.c */
+#define ISSU_NC_STATE_NS "urn:issu-agent:yang:issu-agent"
+/** @p s's issu-state as libyang prints issu_nc_state_tree(NULL) of it
+ * (shrunk, with-defaults explicit), without a tree: *xml (malloc'd, NUL
+ * ended, *len bytes) and the number of data nodes it holds. @p h NULL: no
+ * history container. */
+int issu_nc_state_xml(const struct issu_snapshot *s, const struct issu_nc_histvals *h, char **xml, size_t *len,
+                      uint64_t *n_nodes);
 /** A fresh ietf-netconf-monitoring netconf-state tree. */
 int issu_nc_monitoring_build(struct issu_nc *nc, struct lyd_node **out);
 /** nc->yanglib from the final context (after nc_server_init and the capabilities). */
@@ -279,15 +331,13 @@ int issu_nc_yanglib_build(struct issu_nc *nc);
 #define ISSU_NC_N_SRC 5 /* netconf-state, issu-state, the YANG library, NACM, RFC 5277 netconf/streams */
 /** Whether <get>'s filter is absent or selects exactly the whole issu-state. */
 int issu_nc_filter_whole_state(struct issu_nc *nc, const struct lyd_node *rpc);
-/** Index @p x's issu-state children by key (client id, session id, session's
- * client id) for issu_nc_filter_keyed; sets x->idx. */
-int issu_nc_filter_index(struct issu_nc_state *x);
-void issu_nc_filter_index_free(struct issu_nc_keyidx *idx);
-/** The XPath filters issuctl sends for one client or one session, answered
- * from x->idx with what issu_nc_filter_apply would select, without a scan:
- * ISSU_OK with *out set, ISSU_ERR_NOTFOUND when @p rpc is no such filter. */
-int issu_nc_filter_keyed(struct issu_nc *nc, const struct lyd_node *rpc, const struct issu_nc_state *x,
-                         struct lyd_node **out);
+/** What of issu-state <get>'s filter can reach in @p s (free with
+ * issu_nc_pick_free): subtree content matches and XPath key predicates on
+ * client and session become the entries they name; pick->all when the
+ * filter is not read that far (a whole tree is needed). */
+int issu_nc_filter_pick(struct issu_nc *nc, const struct lyd_node *rpc, const struct issu_snapshot *s,
+                        struct issu_nc_pick *pick);
+void issu_nc_pick_free(struct issu_nc_pick *pick);
 /**
  * Apply <get>'s filter to @p data (read only; @p n_nodes nodes in all, for
  * the XPath cost bound): *out gets copies of what it selects.

@@ -259,6 +259,9 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
     nc->conf = *conf;
     pthread_mutex_init(&nc->mu, NULL);
     pthread_mutex_init(&nc->cache_mu, NULL);
+    pthread_mutex_init(&nc->tree_mu, NULL);
+    pthread_mutex_init(&nc->tree_build_mu, NULL);
+    pthread_cond_init(&nc->tree_cv, NULL);
     pthread_mutex_init(&nc->build_mu, NULL);
     pthread_mutex_init(&nc->rl_mu, NULL);
     pthread_mutex_init(&nc->ps_add_mu, NULL);
@@ -342,6 +345,8 @@ void issu_nc_stop(struct issu_nc *nc)
     /* every worker has stopped: nothing else holds it; before the context goes */
     issu_nc_state_put(nc, nc->cache);
     nc->cache = NULL;
+    issu_nc_state_put(nc, nc->tree_state);
+    nc->tree_state = NULL;
     for (struct issu_nc_sess *it = nc->sessions; it; it = it->next)
         issu_nc_link_put(nc_session_get_data(it->s));
     if (nc->ps) {
@@ -362,6 +367,9 @@ void issu_nc_stop(struct issu_nc *nc)
     ly_ctx_destroy(nc->ctx);
     pthread_cond_destroy(&nc->cv);
     pthread_cond_destroy(&nc->cache_cv);
+    pthread_cond_destroy(&nc->tree_cv);
+    pthread_mutex_destroy(&nc->tree_build_mu);
+    pthread_mutex_destroy(&nc->tree_mu);
     pthread_cond_destroy(&nc->conns_cv);
     pthread_mutex_destroy(&nc->rl_mu);
     pthread_mutex_destroy(&nc->ps_add_mu);

@@ -1,16 +1,24 @@
 /*
- * nc_state.c - the data the NETCONF face serves: the issu-state tree of a
+ * nc_state.c - the data the NETCONF face serves: the issu-state of a
  * snapshot (issu-agent.yang: the report, the endpoint, the running image)
  * and ietf-netconf-monitoring's netconf-state.
  *
- * Snapshots are immutable, so the issu-state tree is built once per snapshot
+ * Snapshots are immutable, so the issu-state of each is printed once
  * (struct issu_nc_state, refcounted: a reply in flight keeps its generation
- * alive) and printed once, then only read, by several workers at once. The
- * cache holds the newest one; a builder holds build_mu so that workers
- * asking for the same snapshot wait for its result instead of building it
- * again. A <get> never waits long for a rebuild (issu_nc_state_read): the
- * notify thread builds, readers get the previous state meanwhile. netconf-state is small and changes with every session: built per
- * <get> that needs it.
+ * alive), straight from the snapshot (nc_xml.c), then only read by several
+ * workers at once. The cache holds the newest one; a builder holds build_mu
+ * so that workers asking for the same snapshot wait for its result instead
+ * of printing it again. A <get> never waits long for it
+ * (issu_nc_state_read): the notify thread prints, readers get the previous
+ * state meanwhile.
+ *
+ * Filters select from libyang trees: a filter that names its clients or
+ * sessions gets a tree of just that part (issu_nc_state_tree with a pick,
+ * nc_filter.c); any other gets the whole tree, built on first need and
+ * kept, and rebuilt on changes by the notify thread, only while such
+ * filters keep coming (ISSU_NC_TREE_KEEP_S): ~6.7 KB a session that a face
+ * serving whole and keyed <get>s never holds. netconf-state is small and
+ * changes with every session: built per <get> that needs it.
  */
 #include "nc_internal.h"
 
@@ -55,7 +63,8 @@ void issu_nc_datetime(const struct timespec *ts, char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* The running image's manifest under container running-image (im groupings). */
+/* The running image's manifest under container running-image (im groupings;
+ * nc_xml.c prints the same). */
 static int fill_image(struct lyd_node *p, const struct lys_module *m, const struct issu_image *img)
 {
     struct lyd_node *c, *g, *t, *v, *e;
@@ -110,57 +119,76 @@ static int fill_image(struct lyd_node *p, const struct lys_module *m, const stru
     return ISSU_OK;
 }
 
-/* issu-state/history: the totals as of this snapshot (the store's at start
- * plus this issud's own counts), so the cached tree never goes stale. */
-static int fill_history(struct issu_nc *nc, struct lyd_node *top, const struct issu_snapshot *s)
+const struct issu_nc_histvals *issu_nc_histvals(struct issu_nc *nc, struct issu_nc_histvals *h)
 {
     struct issu_hist_stats st;
+
+    if (!nc->conf.history)
+        return NULL;
+    issu_hist_stats(nc->conf.history, &st);
+    issu_hist_base(nc->conf.history, &h->negotiations_base, &h->changed_base);
+    h->persistent = st.persistent;
+    h->since_ns = st.since_ns;
+    return h;
+}
+
+/* issu-state/history: the totals as of this snapshot (the store's at start
+ * plus this issud's own counts), so a cached state never goes stale. */
+static int fill_history(struct lyd_node *top, const struct lys_module *mod, const struct issu_snapshot *s,
+                        const struct issu_nc_histvals *hv)
+{
     struct lyd_node *h;
-    uint64_t nego, changed;
     struct timespec ts;
     char dt[40];
 
-    issu_hist_stats(nc->conf.history, &st);
-    issu_hist_base(nc->conf.history, &nego, &changed);
-    if (lyd_new_inner(top, nc->mod, "history", 0, &h) != LY_SUCCESS)
+    if (lyd_new_inner(top, mod, "history", 0, &h) != LY_SUCCESS)
         return ISSU_ERR_NOMEM;
-    ISSU_CHECK(issu_nc_term(h, nc->mod, "persistent", st.persistent ? "true" : "false"));
-    ISSU_CHECK(issu_nc_term_u(h, nc->mod, "negotiations-total", nego + s->negotiations));
-    ISSU_CHECK(issu_nc_term_u(h, nc->mod, "results-changed-total", changed + s->results_changed));
-    ts.tv_sec = (time_t)(st.since_ns / 1000000000);
-    ts.tv_nsec = (long)(st.since_ns % 1000000000);
+    ISSU_CHECK(issu_nc_term(h, mod, "persistent", hv->persistent ? "true" : "false"));
+    ISSU_CHECK(issu_nc_term_u(h, mod, "negotiations-total", hv->negotiations_base + s->negotiations));
+    ISSU_CHECK(issu_nc_term_u(h, mod, "results-changed-total", hv->changed_base + s->results_changed));
+    ts.tv_sec = (time_t)(hv->since_ns / 1000000000);
+    ts.tv_nsec = (long)(hv->since_ns % 1000000000);
     issu_nc_datetime(&ts, dt, sizeof(dt));
-    return issu_nc_term(h, nc->mod, "discontinuity-time", dt);
+    return issu_nc_term(h, mod, "discontinuity-time", dt);
 }
 
-static int build_issu_state(struct issu_nc *nc, const struct issu_snapshot *s, struct lyd_node **out)
+int issu_nc_state_tree(const struct lys_module *mod, const struct issu_snapshot *s, const struct issu_nc_histvals *h,
+                       const struct issu_nc_pick *pick, struct lyd_node **out)
 {
+    static const uint32_t none[1];
     struct lyd_node *top = NULL, *ep, *img;
     char dt[40];
     int rc;
 
     *out = NULL;
-    if (lyd_new_inner(NULL, nc->mod, "issu-state", 0, &top) != LY_SUCCESS)
+    if (pick && pick->all)
+        pick = NULL;
+    if (lyd_new_inner(NULL, mod, "issu-state", 0, &top) != LY_SUCCESS)
         return ISSU_ERR_NOMEM;
-    ISSU_CHECK_GOTO(issu_report_fill(top, nc->mod, 0, s), rc);
-    if (lyd_new_inner(top, nc->mod, "endpoint", 0, &ep) != LY_SUCCESS)
+    if (pick)
+        ISSU_CHECK_GOTO(issu_report_fill_pick(top, mod, 0, s, pick->clients ? pick->clients : none, pick->n_clients,
+                                              pick->sessions ? pick->sessions : none, pick->n_sessions),
+                        rc);
+    else
+        ISSU_CHECK_GOTO(issu_report_fill(top, mod, 0, s), rc);
+    if (lyd_new_inner(top, mod, "endpoint", 0, &ep) != LY_SUCCESS)
         ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
-    ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "role", issu_report_role(s->role)), rc);
-    ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "peer-state", issu_peer_state_name(s->peer_state)), rc);
-    ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "switchover-ready", issu_snapshot_switchover_ready(s) ? "true" : "false"),
+    ISSU_CHECK_GOTO(issu_nc_term(ep, mod, "role", issu_report_role(s->role)), rc);
+    ISSU_CHECK_GOTO(issu_nc_term(ep, mod, "peer-state", issu_peer_state_name(s->peer_state)), rc);
+    ISSU_CHECK_GOTO(issu_nc_term(ep, mod, "switchover-ready", issu_snapshot_switchover_ready(s) ? "true" : "false"),
                     rc);
-    ISSU_CHECK_GOTO(issu_nc_term_u(ep, nc->mod, "negotiations", s->negotiations), rc);
-    ISSU_CHECK_GOTO(issu_nc_term_u(ep, nc->mod, "results-changed", s->results_changed), rc);
+    ISSU_CHECK_GOTO(issu_nc_term_u(ep, mod, "negotiations", s->negotiations), rc);
+    ISSU_CHECK_GOTO(issu_nc_term_u(ep, mod, "results-changed", s->results_changed), rc);
     issu_nc_datetime(&s->last_change, dt, sizeof(dt));
-    ISSU_CHECK_GOTO(issu_nc_term(ep, nc->mod, "last-change", dt), rc);
-    ISSU_CHECK_GOTO(issu_nc_term_u(ep, nc->mod, "generation", s->generation), rc);
-    if (s->image) {
-        if (lyd_new_inner(top, nc->mod, "running-image", 0, &img) != LY_SUCCESS)
+    ISSU_CHECK_GOTO(issu_nc_term(ep, mod, "last-change", dt), rc);
+    ISSU_CHECK_GOTO(issu_nc_term_u(ep, mod, "generation", s->generation), rc);
+    if (s->image && (!pick || pick->image)) {
+        if (lyd_new_inner(top, mod, "running-image", 0, &img) != LY_SUCCESS)
             ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
-        ISSU_CHECK_GOTO(fill_image(img, nc->mod, s->image), rc);
+        ISSU_CHECK_GOTO(fill_image(img, mod, s->image), rc);
     }
-    if (nc->conf.history)
-        ISSU_CHECK_GOTO(fill_history(nc, top, s), rc);
+    if (h)
+        ISSU_CHECK_GOTO(fill_history(top, mod, s, h), rc);
     *out = top;
     return ISSU_OK;
 cleanup:
@@ -173,9 +201,18 @@ static double ms_since(const struct timespec *a, const struct timespec *b)
     return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
+static void state_free(struct issu_nc_state *x)
+{
+    issu_snapshot_unref(x->snap);
+    lyd_free_tree(x->tree);
+    free(x->xml);
+    free(x);
+}
+
 void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
 {
     unsigned left;
+    int had_tree;
 
     if (!x)
         return;
@@ -184,15 +221,14 @@ void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
     pthread_mutex_unlock(&nc->cache_mu);
     if (left)
         return;
-    issu_snapshot_unref(x->snap);
-    issu_nc_filter_index_free(x->idx);
-    lyd_free_tree(x->tree);
-    free(x->xml);
-    free(x);
-    /* a state tree is ~6.7 KB a session, freed in pieces into the arena of
+    had_tree = x->tree != NULL;
+    state_free(x);
+    /* a whole tree is ~6.7 KB a session, freed in pieces into the arena of
      * whichever thread built it: without a trim glibc keeps most of it and
-     * VmRSS climbs with every reload (docs/BENCHMARKS.md, scale_bench.py) */
-    malloc_trim(0);
+     * VmRSS climbs with every reload (docs/BENCHMARKS.md, scale_bench.py).
+     * The printed state is one block: free() gives it back by itself. */
+    if (had_tree)
+        malloc_trim(0);
 }
 
 static struct issu_nc_state *cache_hit(struct issu_nc *nc, const struct issu_snapshot *s)
@@ -207,31 +243,25 @@ static struct issu_nc_state *cache_hit(struct issu_nc *nc, const struct issu_sna
     return x;
 }
 
-/* The issu-state tree of @p s (one reference: issu_nc_state_put), built on
- * a miss. The cache holds the snapshot, so its address cannot be reused. */
+/* The issu-state of @p s (one reference: issu_nc_state_put), printed on a
+ * miss. The cache holds the snapshot, so its address cannot be reused. */
 int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_nc_state **out)
 {
     struct issu_nc_state *x = NULL, *old;
-    struct timespec t0, t1, t2;
+    struct issu_nc_histvals hb;
+    struct timespec t0, t1;
     int rc = ISSU_OK;
 
     if ((*out = cache_hit(nc, s)))
         return ISSU_OK;
     pthread_mutex_lock(&nc->build_mu);
-    if ((*out = cache_hit(nc, s))) /* built while we waited */
+    if ((*out = cache_hit(nc, s))) /* printed while we waited */
         goto cleanup;
     x = calloc(1, sizeof(*x));
     ISSU_CHECK_MEM(x, rc);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ISSU_CHECK_GOTO(build_issu_state(nc, s, &x->tree), rc);
+    ISSU_CHECK_GOTO(issu_nc_state_xml(s, issu_nc_histvals(nc, &hb), &x->xml, &x->xml_len, &x->n_nodes), rc);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    /* printed as libnetconf2 prints a reply (shrunk, with-defaults explicit) */
-    if (lyd_print_mem(&x->xml, x->tree, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT) != LY_SUCCESS || !x->xml)
-        ISSU_CHECK_GOTO(ISSU_ERR_NOMEM, rc);
-    clock_gettime(CLOCK_MONOTONIC, &t2);
-    x->xml_len = strlen(x->xml);
-    x->n_nodes = issu_nc_count_nodes(x->tree);
-    ISSU_CHECK_GOTO(issu_nc_filter_index(x), rc);
     x->snap = issu_snapshot_ref(s);
     x->refs = 2; /* the cache's and the caller's */
     pthread_mutex_lock(&nc->cache_mu);
@@ -240,19 +270,14 @@ int issu_nc_state_get(struct issu_nc *nc, struct issu_snapshot *s, struct issu_n
     pthread_cond_broadcast(&nc->cache_cv);
     pthread_mutex_unlock(&nc->cache_mu);
     issu_nc_state_put(nc, old);
-    issu_nc_log(nc, LOG_INFO,
-                "issu-state of generation %" PRIu64 " (%u sessions): tree built in %.1f ms, printed (%zu bytes) in %.1f ms",
-                s->generation, s->n_sessions, ms_since(&t0, &t1), x->xml_len, ms_since(&t1, &t2));
+    issu_nc_log(nc, LOG_INFO, "issu-state of generation %" PRIu64 " (%u sessions): printed (%zu bytes) in %.1f ms",
+                s->generation, s->n_sessions, x->xml_len, ms_since(&t0, &t1));
     *out = x;
     x = NULL;
 cleanup:
     pthread_mutex_unlock(&nc->build_mu);
-    if (x) {
-        issu_nc_filter_index_free(x->idx);
-        lyd_free_tree(x->tree);
-        free(x->xml);
-        free(x);
-    }
+    if (x)
+        state_free(x);
     return rc;
 }
 
@@ -277,7 +302,7 @@ int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_
     dl.tv_sec += dl.tv_nsec / 1000000000L;
     dl.tv_nsec %= 1000000000L;
     pthread_mutex_lock(&nc->cache_mu);
-    /* a small state is built within the wait and served fresh, as before */
+    /* normally printed within the wait and served fresh */
     while (nc->cache && nc->cache->snap->generation < s->generation &&
            pthread_cond_timedwait(&nc->cache_cv, &nc->cache_mu, &dl) == 0)
         ;
@@ -289,6 +314,124 @@ int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_
         return issu_nc_state_get(nc, s, out);
     *out = x;
     return ISSU_OK;
+}
+
+static void state_ref(struct issu_nc *nc, struct issu_nc_state *x)
+{
+    pthread_mutex_lock(&nc->cache_mu);
+    x->refs++;
+    pthread_mutex_unlock(&nc->cache_mu);
+}
+
+/* Build @p x's whole tree unless it has one, and make it the kept tree. */
+static int build_tree(struct issu_nc *nc, struct issu_nc_state *x)
+{
+    struct issu_nc_state *old = NULL;
+    struct issu_nc_histvals hb;
+    struct lyd_node *tree = NULL;
+    struct timespec t0, t1;
+    int rc = ISSU_OK, have;
+
+    pthread_mutex_lock(&nc->tree_build_mu);
+    pthread_mutex_lock(&nc->tree_mu);
+    have = x->tree != NULL;
+    pthread_mutex_unlock(&nc->tree_mu);
+    if (have)
+        goto cleanup;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ISSU_CHECK_GOTO(issu_nc_state_tree(nc->mod, x->snap, issu_nc_histvals(nc, &hb), NULL, &tree), rc);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_mutex_lock(&nc->tree_mu);
+    x->tree = tree;
+    if (!nc->tree_state || nc->tree_state->snap->generation < x->snap->generation) {
+        old = nc->tree_state;
+        state_ref(nc, x);
+        nc->tree_state = x;
+    }
+    pthread_cond_broadcast(&nc->tree_cv);
+    pthread_mutex_unlock(&nc->tree_mu);
+    issu_nc_log(nc, LOG_INFO, "issu-state tree of generation %" PRIu64 " (%u sessions) built in %.1f ms for filters",
+                x->snap->generation, x->snap->n_sessions, ms_since(&t0, &t1));
+cleanup:
+    pthread_mutex_unlock(&nc->tree_build_mu);
+    issu_nc_state_put(nc, old);
+    return rc;
+}
+
+int issu_nc_state_full(struct issu_nc *nc, struct issu_nc_state *x, struct issu_nc_state **out)
+{
+    struct issu_nc_state *t;
+    struct timespec dl;
+    int rc;
+
+    *out = NULL;
+    pthread_mutex_lock(&nc->tree_mu);
+    clock_gettime(CLOCK_MONOTONIC, &nc->tree_used);
+    t = x->tree ? x : nc->tree_state;
+    pthread_mutex_unlock(&nc->tree_mu);
+    if (t != x && t && nc->notif_started) {
+        /* an older tree exists: the notify thread builds this one, and the
+         * reader gets the older complete one if that takes long */
+        pthread_mutex_lock(&nc->mu);
+        nc->want_tree = 1;
+        pthread_cond_signal(&nc->cv);
+        pthread_mutex_unlock(&nc->mu);
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_nsec += ISSU_NC_STALE_WAIT_MS * 1000000L;
+        dl.tv_sec += dl.tv_nsec / 1000000000L;
+        dl.tv_nsec %= 1000000000L;
+        pthread_mutex_lock(&nc->tree_mu);
+        while (!x->tree && pthread_cond_timedwait(&nc->tree_cv, &nc->tree_mu, &dl) == 0)
+            ;
+        t = x->tree ? x : nc->tree_state;
+        if (t)
+            state_ref(nc, t);
+        pthread_mutex_unlock(&nc->tree_mu);
+        if (t) {
+            *out = t;
+            return ISSU_OK;
+        }
+    }
+    if (t != x && (rc = build_tree(nc, x)) != ISSU_OK)
+        return rc;
+    state_ref(nc, x);
+    *out = x;
+    return ISSU_OK;
+}
+
+void issu_nc_state_tree_tick(struct issu_nc *nc, int changed)
+{
+    struct issu_nc_state *drop = NULL, *x;
+    struct timespec now;
+    int keep, want;
+
+    pthread_mutex_lock(&nc->mu);
+    want = nc->want_tree;
+    nc->want_tree = 0;
+    pthread_mutex_unlock(&nc->mu);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    pthread_mutex_lock(&nc->tree_mu);
+    keep = nc->tree_state && now.tv_sec - nc->tree_used.tv_sec < ISSU_NC_TREE_KEEP_S;
+    if (nc->tree_state && !keep) {
+        drop = nc->tree_state;
+        nc->tree_state = NULL;
+    }
+    pthread_mutex_unlock(&nc->tree_mu);
+    if (drop) {
+        issu_nc_log(nc, LOG_INFO, "issu-state tree of generation %" PRIu64 " dropped: no filter needed it for %d s",
+                    drop->snap->generation, ISSU_NC_TREE_KEEP_S);
+        issu_nc_state_put(nc, drop);
+    }
+    if (!keep || !(changed || want))
+        return;
+    pthread_mutex_lock(&nc->cache_mu);
+    x = nc->cache;
+    if (x)
+        x->refs++;
+    pthread_mutex_unlock(&nc->cache_mu);
+    if (x)
+        build_tree(nc, x);
+    issu_nc_state_put(nc, x);
 }
 
 uint64_t issu_nc_count_nodes(const struct lyd_node *tree)

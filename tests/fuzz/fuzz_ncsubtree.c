@@ -8,9 +8,11 @@
  * byte 0 == 'x' the select attribute of an XPath filter (escaped). The
  * libyang context, the negotiated example pair and its state tree are made
  * once. Checked: no crash, no leak; a filter is either refused with a
- * reason or selects copies (freed here); a filter the key index answers
- * (issu_nc_filter_keyed: issuctl's one client / one session) gets exactly
- * what the general path selects.
+ * reason or selects copies (freed here); a filter read as naming its
+ * entries (issu_nc_filter_pick) gets from the tree of that part exactly
+ * what it gets from the whole tree, or the same refusal. Setup also checks
+ * that the state printed without a tree (nc_xml.c) is the whole tree's
+ * print.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct issu_nc nc;
 static struct issu_nc_state *st;
+static struct lyd_node *whole;
 
 static int setup(void)
 {
@@ -40,10 +43,26 @@ static int setup(void)
     if (issu_nc_ctx_load(&nc) ||
         issu_manifest_load_file(NULL, ISSU_EXAMPLES_DIR "/running.json", &a, err, sizeof(err)) ||
         issu_manifest_load_file(NULL, ISSU_EXAMPLES_DIR "/upgrade-base-level.json", &s, err, sizeof(err)) ||
-        issu_mem_negotiate(a, 4, s, 7, NULL, NULL, &snap, NULL) || issu_nc_state_get(&nc, snap, &st)) {
+        issu_mem_negotiate(a, 4, s, 7, NULL, NULL, &snap, NULL) || issu_nc_state_get(&nc, snap, &st) ||
+        issu_nc_state_tree(nc.mod, snap, NULL, NULL, &whole)) {
         fprintf(stderr, "fuzz_ncsubtree: setup failed: %s\n", err);
         abort();
     }
+    char *p = NULL;
+    lyd_print_mem(&p, whole, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WD_EXPLICIT);
+    if (!p || strcmp(p, st->xml)) {
+        fprintf(stderr, "fuzz_ncsubtree: nc_xml.c prints the state unlike libyang\n");
+        if (getenv("ISSU_FUZZ_DUMP")) {
+            FILE *f = fopen("/tmp/xml_ly.txt", "w");
+            fputs(p ? p : "", f);
+            fclose(f);
+            f = fopen("/tmp/xml_nc.txt", "w");
+            fputs(st->xml, f);
+            fclose(f);
+        }
+        abort();
+    }
+    free(p);
     issu_image_free(a);
     issu_image_free(s);
     issu_snapshot_unref(snap);
@@ -53,9 +72,10 @@ static int setup(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
-    struct lyd_node *tree = NULL, *op = NULL, *sel = NULL, *ksel = NULL;
-    char *a = NULL, *b = NULL;
-    int krc;
+    struct lyd_node *tree = NULL, *op = NULL, *sel = NULL, *psel = NULL, *part = NULL;
+    struct issu_nc_pick pick;
+    char *a = NULL, *b = NULL, perr[1024];
+    int rc, prc;
     const struct lyd_node *src[ISSU_NC_N_SRC];
     struct ly_in *in = NULL;
     char *msg, err[1024];
@@ -86,22 +106,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ly_in_new_memory(msg, &in) == LY_SUCCESS &&
         lyd_parse_op(nc.ctx, NULL, in, LYD_XML, LYD_TYPE_RPC_NETCONF, &tree, &op) == LY_SUCCESS && op) {
         memset(src, 0, sizeof(src)); /* every source but the state: none */
-        src[1] = st->tree;
+        src[1] = whole;
         (void)issu_nc_filter_whole_state(&nc, op);
-        if (issu_nc_filter_apply(&nc, op, src, st->n_nodes, &sel, err, sizeof(err)) != ISSU_OK && !err[0])
+        err[0] = perr[0] = '\0';
+        rc = issu_nc_filter_apply(&nc, op, src, st->n_nodes, &sel, err, sizeof(err));
+        if (rc != ISSU_OK && !err[0])
             abort(); /* a refusal always says why */
-        krc = issu_nc_filter_keyed(&nc, op, st, &ksel);
-        if (krc == ISSU_OK) { /* the index's answer is the general path's */
-            lyd_print_mem(&a, sel, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
-            lyd_print_mem(&b, ksel, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
-            if (!a || !b || strcmp(a, b))
-                abort();
-        } else if (krc != ISSU_ERR_NOTFOUND) {
+        if (issu_nc_filter_pick(&nc, op, st->snap, &pick) != ISSU_OK)
             abort();
+        if (!pick.all) { /* the part's answer is the whole tree's */
+            if (issu_nc_state_tree(nc.mod, st->snap, NULL, &pick, &part) != ISSU_OK)
+                abort();
+            src[1] = part;
+            prc = issu_nc_filter_apply(&nc, op, src, st->n_nodes, &psel, perr, sizeof(perr));
+            if (prc != rc)
+                abort();
+            if (rc == ISSU_OK) {
+                lyd_print_mem(&a, sel, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
+                lyd_print_mem(&b, psel, LYD_XML, LYD_PRINT_SHRINK | LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT);
+                if ((a || b) && (!a || !b || strcmp(a, b)))
+                    abort();
+            }
         }
+        issu_nc_pick_free(&pick);
         free(a);
         free(b);
-        lyd_free_all(ksel);
+        lyd_free_all(part);
+        lyd_free_all(psel);
         lyd_free_all(sel);
     }
     lyd_free_all(tree);
