@@ -212,7 +212,6 @@ static void state_free(struct issu_nc_state *x)
 void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
 {
     unsigned left;
-    int had_tree;
 
     if (!x)
         return;
@@ -221,14 +220,13 @@ void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
     pthread_mutex_unlock(&nc->cache_mu);
     if (left)
         return;
-    had_tree = x->tree != NULL;
     state_free(x);
-    /* a whole tree is ~6.7 KB a session, freed in pieces into the arena of
-     * whichever thread built it: without a trim glibc keeps most of it and
-     * VmRSS climbs with every reload (docs/BENCHMARKS.md, scale_bench.py).
-     * The printed state is one block: free() gives it back by itself. */
-    if (had_tree)
-        malloc_trim(0);
+    /* a state going is a generation going: its snapshot (~2.5 KB a session
+     * in small blocks, often the last reference) and, if built, its whole
+     * tree (~6.7 KB a session) were freed into the arenas of the threads
+     * that made them; without a trim glibc keeps those pages and VmRSS
+     * climbs with every reload (docs/BENCHMARKS.md, scale_bench.py) */
+    malloc_trim(0);
 }
 
 static struct issu_nc_state *cache_hit(struct issu_nc *nc, const struct issu_snapshot *s)
