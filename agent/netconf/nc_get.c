@@ -94,15 +94,18 @@ cleanup:
     return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
 }
 
-/* The issu-state tree a filter selects from (*tree; *own: the caller frees
- * it, else it belongs to *held, a state reference to put): the part the
- * filter names, built from @p x's snapshot, or the whole shared tree; a
- * copy to prune when NACM may hide some of it (@p all clear). */
-static int state_source(struct issu_nc *nc, const struct lyd_node *rpc, struct issu_nc_state *x, int whole, int all,
-                        struct lyd_node **tree, int *own, struct issu_nc_state **held)
+/* The issu-state tree a filter selects from (*tree, *n_nodes for the XPath
+ * cost bound; *own: the caller frees it, else it belongs to *held, a state
+ * reference to put): the part the filter names, built from the newest
+ * snapshot @p s per request (no waiting for anything), or the whole shared
+ * tree (nc_state.c); a copy to prune when NACM may hide some of it (@p all
+ * clear). */
+static int state_source(struct issu_nc *nc, const struct lyd_node *rpc, struct issu_snapshot *s, int whole, int all,
+                        struct lyd_node **tree, uint64_t *n_nodes, int *own, struct issu_nc_state **held)
 {
     struct issu_nc_pick pick = {0};
     struct issu_nc_histvals hb;
+    struct issu_nc_state *x = NULL;
     int rc = ISSU_OK;
 
     *tree = NULL;
@@ -111,14 +114,20 @@ static int state_source(struct issu_nc *nc, const struct lyd_node *rpc, struct i
     if (whole)
         pick.all = 1;
     else
-        ISSU_CHECK(issu_nc_filter_pick(nc, rpc, x->snap, &pick));
+        ISSU_CHECK(issu_nc_filter_pick(nc, rpc, s, &pick));
     if (!pick.all) {
-        rc = issu_nc_state_tree(nc->mod, x->snap, issu_nc_histvals(nc, &hb), &pick, tree);
-        *own = rc == ISSU_OK;
+        ISSU_CHECK_GOTO(issu_nc_state_tree(nc->mod, s, issu_nc_histvals(nc, &hb), &pick, tree), rc);
+        *own = 1;
+        *n_nodes = issu_nc_count_nodes(*tree); /* what the filter can visit */
         goto cleanup;
     }
-    ISSU_CHECK_GOTO(issu_nc_state_full(nc, x, held), rc);
+    ISSU_CHECK_GOTO(issu_nc_state_read(nc, s, &x), rc);
+    rc = issu_nc_state_full(nc, x, held);
+    issu_nc_state_put(nc, x);
+    if (rc != ISSU_OK)
+        goto cleanup;
     *tree = (*held)->tree;
+    *n_nodes = (*held)->n_nodes;
     if (!all) {
         if (lyd_dup_siblings((*held)->tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, tree) != LY_SUCCESS)
             rc = ISSU_ERR_NOMEM;
@@ -140,22 +149,22 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
     const struct lyd_node *src[ISSU_NC_N_SRC];
     char err[1024];
     int rc, all, all_lib, whole, own;
-    uint64_t n_nodes;
+    uint64_t n_nodes = 0;
 
-    rc = issu_nc_state_read(nc, s, &x);
-    issu_snapshot_unref(s);
-    if (rc != ISSU_OK)
-        return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state: %s", issu_strerror(rc));
     /* NACM (RFC 8341 3.4.5): a filter sees only what the user may read;
      * the trees are copied and pruned only when a rule could hide some of
      * them */
     all = issu_nc_nacm_read_all(nc, session, ISSU_NC_STATE_MOD);
     whole = issu_nc_filter_whole_state(nc, rpc);
-    if (whole && all)
+    if (whole && all) {
+        rc = issu_nc_state_read(nc, s, &x);
+        issu_snapshot_unref(s);
+        if (rc != ISSU_OK)
+            return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state: %s", issu_strerror(rc));
         return get_whole(nc, rpc, x);
-    n_nodes = x->n_nodes;
-    rc = state_source(nc, rpc, x, whole, all, &state, &own, &held);
-    issu_nc_state_put(nc, x);
+    }
+    rc = state_source(nc, rpc, s, whole, all, &state, &n_nodes, &own, &held);
+    issu_snapshot_unref(s);
     if (rc != ISSU_OK)
         return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the state tree: %s", issu_strerror(rc));
     all_lib = whole || issu_nc_nacm_read_all(nc, session, "ietf-yang-library");
