@@ -172,6 +172,10 @@ static void usage(FILE *f)
             "                                node visits an XPath filter with a path from the\n"
             "                                root inside a predicate may make (estimated before\n"
             "                                it runs); default %llu\n"
+            "      --netconf-tree-keep S     seconds the whole issu-state tree (~6.7 KB a session) is\n"
+            "                                kept, and rebuilt on changes, after the last filter\n"
+            "                                that needed it (filters naming their clients or\n"
+            "                                sessions never do); default %d\n"
             "\n"
             "History (negotiation rounds and events, SQLite):\n"
             "      --state-dir DIR           keep the history in DIR/history.db (survives restarts);\n"
@@ -208,7 +212,7 @@ static void usage(FILE *f)
             ISSU_HUB_PEER_AUTH_MS_MAX / 1000, ISSU_HUB_PEER_AUTH_MS_DEFAULT / 1000, ISSU_NC_DEF_UNIX_MODE,
             ISSU_NC_DEF_MAX_SESSIONS,
             ISSU_NC_DEF_MAX_MESSAGE >> 20, ISSU_NC_DEF_HELLO_TIMEOUT, ISSU_NC_DEF_AUTH_TIMEOUT,
-            ISSU_NC_DEF_MESSAGE_TIMEOUT, (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST,
+            ISSU_NC_DEF_MESSAGE_TIMEOUT, (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST, ISSU_NC_DEF_TREE_KEEP,
             (unsigned long long)ISSU_HIST_DEF_MAX_EVENTS);
 }
 
@@ -309,7 +313,8 @@ struct opts {
     const char *agentx;
     int agentx_set;
     int agentx_netsnmp; /* --agentx-impl netsnmp */
-    unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to, nc_xpath_cost;
+    unsigned long long nc_max_sessions, nc_max_message, nc_hello_to, nc_auth_to, nc_msg_to, nc_xpath_cost,
+        nc_tree_keep;
     unsigned long long peer_pending_max, peer_auth_to; /* 0: the default */
     const char *config, *nacm_rules;
     int check_config;
@@ -376,6 +381,7 @@ static int parse(int argc, char **argv, struct opts *o)
         {"netconf-auth-timeout", required_argument, NULL, 1004},
         {"netconf-message-timeout", required_argument, NULL, 1005},
         {"netconf-xpath-max-cost", required_argument, NULL, 1010},
+        {"netconf-tree-keep", required_argument, NULL, 1600},
         {"netconf-unix-mode", required_argument, NULL, 1011},
         {"netconf-unix-group", required_argument, NULL, 1012},
         {"peer-pending-max", required_argument, NULL, 1006},
@@ -443,6 +449,10 @@ static int parse(int argc, char **argv, struct opts *o)
             break;
         case 1010:
             if (parse_num("--netconf-xpath-max-cost", optarg, 1, 1ULL << 62, 0, &o->nc_xpath_cost))
+                return ISSU_ERR_INVAL;
+            break;
+        case 1600:
+            if (parse_num("--netconf-tree-keep", optarg, 1, 86400, 0, &o->nc_tree_keep))
                 return ISSU_ERR_INVAL;
             break;
         case 1011:
@@ -644,6 +654,8 @@ static const char *opt_default(const struct opts *o, const struct option *opt, c
         snprintf(buf, len, "%d", ISSU_NC_DEF_MESSAGE_TIMEOUT);
     else if (!strcmp(n, "netconf-xpath-max-cost"))
         snprintf(buf, len, "%llu", (unsigned long long)ISSU_NC_XPATH_DEF_MAX_COST);
+    else if (!strcmp(n, "netconf-tree-keep"))
+        snprintf(buf, len, "%d", ISSU_NC_DEF_TREE_KEEP);
     else if (!strcmp(n, "peer-pending-max"))
         snprintf(buf, len, "%d", ISSU_HUB_PEER_PENDING_DEFAULT);
     else if (!strcmp(n, "peer-auth-timeout"))
@@ -813,6 +825,7 @@ int main(int argc, char **argv)
         ncc.auth_timeout = (unsigned)o.nc_auth_to;
         ncc.message_timeout = (unsigned)o.nc_msg_to;
         ncc.xpath_max_cost = o.nc_xpath_cost;
+        ncc.tree_keep = (unsigned)o.nc_tree_keep;
         ncc.nacm_rules = o.nacm_rules;
         rc = issu_nc_start(&ncc, &nc);
         if (rc != ISSU_OK) {

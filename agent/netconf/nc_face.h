@@ -44,6 +44,7 @@ struct issu_nc_conf {
     unsigned auth_timeout;       /**< s from connect to an SSH login [10] */
     unsigned message_timeout;    /**< s a started message may take to arrive whole [60] */
     uint64_t xpath_max_cost;     /**< node visits an XPath filter may make, when not linear [2,000,000] */
+    unsigned tree_keep;          /**< s the whole issu-state tree is kept after a filter last needed it [60] */
     const char *nacm_rules;      /**< ietf-netconf-acm data (JSON/XML); NULL: the built-in default */
 };
 
@@ -53,6 +54,7 @@ struct issu_nc_conf {
 #define ISSU_NC_DEF_HELLO_TIMEOUT 10
 #define ISSU_NC_DEF_AUTH_TIMEOUT 10
 #define ISSU_NC_DEF_MESSAGE_TIMEOUT 60
+#define ISSU_NC_DEF_TREE_KEEP 60
 
 /** Register the hub listener and start serving (before the hub starts). */
 int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out);

@@ -95,13 +95,13 @@ cleanup:
 }
 
 /* The issu-state tree a filter selects from (*tree, *n_nodes for the XPath
- * cost bound; *own: the caller frees it, else it belongs to *held, a state
- * reference to put): the part the filter names, built from the newest
+ * cost bound; *own: the caller frees it, else it belongs to *held, a tree
+ * reference to put with issu_nc_tree_put): the part the filter names, built from the newest
  * snapshot @p s per request (no waiting for anything), or the whole shared
  * tree (nc_state.c); a copy to prune when NACM may hide some of it (@p all
  * clear). */
 static int state_source(struct issu_nc *nc, const struct lyd_node *rpc, struct issu_snapshot *s, int whole, int all,
-                        struct lyd_node **tree, uint64_t *n_nodes, int *own, struct issu_nc_state **held)
+                        struct lyd_node **tree, uint64_t *n_nodes, int *own, struct issu_nc_tree **held)
 {
     struct issu_nc_pick pick = {0};
     struct issu_nc_histvals hb;
@@ -131,7 +131,7 @@ static int state_source(struct issu_nc *nc, const struct lyd_node *rpc, struct i
     if (!all) {
         if (lyd_dup_siblings((*held)->tree, NULL, LYD_DUP_RECURSIVE | LYD_DUP_WITH_FLAGS, tree) != LY_SUCCESS)
             rc = ISSU_ERR_NOMEM;
-        issu_nc_state_put(nc, *held);
+        issu_nc_tree_put(nc, *held);
         *held = NULL;
         *own = rc == ISSU_OK;
     }
@@ -144,7 +144,8 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
 {
     struct issu_nc *nc = issu_nc_the;
     struct issu_snapshot *s = issu_hub_snapshot(nc->conf.hub);
-    struct issu_nc_state *x = NULL, *held = NULL;
+    struct issu_nc_state *x = NULL;
+    struct issu_nc_tree *held = NULL;
     struct lyd_node *mon = NULL, *sel = NULL, *nacm = NULL, *state = NULL, *ylib = NULL, *streams = NULL;
     const struct lyd_node *src[ISSU_NC_N_SRC];
     char err[1024];
@@ -205,7 +206,7 @@ struct nc_server_reply *issu_nc_rpc_get(struct lyd_node *rpc, struct nc_session 
     lyd_free_all(ylib);
     if (own)
         lyd_free_all(state);
-    issu_nc_state_put(nc, held);
+    issu_nc_tree_put(nc, held);
     if (rc != ISSU_OK) {
         lyd_free_all(sel);
         return issu_nc_err_reply(nc, NC_ERR_INVALID_VALUE, "/ietf-netconf:get/filter", "%s", err);
@@ -215,7 +216,7 @@ cleanup:
     lyd_free_all(ylib);
     if (own)
         lyd_free_all(state);
-    issu_nc_state_put(nc, held);
+    issu_nc_tree_put(nc, held);
     return issu_nc_err_reply(nc, NC_ERR_OP_FAILED, NULL, "cannot build the reply");
 }
 

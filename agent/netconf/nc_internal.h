@@ -126,7 +126,16 @@ struct issu_nc_state {
     size_t xml_len;
     uint64_t n_nodes;           /**< data nodes of the whole state (what an XPath filter may visit) */
     unsigned refs;              /**< the cache's own + one per reply using it (under cache_mu) */
-    struct lyd_node *tree;      /**< the whole tree, NULL until built; set once, under tree_mu */
+};
+
+/** The whole issu-state tree of one generation, for filters that can reach
+ * anything (issu_nc_state_full); refcounted: the face keeps the newest one
+ * while such filters keep coming, a reply holds the one it selects from. */
+struct issu_nc_tree {
+    unsigned refs;              /**< under tree_mu */
+    uint64_t generation;        /**< of the snapshot it was built from */
+    uint64_t n_nodes;
+    struct lyd_node *tree;
 };
 
 /** issu-state/history's values (issu_nc_histvals): the store's totals at
@@ -171,10 +180,10 @@ struct issu_nc {
     pthread_mutex_t build_mu;      /**< one builder at a time: others wait for its result */
     struct issu_nc_state *cache;
     pthread_cond_t cache_cv;       /**< with cache_mu: signalled when the cache holds a new state */
-    pthread_mutex_t tree_mu;       /**< every state's tree pointer, tree_state, tree_used */
+    pthread_mutex_t tree_mu;       /**< tree, tree_used, every tree's refs */
     pthread_mutex_t tree_build_mu; /**< one whole-tree builder at a time */
     pthread_cond_t tree_cv;        /**< with tree_mu: a tree was built */
-    struct issu_nc_state *tree_state; /**< the newest state whose tree is built (a reference), NULL: none */
+    struct issu_nc_tree *tree;     /**< the newest whole tree built (a reference), NULL: none kept */
     struct timespec tree_used;     /**< CLOCK_MONOTONIC: a filter last needed a whole tree */
     int want_tree;                 /**< under mu: a reader asked the notify thread for the newest tree */
     int want_warm;                 /**< under mu: a reader asked the notify thread to build the newest state */
@@ -297,15 +306,15 @@ int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_
 #define ISSU_NC_STALE_WAIT_MS 100
 /** Drop a reference; NULL is a no-op. */
 void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x);
-/** The whole issu-state tree for @p x: *out = x with x->tree built, or,
- * while the notify thread builds it (when a tree of an older state exists
- * and the build takes longer than ISSU_NC_STALE_WAIT_MS), that older state;
- * one reference either way. */
-int issu_nc_state_full(struct issu_nc *nc, struct issu_nc_state *x, struct issu_nc_state **out);
-/** A whole tree is kept (and rebuilt on changes) while filters used one within this long. */
-#define ISSU_NC_TREE_KEEP_S 60
+/** The whole issu-state tree for @p x's snapshot (one reference:
+ * issu_nc_tree_put): built for it, or, while the notify thread builds it
+ * (when an older tree is kept and the build takes longer than
+ * ISSU_NC_STALE_WAIT_MS), the older one (its endpoint/generation says so). */
+int issu_nc_state_full(struct issu_nc *nc, struct issu_nc_state *x, struct issu_nc_tree **out);
+/** Drop a reference; NULL is a no-op. */
+void issu_nc_tree_put(struct issu_nc *nc, struct issu_nc_tree *t);
 /** The notify thread: build the newest state's tree if filters use trees,
- * drop the kept one once they stopped (ISSU_NC_TREE_KEEP_S). */
+ * drop the kept one once they stopped (conf.tree_keep, --netconf-tree-keep). */
 void issu_nc_state_tree_tick(struct issu_nc *nc, int changed);
 /** A new tree of the part @p pick (NULL: all) of @p s's issu-state. */
 int issu_nc_state_tree(const struct lys_module *mod, const struct issu_snapshot *s, const struct issu_nc_histvals *h,

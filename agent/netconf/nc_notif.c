@@ -392,13 +392,14 @@ static void warm_cache(struct issu_nc *nc, int changed)
     idle = !nc->changes && nc->sessions && !nc->stop;
     nc->want_warm = 0;
     pthread_mutex_unlock(&nc->mu);
-    if (!idle)
-        return;
-    s = issu_hub_snapshot(nc->conf.hub);
-    if (issu_nc_state_get(nc, s, &x) == ISSU_OK)
-        issu_nc_state_put(nc, x);
-    issu_snapshot_unref(s);
-    issu_nc_state_tree_tick(nc, changed);
+    if (idle) {
+        s = issu_hub_snapshot(nc->conf.hub);
+        if (issu_nc_state_get(nc, s, &x) == ISSU_OK)
+            issu_nc_state_put(nc, x);
+        issu_snapshot_unref(s);
+    }
+    /* always: it also clears want_tree, which keeps the loop awake */
+    issu_nc_state_tree_tick(nc, idle && changed);
 }
 
 void *issu_nc_notif_main(void *arg)

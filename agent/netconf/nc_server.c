@@ -280,6 +280,8 @@ int issu_nc_start(const struct issu_nc_conf *conf, struct issu_nc **out)
         nc->conf.auth_timeout = ISSU_NC_DEF_AUTH_TIMEOUT;
     if (!nc->conf.xpath_max_cost)
         nc->conf.xpath_max_cost = ISSU_NC_XPATH_DEF_MAX_COST;
+    if (!nc->conf.tree_keep)
+        nc->conf.tree_keep = ISSU_NC_DEF_TREE_KEEP;
     if (!nc->conf.message_timeout)
         nc->conf.message_timeout = ISSU_NC_DEF_MESSAGE_TIMEOUT;
     issu_nc_the = nc;
@@ -345,8 +347,8 @@ void issu_nc_stop(struct issu_nc *nc)
     /* every worker has stopped: nothing else holds it; before the context goes */
     issu_nc_state_put(nc, nc->cache);
     nc->cache = NULL;
-    issu_nc_state_put(nc, nc->tree_state);
-    nc->tree_state = NULL;
+    issu_nc_tree_put(nc, nc->tree);
+    nc->tree = NULL;
     for (struct issu_nc_sess *it = nc->sessions; it; it = it->next)
         issu_nc_link_put(nc_session_get_data(it->s));
     if (nc->ps) {

@@ -16,7 +16,7 @@
  * sessions gets a tree of just that part (issu_nc_state_tree with a pick,
  * nc_filter.c); any other gets the whole tree, built on first need and
  * kept, and rebuilt on changes by the notify thread, only while such
- * filters keep coming (ISSU_NC_TREE_KEEP_S): ~6.7 KB a session that a face
+ * filters keep coming (--netconf-tree-keep): ~6.7 KB a session that a face
  * serving whole and keyed <get>s never holds. netconf-state is small and
  * changes with every session: built per <get> that needs it.
  */
@@ -204,7 +204,6 @@ static double ms_since(const struct timespec *a, const struct timespec *b)
 static void state_free(struct issu_nc_state *x)
 {
     issu_snapshot_unref(x->snap);
-    lyd_free_tree(x->tree);
     free(x->xml);
     free(x);
 }
@@ -222,10 +221,9 @@ void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
         return;
     state_free(x);
     /* a state going is a generation going: its snapshot (~2.5 KB a session
-     * in small blocks, often the last reference) and, if built, its whole
-     * tree (~6.7 KB a session) were freed into the arenas of the threads
-     * that made them; without a trim glibc keeps those pages and VmRSS
-     * climbs with every reload (docs/BENCHMARKS.md, scale_bench.py) */
+     * in small blocks, often the last reference) was freed into the arenas
+     * of the threads that made it; without a trim glibc keeps those pages
+     * and VmRSS climbs with every reload (docs/BENCHMARKS.md, scale_bench.py) */
     malloc_trim(0);
 }
 
@@ -314,61 +312,90 @@ int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_
     return ISSU_OK;
 }
 
-static void state_ref(struct issu_nc *nc, struct issu_nc_state *x)
+void issu_nc_tree_put(struct issu_nc *nc, struct issu_nc_tree *t)
 {
-    pthread_mutex_lock(&nc->cache_mu);
-    x->refs++;
-    pthread_mutex_unlock(&nc->cache_mu);
+    unsigned left;
+
+    if (!t)
+        return;
+    pthread_mutex_lock(&nc->tree_mu);
+    left = --t->refs;
+    pthread_mutex_unlock(&nc->tree_mu);
+    if (left)
+        return;
+    lyd_free_tree(t->tree);
+    free(t);
+    /* ~6.7 KB a session in small blocks: give the pages back */
+    malloc_trim(0);
 }
 
-/* Build @p x's whole tree unless it has one, and make it the kept tree. */
-static int build_tree(struct issu_nc *nc, struct issu_nc_state *x)
+/* The kept tree with a reference, if it is of @p gen or newer (any, @p gen 0). */
+static struct issu_nc_tree *kept(struct issu_nc *nc, uint64_t gen)
 {
-    struct issu_nc_state *old = NULL;
+    struct issu_nc_tree *t = nc->tree; /* under tree_mu */
+
+    if (!t || t->generation < gen)
+        return NULL;
+    t->refs++;
+    return t;
+}
+
+/* Build the whole tree of @p s unless the kept one is of it (or newer), and
+ * keep it. */
+static int build_tree(struct issu_nc *nc, struct issu_snapshot *s)
+{
+    struct issu_nc_tree *t = NULL, *old = NULL;
     struct issu_nc_histvals hb;
-    struct lyd_node *tree = NULL;
     struct timespec t0, t1;
-    int rc = ISSU_OK, have;
+    int rc = ISSU_OK;
 
     pthread_mutex_lock(&nc->tree_build_mu);
     pthread_mutex_lock(&nc->tree_mu);
-    have = x->tree != NULL;
+    old = kept(nc, s->generation);
     pthread_mutex_unlock(&nc->tree_mu);
-    if (have)
+    if (old)
         goto cleanup;
+    t = calloc(1, sizeof(*t));
+    ISSU_CHECK_MEM(t, rc);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ISSU_CHECK_GOTO(issu_nc_state_tree(nc->mod, x->snap, issu_nc_histvals(nc, &hb), NULL, &tree), rc);
+    ISSU_CHECK_GOTO(issu_nc_state_tree(nc->mod, s, issu_nc_histvals(nc, &hb), NULL, &t->tree), rc);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    t->generation = s->generation;
+    t->n_nodes = issu_nc_count_nodes(t->tree);
+    t->refs = 1; /* the face's */
     pthread_mutex_lock(&nc->tree_mu);
-    x->tree = tree;
-    if (!nc->tree_state || nc->tree_state->snap->generation < x->snap->generation) {
-        old = nc->tree_state;
-        state_ref(nc, x);
-        nc->tree_state = x;
-    }
+    old = nc->tree;
+    nc->tree = t;
     pthread_cond_broadcast(&nc->tree_cv);
     pthread_mutex_unlock(&nc->tree_mu);
     issu_nc_log(nc, LOG_INFO, "issu-state tree of generation %" PRIu64 " (%u sessions) built in %.1f ms for filters",
-                x->snap->generation, x->snap->n_sessions, ms_since(&t0, &t1));
+                s->generation, s->n_sessions, ms_since(&t0, &t1));
+    t = NULL;
 cleanup:
     pthread_mutex_unlock(&nc->tree_build_mu);
-    issu_nc_state_put(nc, old);
+    issu_nc_tree_put(nc, old);
+    if (t) {
+        lyd_free_tree(t->tree);
+        free(t);
+    }
     return rc;
 }
 
-int issu_nc_state_full(struct issu_nc *nc, struct issu_nc_state *x, struct issu_nc_state **out)
+int issu_nc_state_full(struct issu_nc *nc, struct issu_nc_state *x, struct issu_nc_tree **out)
 {
-    struct issu_nc_state *t;
+    uint64_t gen = x->snap->generation;
     struct timespec dl;
-    int rc;
+    int older, rc;
 
-    *out = NULL;
     pthread_mutex_lock(&nc->tree_mu);
     clock_gettime(CLOCK_MONOTONIC, &nc->tree_used);
-    t = x->tree ? x : nc->tree_state;
+    *out = kept(nc, gen);
+    older = nc->tree != NULL;
     pthread_mutex_unlock(&nc->tree_mu);
-    if (t != x && t && nc->notif_started) {
-        /* an older tree exists: the notify thread builds this one, and the
+    if (*out)
+        return ISSU_OK;
+    if (older && nc->notif_started) {
+        /* an older tree is kept: the notify thread builds this one, and the
          * reader gets the older complete one if that takes long */
         pthread_mutex_lock(&nc->mu);
         nc->want_tree = 1;
@@ -379,27 +406,27 @@ int issu_nc_state_full(struct issu_nc *nc, struct issu_nc_state *x, struct issu_
         dl.tv_sec += dl.tv_nsec / 1000000000L;
         dl.tv_nsec %= 1000000000L;
         pthread_mutex_lock(&nc->tree_mu);
-        while (!x->tree && pthread_cond_timedwait(&nc->tree_cv, &nc->tree_mu, &dl) == 0)
+        while (!(*out = kept(nc, gen)) && nc->tree &&
+               pthread_cond_timedwait(&nc->tree_cv, &nc->tree_mu, &dl) == 0)
             ;
-        t = x->tree ? x : nc->tree_state;
-        if (t)
-            state_ref(nc, t);
+        if (!*out)
+            *out = kept(nc, 0);
         pthread_mutex_unlock(&nc->tree_mu);
-        if (t) {
-            *out = t;
+        if (*out)
             return ISSU_OK;
-        }
     }
-    if (t != x && (rc = build_tree(nc, x)) != ISSU_OK)
+    if ((rc = build_tree(nc, x->snap)) != ISSU_OK)
         return rc;
-    state_ref(nc, x);
-    *out = x;
-    return ISSU_OK;
+    pthread_mutex_lock(&nc->tree_mu);
+    *out = kept(nc, 0);
+    pthread_mutex_unlock(&nc->tree_mu);
+    return *out ? ISSU_OK : ISSU_ERR_NOTFOUND;
 }
 
 void issu_nc_state_tree_tick(struct issu_nc *nc, int changed)
 {
-    struct issu_nc_state *drop = NULL, *x;
+    struct issu_nc_tree *drop = NULL;
+    struct issu_nc_state *x;
     struct timespec now;
     int keep, want;
 
@@ -409,16 +436,16 @@ void issu_nc_state_tree_tick(struct issu_nc *nc, int changed)
     pthread_mutex_unlock(&nc->mu);
     clock_gettime(CLOCK_MONOTONIC, &now);
     pthread_mutex_lock(&nc->tree_mu);
-    keep = nc->tree_state && now.tv_sec - nc->tree_used.tv_sec < ISSU_NC_TREE_KEEP_S;
-    if (nc->tree_state && !keep) {
-        drop = nc->tree_state;
-        nc->tree_state = NULL;
+    keep = nc->tree && now.tv_sec - nc->tree_used.tv_sec < (time_t)nc->conf.tree_keep;
+    if (nc->tree && !keep) {
+        drop = nc->tree;
+        nc->tree = NULL;
     }
     pthread_mutex_unlock(&nc->tree_mu);
     if (drop) {
-        issu_nc_log(nc, LOG_INFO, "issu-state tree of generation %" PRIu64 " dropped: no filter needed it for %d s",
-                    drop->snap->generation, ISSU_NC_TREE_KEEP_S);
-        issu_nc_state_put(nc, drop);
+        issu_nc_log(nc, LOG_INFO, "issu-state tree of generation %" PRIu64 " dropped: no filter needed it for %u s",
+                    drop->generation, nc->conf.tree_keep);
+        issu_nc_tree_put(nc, drop); /* freed once the last reply selecting from it is done */
     }
     if (!keep || !(changed || want))
         return;
@@ -428,7 +455,7 @@ void issu_nc_state_tree_tick(struct issu_nc *nc, int changed)
         x->refs++;
     pthread_mutex_unlock(&nc->cache_mu);
     if (x)
-        build_tree(nc, x);
+        build_tree(nc, x->snap);
     issu_nc_state_put(nc, x);
 }
 

@@ -18,7 +18,9 @@ version. Two kinds of reader, each polled until it shows the new result:
   the new tree took (plus what the filter costs by itself, measured before;
   before, the first poll after the round waited for the whole build), polls during the rebuild
   showed the older generation, the new result came with the new generation.
-Bounds are relative to the build measured in the same run, not fixed times.
+Then, with no such filter for --netconf-tree-keep (3 s here), the tree is
+freed (logged), and the next such filter builds it again. Bounds are
+relative to the build measured in the same run, not fixed times.
 issud is killed by PID, also on failure.
 Usage: test_stale_get.py SOURCE_DIR BIN_DIR
 """
@@ -56,7 +58,8 @@ def main():
     live = os.path.join(tmp, "live.json")
     shutil.copy(sbp, live)
     sock, logp = os.path.join(tmp, "nc.sock"), os.path.join(tmp, "issud.log")
-    p = subprocess.Popen([os.path.join(BIN, "issud"), "--active", act, "--standby", live, "--netconf-unix", sock],
+    p = subprocess.Popen([os.path.join(BIN, "issud"), "--active", act, "--standby", live, "--netconf-unix", sock,
+                          "--netconf-tree-keep", "3"],
                          stderr=open(logp, "w"), env=dict(os.environ, ISSU_YANG_DIR=os.path.join(SRC, "yang")))
     procs.append(p)
     log = lambda: open(logp).read()  # noqa: E731
@@ -133,6 +136,19 @@ def main():
     check(stale and all(x[1] == int(g1) for x in stale), "polls during the rebuild got the previous tree, "
           "generation %s (%d of them)" % (g1, len(stale)))
     check(polls[-1][1] == int(g2), "the new result came with the new generation %s" % polls[-1][1])
+
+    # 3: no filter needs the whole tree any more: freed after --netconf-tree-keep (3 s)
+    t0 = time.time()
+    check(wait_for(lambda: "issu-state tree of generation %s dropped: no filter needed it for 3 s" % g2 in log(), 30),
+          "the kept tree freed after --netconf-tree-keep 3 (%.1f s after the last filter that needed it)"
+          % (time.time() - t0))
+    c = sb.Raw(sock)
+    _, _, m = c.get(one)
+    check(gen_of(m) == int(g2), "one session still served from the snapshot, generation %s" % gen_of(m))
+    n_built = len(built())
+    _, _, m = c.get(wide)
+    check(len(built()) == n_built + 1 and gen_of(m) == int(g2), "the next such filter builds the tree again")
+    c.close()
 
 
 run_main(main, procs, tmp)
