@@ -397,7 +397,12 @@ static int pick_subtree(struct issu_nc *nc, const struct lyd_node *f, const stru
             break; /* the key: at most one entry */
     }
     if (!found) {
-        pick->all = 1;
+        /* every entry: cheap for clients (what a content match on another
+         * leaf, or a selection, picks among them is inside each entry) */
+        if (!strcmp(name, "client"))
+            pick->all_clients = 1;
+        else
+            pick->all = 1;
         return ISSU_OK;
     }
     return pick_key(pick, s, k, id);
@@ -464,7 +469,11 @@ static int pick_xpath_path(struct issu_nc *nc, const char *p, size_t n, const st
             pick->image = 1;
         return ISSU_OK;
     }
-    /* client[id='C'], session[session-id='S'], session[client-id='C'] */
+    /* client (every entry), client[id='C'], session[session-id='S'], session[client-id='C'] */
+    if (nl == 6 && !strncmp(name, "client", 6) && plain_steps(q, (size_t)(e - q))) {
+        pick->all_clients = 1;
+        return ISSU_OK;
+    }
     if (q == e || *q != '[') {
         pick->all = 1;
         return ISSU_OK;

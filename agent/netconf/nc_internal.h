@@ -152,6 +152,7 @@ struct issu_nc_histvals {
 struct issu_nc_pick {
     int all;            /**< the whole state: a filter this reading cannot bound */
     int image;          /**< running-image */
+    int all_clients;    /**< every client entry (few: one per ten sessions or so); clients[] unused */
     uint32_t *clients;  /**< indexes into snap->clients, ascending, no repeats */
     uint32_t n_clients;
     uint32_t *sessions; /**< indexes into snap->sessions, in session-id order, no repeats */

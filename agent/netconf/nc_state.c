@@ -166,7 +166,9 @@ int issu_nc_state_tree(const struct lys_module *mod, const struct issu_snapshot 
     if (lyd_new_inner(NULL, mod, "issu-state", 0, &top) != LY_SUCCESS)
         return ISSU_ERR_NOMEM;
     if (pick)
-        ISSU_CHECK_GOTO(issu_report_fill_pick(top, mod, 0, s, pick->clients ? pick->clients : none, pick->n_clients,
+        ISSU_CHECK_GOTO(issu_report_fill_pick(top, mod, 0, s,
+                                              pick->all_clients ? NULL : pick->clients ? pick->clients : none,
+                                              pick->n_clients,
                                               pick->sessions ? pick->sessions : none, pick->n_sessions),
                         rc);
     else
