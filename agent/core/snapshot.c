@@ -9,6 +9,7 @@
  */
 #include "snapshot.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,10 +22,11 @@ struct issu_snapshot *issu_snapshot_ref(struct issu_snapshot *s)
 
 void issu_snapshot_unref(struct issu_snapshot *s)
 {
-    uint32_t i;
+    uint32_t i, big;
 
     if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
+    big = s->n_sessions >= ISSU_SNAPSHOT_TRIM_SESSIONS;
     for (i = 0; i < s->n_clients; i++) {
         struct issu_client_result *c = &s->clients[i];
         free((char *)c->reason);
@@ -46,6 +48,12 @@ void issu_snapshot_unref(struct issu_snapshot *s)
     free((char *)s->peer_image_version);
     issu_image_free((struct issu_image *)s->image);
     free(s);
+    /* a big snapshot is ~2.5 KB a session in small blocks, freed on
+     * whichever thread let go last, often after the faces' own trims: give
+     * the pages back now, or VmRSS keeps a generation's worth after every
+     * reload (issue 19, tests/bench/scale_bench.py) */
+    if (big)
+        malloc_trim(0);
 }
 
 const struct issu_client_result *issu_snapshot_client(const struct issu_snapshot *s, uint32_t id)

@@ -180,6 +180,9 @@ struct issu_snapshot {
     struct issu_summary summary;   /**< set by issu_rules_finish() */
 };
 
+/** Freeing a snapshot of at least this many sessions also trims the heap. */
+#define ISSU_SNAPSHOT_TRIM_SESSIONS 1024
+
 struct issu_snapshot *issu_snapshot_ref(struct issu_snapshot *s);
 void issu_snapshot_unref(struct issu_snapshot *s);
 

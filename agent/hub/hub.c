@@ -17,6 +17,7 @@
 #include "hub.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -147,6 +148,9 @@ static int load_one(struct issu_hub *hub, int i, int force, struct issu_image **
         return ISSU_OK;
     }
     rc = issu_manifest_load_file_data(hub->ctx, f->path, data, len, img, err, errlen);
+    /* the manifest's libyang tree (~2x the file in small blocks) is gone:
+     * hand its pages back rather than carry them as VmRSS (issue 19) */
+    malloc_trim(0);
     if (rc != ISSU_OK) {
         free(data);
         return rc;
