@@ -408,19 +408,36 @@ static int pick_subtree(struct issu_nc *nc, const struct lyd_node *f, const stru
     return pick_key(pick, s, k, id);
 }
 
-/* The rest of a location path after the picked step: plain child steps
- * only, so it stays inside what was picked. */
+/* The rest of a location path after the picked step: child steps, each
+ * with optional predicates comparing a child leaf to a literal
+ * ([name='v']), so that it stays inside what was picked. */
 static int plain_steps(const char *p, size_t n)
 {
-    size_t i;
+    static const char name[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-:";
+    const char *e = p + n;
+    char q;
 
-    for (i = 0; i < n; i++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-:/", p[i]))
+    while (p < e) {
+        if (*p++ != '/' || p == e || !strchr(name, *p))
             return 0;
-    for (i = 0; i + 1 < n; i++)
-        if (p[i] == '/' && p[i + 1] == '/')
-            return 0;
-    return !n || p[0] == '/';
+        while (p < e && strchr(name, *p))
+            p++;
+        while (p < e && *p == '[') {
+            p++;
+            if (p == e || !strchr(name, *p))
+                return 0;
+            while (p < e && strchr(name, *p))
+                p++;
+            if (p == e || *p++ != '=' || p == e || (*p != '\'' && *p != '"'))
+                return 0;
+            q = *p++;
+            while (p < e && *p != q)
+                p++;
+            if (p == e || ++p == e || *p++ != ']')
+                return 0;
+        }
+    }
+    return 1;
 }
 
 #define PSTATE "/" ISSU_NC_STATE_MOD ":issu-state"
