@@ -441,6 +441,15 @@ static int plain_steps(const char *p, size_t n)
 }
 
 #define PSTATE "/" ISSU_NC_STATE_MOD ":issu-state"
+#define PPREFIX ISSU_NC_STATE_MOD ":"
+
+/* Past an optional "issu-agent:" prefix of a step in q..e. */
+static const char *skip_prefix(const char *q, const char *e)
+{
+    size_t n = strlen(PPREFIX);
+
+    return (size_t)(e - q) > n && !strncmp(q, PPREFIX, n) ? q + n : q;
+}
 
 /* One path of an XPath union (trimmed, p[0..n)). */
 static int pick_xpath_path(struct issu_nc *nc, const char *p, size_t n, const struct issu_snapshot *s,
@@ -451,6 +460,7 @@ static int pick_xpath_path(struct issu_nc *nc, const char *p, size_t n, const st
     enum pick_key k;
     uint32_t id;
     char quote;
+    int img;
 
     (void)nc;
     if (n < strlen(PSTATE) || strncmp(p, PSTATE, strlen(PSTATE))) {
@@ -470,8 +480,7 @@ static int pick_xpath_path(struct issu_nc *nc, const char *p, size_t n, const st
         return ISSU_OK;
     }
     q++;
-    if ((size_t)(e - q) > strlen(ISSU_NC_STATE_MOD ":") && !strncmp(q, ISSU_NC_STATE_MOD ":", strlen(ISSU_NC_STATE_MOD ":")))
-        q += strlen(ISSU_NC_STATE_MOD ":");
+    q = skip_prefix(q, e);
     name = q;
     nl = strspn(q, "abcdefghijklmnopqrstuvwxyz-");
     q += nl;
@@ -479,10 +488,11 @@ static int pick_xpath_path(struct issu_nc *nc, const char *p, size_t n, const st
         pick->all = 1;
         return ISSU_OK;
     }
-    if (is_small_part(name, nl) || (nl == strlen("running-image") && !strncmp(name, "running-image", nl))) {
+    img = nl == strlen("running-image") && !strncmp(name, "running-image", nl);
+    if (img || is_small_part(name, nl)) {
         if (!plain_steps(q, (size_t)(e - q)))
             pick->all = 1;
-        else if (nl == strlen("running-image"))
+        else if (img)
             pick->image = 1;
         return ISSU_OK;
     }
@@ -496,8 +506,7 @@ static int pick_xpath_path(struct issu_nc *nc, const char *p, size_t n, const st
         return ISSU_OK;
     }
     q++;
-    if ((size_t)(e - q) > strlen(ISSU_NC_STATE_MOD ":") && !strncmp(q, ISSU_NC_STATE_MOD ":", strlen(ISSU_NC_STATE_MOD ":")))
-        q += strlen(ISSU_NC_STATE_MOD ":");
+    q = skip_prefix(q, e);
     key = q;
     kl = strspn(q, "abcdefghijklmnopqrstuvwxyz-");
     q += kl;

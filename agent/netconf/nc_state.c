@@ -210,22 +210,36 @@ static void state_free(struct issu_nc_state *x)
     free(x);
 }
 
-void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
+/* Drop one of *@p refs under @p mu: whether it was the last. */
+static int last_ref(pthread_mutex_t *mu, unsigned *refs)
 {
     unsigned left;
 
-    if (!x)
-        return;
-    pthread_mutex_lock(&nc->cache_mu);
-    left = --x->refs;
-    pthread_mutex_unlock(&nc->cache_mu);
-    if (left)
+    pthread_mutex_lock(mu);
+    left = --*refs;
+    pthread_mutex_unlock(mu);
+    return !left;
+}
+
+/* When a reader stops waiting for the notify thread (CLOCK_REALTIME, for
+ * pthread_cond_timedwait). */
+static void stale_deadline(struct timespec *dl)
+{
+    clock_gettime(CLOCK_REALTIME, dl);
+    dl->tv_nsec += ISSU_NC_STALE_WAIT_MS * 1000000L;
+    dl->tv_sec += dl->tv_nsec / 1000000000L;
+    dl->tv_nsec %= 1000000000L;
+}
+
+void issu_nc_state_put(struct issu_nc *nc, struct issu_nc_state *x)
+{
+    if (!x || !last_ref(&nc->cache_mu, &x->refs))
         return;
     state_free(x);
-    /* a state going is a generation going: its snapshot (~2.5 KB a session
-     * in small blocks, often the last reference) was freed into the arenas
-     * of the threads that made it; without a trim glibc keeps those pages
-     * and VmRSS climbs with every reload (docs/BENCHMARKS.md, scale_bench.py) */
+    /* a state going is a generation going: its printed state (one big
+     * block, from the heap once glibc raised its mmap threshold) and often
+     * its snapshot's last reference; without a trim glibc keeps those
+     * pages and VmRSS climbs with every reload (docs/BENCHMARKS.md) */
     malloc_trim(0);
 }
 
@@ -295,10 +309,7 @@ int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_
     nc->want_warm = 1;
     pthread_cond_signal(&nc->cv);
     pthread_mutex_unlock(&nc->mu);
-    clock_gettime(CLOCK_REALTIME, &dl);
-    dl.tv_nsec += ISSU_NC_STALE_WAIT_MS * 1000000L;
-    dl.tv_sec += dl.tv_nsec / 1000000000L;
-    dl.tv_nsec %= 1000000000L;
+    stale_deadline(&dl);
     pthread_mutex_lock(&nc->cache_mu);
     /* normally printed within the wait and served fresh */
     while (nc->cache && nc->cache->snap->generation < s->generation &&
@@ -316,14 +327,7 @@ int issu_nc_state_read(struct issu_nc *nc, struct issu_snapshot *s, struct issu_
 
 void issu_nc_tree_put(struct issu_nc *nc, struct issu_nc_tree *t)
 {
-    unsigned left;
-
-    if (!t)
-        return;
-    pthread_mutex_lock(&nc->tree_mu);
-    left = --t->refs;
-    pthread_mutex_unlock(&nc->tree_mu);
-    if (left)
+    if (!t || !last_ref(&nc->tree_mu, &t->refs))
         return;
     lyd_free_tree(t->tree);
     free(t);
@@ -403,10 +407,7 @@ int issu_nc_state_full(struct issu_nc *nc, struct issu_nc_state *x, struct issu_
         nc->want_tree = 1;
         pthread_cond_signal(&nc->cv);
         pthread_mutex_unlock(&nc->mu);
-        clock_gettime(CLOCK_REALTIME, &dl);
-        dl.tv_nsec += ISSU_NC_STALE_WAIT_MS * 1000000L;
-        dl.tv_sec += dl.tv_nsec / 1000000000L;
-        dl.tv_nsec %= 1000000000L;
+        stale_deadline(&dl);
         pthread_mutex_lock(&nc->tree_mu);
         while (!(*out = kept(nc, gen)) && nc->tree &&
                pthread_cond_timedwait(&nc->tree_cv, &nc->tree_mu, &dl) == 0)

@@ -20,6 +20,7 @@
 #include "events.h"
 #include "manifest.h"
 #include "timg.h"
+#include "texample.h"
 
 #define LDP 2011
 #define LSD 2007
@@ -40,17 +41,6 @@ static void on_change(void *arg, const struct issu_snapshot *old, const struct i
     (void)old;
     assert_true(f->n < MAXSNAP);
     f->snap[f->n++] = issu_snapshot_ref((struct issu_snapshot *)cur);
-}
-
-static struct issu_image *load(const char *name)
-{
-    char path[1024], err[1024] = "";
-    struct issu_image *img = NULL;
-
-    snprintf(path, sizeof path, "%s/examples/images/%s", ISSU_SOURCE_DIR, name);
-    if (issu_manifest_load_file(NULL, path, &img, err, sizeof err) != ISSU_OK)
-        fail_msg("%s: %s", path, err);
-    return img;
 }
 
 /* Base CF 4; LSD needs CF; LDP (message type 3 versions lo..hi) needs LSD. */
@@ -394,8 +384,8 @@ static void test_example_reload(void **state)
     unsigned i;
 
     (void)state;
-    start(&f, load("running.json"), load("upgrade-compatible.json"));
-    reload_standby(&f, load("upgrade-incompatible.json"));
+    start(&f, t_example("running.json"), t_example("upgrade-compatible.json"));
+    reload_standby(&f, t_example("upgrade-incompatible.json"));
     e = last_diff(&f);
     assert_int_equal(e->n_sessions, 6);
     assert_int_equal(e->n, 7);

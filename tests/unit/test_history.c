@@ -23,6 +23,7 @@
 #include "issu_err.h"
 #include "manifest.h"
 #include "mem.h"
+#include "texample.h"
 
 static char g_log[8192];
 
@@ -34,17 +35,6 @@ static void cap_log(void *arg, int level, const char *msg)
     strcat(g_log, "\n");
 }
 
-static struct issu_image *load(const char *name)
-{
-    char path[1024], err[1024] = "";
-    struct issu_image *img = NULL;
-
-    snprintf(path, sizeof path, "%s/examples/images/%s", ISSU_SOURCE_DIR, name);
-    if (issu_manifest_load_file(NULL, path, &img, err, sizeof err) != ISSU_OK)
-        fail_msg("%s: %s", path, err);
-    return img;
-}
-
 /* Two states of the active endpoint: against a compatible and an incompatible standby. */
 struct fx {
     struct issu_snapshot *ok, *bad;
@@ -54,8 +44,8 @@ struct fx {
 static int setup(void **state)
 {
     static struct fx f;
-    struct issu_image *run = load("running.json"), *comp = load("upgrade-compatible.json"),
-                      *inc = load("upgrade-incompatible.json");
+    struct issu_image *run = t_example("running.json"), *comp = t_example("upgrade-compatible.json"),
+                      *inc = t_example("upgrade-incompatible.json");
 
     memset(&f, 0, sizeof(f));
     assert_int_equal(issu_mem_negotiate(run, 4, comp, 7, NULL, NULL, &f.ok, NULL), ISSU_OK);

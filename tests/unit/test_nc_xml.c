@@ -26,19 +26,9 @@
 #include "manifest.h"
 #include "nc_internal.h"
 #include "timg.h"
+#include "texample.h"
 
 static struct issu_nc nc;
-
-static struct issu_image *load(const char *name)
-{
-    char path[1024], err[1024] = "";
-    struct issu_image *img = NULL;
-
-    snprintf(path, sizeof path, "%s/examples/images/%s", ISSU_SOURCE_DIR, name);
-    if (issu_manifest_load_file(NULL, path, &img, err, sizeof err) != ISSU_OK)
-        fail_msg("%s: %s", path, err);
-    return img;
-}
 
 /* nc_xml.c's print of @p s equals libyang's print of the built tree. */
 static void same(const struct issu_snapshot *s, const struct issu_nc_histvals *h, const char *what)
@@ -89,7 +79,7 @@ static void test_examples(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(cand) / sizeof(cand[0]); i++) {
-        struct issu_image *a = load("running.json"), *s = load(cand[i]);
+        struct issu_image *a = t_example("running.json"), *s = t_example(cand[i]);
         t_negotiate(a, s, &sa, &ss);
         same(sa, NULL, cand[i]);
         same(sa, &h, cand[i]);
@@ -155,7 +145,7 @@ static void test_peer_down(void **state)
     struct issu_endpoint_conf c;
     struct issu_mem_pair p;
     struct issu_endpoint *ep = NULL;
-    struct issu_image *img = load("running.json");
+    struct issu_image *img = t_example("running.json");
 
     (void)state;
     memset(&p, 0, sizeof(p));
@@ -184,7 +174,7 @@ static void test_time_zones(void **state)
     static const char *tz[] = {"UTC", "Asia/Kolkata", "Europe/Prague", "America/New_York", "Pacific/Chatham"};
     struct issu_nc_histvals h = {1, 1, 2, 1000000000LL * 1690000000};
     struct issu_snapshot *sa, *ss;
-    struct issu_image *a = load("running.json"), *s = load("upgrade-base-level.json");
+    struct issu_image *a = t_example("running.json"), *s = t_example("upgrade-base-level.json");
     char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
     size_t i;
 
@@ -221,7 +211,7 @@ static unsigned count_named(const struct lyd_node *top, const char *name)
 static void test_pick_tree(void **state)
 {
     struct issu_snapshot *sa, *ss;
-    struct issu_image *a = load("running.json"), *s = load("upgrade-incompatible.json");
+    struct issu_image *a = t_example("running.json"), *s = t_example("upgrade-incompatible.json");
     struct issu_nc_pick pick = {0};
     struct lyd_node *tree = NULL, *n;
     uint32_t cl[1], se[2];

@@ -25,6 +25,7 @@
 #include "render.h"
 #include "report.h"
 #include "timg.h"
+#include "texample.h"
 
 #define YUMA "/usr/share/yuma/modules"
 #define FIXED_TIME "2026-11-24T00:00:00Z"
@@ -32,17 +33,6 @@
 static struct ly_ctx *ctx;
 static const struct lys_module *agent_mod;
 static unsigned mismatches; /* expect() goes on, to show every difference; each test checks it is 0 */
-
-static struct issu_image *load(const char *name)
-{
-    char path[1024], err[1024] = "";
-    struct issu_image *img = NULL;
-
-    snprintf(path, sizeof path, "%s/examples/images/%s", ISSU_SOURCE_DIR, name);
-    if (issu_manifest_load_file(NULL, path, &img, err, sizeof err) != ISSU_OK)
-        fail_msg("%s: %s", path, err);
-    return img;
-}
 
 /* The manifest as a data tree: its image container has the children of
  * issu-state's running-image (grouping im:image-contents). */
@@ -222,8 +212,8 @@ struct pair {
 static void pair_open(struct pair *p, const char *active, const char *standby)
 {
     memset(p, 0, sizeof(*p));
-    p->a = load(active);
-    p->s = load(standby);
+    p->a = t_example(active);
+    p->s = t_example(standby);
     t_negotiate(p->a, p->s, &p->sa, &p->ss);
     p->state = state_tree(p->sa);
     p->img = image_tree(active);
@@ -452,7 +442,7 @@ static void test_peer_down(void **state)
 {
     struct issu_endpoint_conf c;
     struct issu_mem_pair mp;
-    struct issu_image *a = load("running.json"), *s = load("upgrade-compatible.json");
+    struct issu_image *a = t_example("running.json"), *s = t_example("upgrade-compatible.json");
     struct issu_snapshot *snap;
     struct lyd_node *tree;
 

@@ -16,18 +16,7 @@
 
 #include "manifest.h"
 #include "timg.h"
-
-static struct issu_image *load(const char *name)
-{
-    char path[1024], err[1024] = "";
-    struct issu_image *img = NULL;
-
-    snprintf(path, sizeof path, "%s/examples/images/%s", ISSU_SOURCE_DIR, name);
-    if (issu_manifest_load_file(NULL, path, &img, err, sizeof err) != ISSU_OK)
-        fail_msg("%s: %s", path, err);
-    assert_non_null(img);
-    return img;
-}
+#include "texample.h"
 
 struct seed {
     struct issu_image *run, *cand;
@@ -38,8 +27,8 @@ static int setup(void **state)
 {
     static struct seed sd;
 
-    sd.run = load("running.json");
-    sd.cand = load("upgrade-compatible.json");
+    sd.run = t_example("running.json");
+    sd.cand = t_example("upgrade-compatible.json");
     t_negotiate(sd.run, sd.cand, &sd.a, &sd.s);
     *state = &sd;
     return 0;
@@ -233,7 +222,7 @@ static void test_seed_same_ids(void **state)
 
 static void test_seed_base_level(void **state)
 {
-    struct issu_image *run = load("running.json"), *cand = load("upgrade-base-level.json");
+    struct issu_image *run = t_example("running.json"), *cand = t_example("upgrade-base-level.json");
     struct issu_snapshot *a = NULL, *s = NULL;
     const struct issu_client_result *c;
 
@@ -259,7 +248,7 @@ static void test_seed_base_level(void **state)
 
 static void test_seed_incompatible(void **state)
 {
-    struct issu_image *run = load("running.json"), *cand = load("upgrade-incompatible.json");
+    struct issu_image *run = t_example("running.json"), *cand = t_example("upgrade-incompatible.json");
     struct issu_snapshot *a = NULL, *s = NULL;
     const struct issu_client_result *c;
 
