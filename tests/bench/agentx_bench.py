@@ -25,11 +25,13 @@ Usage: agentx_bench.py SOURCE_DIR BIN_DIR [ROWS] [RUNS]
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from nclib import free_port  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 ROWS = int(sys.argv[3]) if len(sys.argv) > 3 else 100000
@@ -51,14 +53,6 @@ def image(name):
                     "message-group": 1, "capability-group": 1} for e in range(ENTS)],
     } for c in range(n_clients)]
     return {"issu-manifest:image": {"name": name, "version": "1", "client": clients}}
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def cpu(pid):
@@ -100,7 +94,7 @@ def main():
         for n in ("a", "s"):
             json.dump(image("bench-" + n), open("%s/%s.json" % (tmp, n), "w"))
         sock = tmp + "/agentx"
-        port = free_port()
+        port = free_port(udp=True)
         agent = "udp:127.0.0.1:%d" % port
         pp = "%s.2014.1.7" % PLAY
         open(tmp + "/snmpd.conf", "w").write(

@@ -65,6 +65,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from nclib import free_port  # noqa: E402
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import snmpv2c  # noqa: E402
 
@@ -106,14 +109,6 @@ def vm(pid, key):
         if line.startswith(key + ":"):
             return int(line.split()[1])
     return 0
-
-
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Raw:
@@ -238,7 +233,7 @@ def start_snmpd(tmp, n, env):
     """A private snmpd: (Popen, its AgentX socket, its UDP port)."""
     d = os.path.join(tmp, "snmpd%d" % n)
     os.makedirs(os.path.join(d, "persist"))
-    port = free_udp_port()
+    port = free_port(udp=True)
     sock = os.path.join(d, "agentx")
     conf = os.path.join(d, "snmpd.conf")
     open(conf, "w").write("agentAddress udp:127.0.0.1:%d\nrocommunity bench 127.0.0.1\n"

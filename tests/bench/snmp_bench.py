@@ -18,11 +18,13 @@ Usage: snmp_bench.py SOURCE_DIR BIN_DIR [ROWS] [RUNS]
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+from nclib import free_port  # noqa: E402
 
 SRC, BIN = sys.argv[1], sys.argv[2]
 ROWS = int(sys.argv[3]) if len(sys.argv) > 3 else 100000
@@ -47,17 +49,9 @@ def image(name):
     return {"issu-manifest:image": {"name": name, "version": "1", "client": clients}}
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def start_snmpd(tmp, name, extra, env, procs):
     """A private snmpd on a free port; extra: its own config lines."""
-    port = free_port()
+    port = free_port(udp=True)
     conf = "%s/%s.conf" % (tmp, name)
     open(conf, "w").write("agentAddress udp:127.0.0.1:%d\nrocommunity bench 127.0.0.1\n%s"
                           % (port, extra))

@@ -39,9 +39,9 @@ def wait_for(cond, secs, step=0.05):
     return cond()
 
 
-def free_port():
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    s = socket.socket()
+def free_port(udp=False):
+    """A TCP (or UDP) port on 127.0.0.1 nobody listens on right now."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()

@@ -28,7 +28,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -51,14 +50,6 @@ WAIT = 60  # seconds any one expected change may take (a loaded 2-core machine)
 
 tmp = tempfile.mkdtemp(prefix="issu-mon.")
 procs = []
-
-
-def udp_free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def die_with_parent():
@@ -131,7 +122,7 @@ class Pair:
         self.stb = os.path.join(self.dir, "standby.json")
         shutil.copy(os.path.join(IMAGES, "running.json"), self.act)
         shutil.copy(os.path.join(IMAGES, standby), self.stb)
-        self.port = udp_free_port()
+        self.port = free_port(udp=True)
         self.target = "127.0.0.1:%d" % self.port
         self.agentx = os.path.join(self.dir, "agentx")
         self.ncsock = os.path.join(self.dir, "netconf.sock")
@@ -379,7 +370,7 @@ def main():
     snmp_conf = snmp_yml()
     pe1 = Pair("pe1", "upgrade-compatible.json")
     pe2 = Pair("pe2", "upgrade-base-level.json")
-    dead = "127.0.0.1:%d" % udp_free_port()     # a target where nothing answers
+    dead = "127.0.0.1:%d" % free_port(udp=True)     # a target where nothing answers
     for p in (pe1, pe2):
         if not check(p.start_snmpd(), "%s: snmpd's AgentX socket" % p.name):
             return

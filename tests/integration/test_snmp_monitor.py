@@ -30,7 +30,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -61,14 +60,6 @@ env = dict(os.environ, SNMPCONFPATH=tmp, SNMP_PERSISTENT_DIR=os.path.join(tmp, "
            MIBS="")
 
 
-def free_udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def start(args, log):
     p = subprocess.Popen(args, stdout=open(os.path.join(tmp, log), "w"),
                          stderr=subprocess.STDOUT, env=env, cwd=tmp)
@@ -89,7 +80,7 @@ def stop(p):
 
 def snmpd(name):
     """A private snmpd: master agentx on a socket of its own, agentXTimeout 1."""
-    port = free_udp()
+    port = free_port(udp=True)
     sock = os.path.join(tmp, name + ".agentx")
     conf = os.path.join(tmp, name + ".conf")
     with open(conf, "w") as f:
