@@ -150,5 +150,21 @@ def main():
     check(len(built()) == n_built + 1 and gen_of(m) == int(g2), "the next such filter builds the tree again")
     c.close()
 
+    # 4: a client gone mid-reply: libnetconf2 says so once, not once per node libyang prints
+    c = sb.Raw(sock)
+    every = ('<filter type="xpath" xmlns:issu-agent="%s" select="/issu-agent:issu-state/issu-agent:session'
+             '/issu-agent:result"/>' % sb.IA)
+    n_err = len(log().splitlines())
+    c.s.sendall(('<rpc message-id="99" xmlns="%s"><get>%s</get></rpc>]]>]]>' % (sb.NC, every)).encode())
+    c.s.recv(100)  # the reply has started: the rest is printed into a closed session
+    c.close()
+    check(wait_for(lambda: "Failed to write reply" in log() or "session" in log().splitlines()[-1], 60),
+          "a client gone mid-reply: the failed reply logged")
+    time.sleep(0.5)
+    new = log().splitlines()[n_err:]
+    flood = [x for x in new if "writing data failed" in x]
+    check(len(new) < 20 and not flood, "a client gone mid-reply: %d log lines (%d 'writing data failed'; "
+          "before: one per printed node)" % (len(new), len(flood)))
+
 
 run_main(main, procs, tmp)
