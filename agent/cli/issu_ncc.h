@@ -31,6 +31,8 @@ int issu_ncc_get(struct nc_session *session, const char *xpath, struct lyd_node 
  * ISSU_ERR_PROTO, with its message in @p err. */
 int issu_ncc_rpc(struct nc_session *session, struct lyd_node *rpc, struct lyd_node **envp,
                  struct lyd_node **out, char *err, size_t errlen);
+/** How long a request and its reply may take (default 30 s; 1..86400). */
+void issu_ncc_set_timeout(unsigned seconds);
 /** Close and free everything. */
 void issu_ncc_close(struct nc_session *session);
 

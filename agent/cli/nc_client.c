@@ -20,9 +20,13 @@
 #include "datadir.h"
 #include "issu_err.h"
 
-#define NCC_TIMEOUT_MS 10000
-
 static int inited;
+static int timeout_ms = 30000; /* issu_ncc_set_timeout: issuctl's --timeout */
+
+void issu_ncc_set_timeout(unsigned seconds)
+{
+    timeout_ms = seconds > 86400 ? 86400000 : (int)seconds * 1000;
+}
 
 /* libnetconf2's messages are noise for an operator (a failed <get-schema> of
  * a module we load ourselves); ISSUCTL_NC_DEBUG shows them */
@@ -157,15 +161,15 @@ static int exchange(struct nc_session *session, struct nc_rpc *rpc, struct lyd_n
     NC_MSG_TYPE t;
 
     *envp = *op = NULL;
-    if (nc_send_rpc(session, rpc, NCC_TIMEOUT_MS, &msgid) != NC_MSG_RPC) {
+    if (nc_send_rpc(session, rpc, timeout_ms, &msgid) != NC_MSG_RPC) {
         snprintf(err, errlen, "cannot send the request");
         return ISSU_ERR_IO;
     }
     do {
-        t = nc_recv_reply(session, rpc, msgid, NCC_TIMEOUT_MS, envp, op);
+        t = nc_recv_reply(session, rpc, msgid, timeout_ms, envp, op);
     } while (t == NC_MSG_NOTIF || t == NC_MSG_REPLY_ERR_MSGID);
     if (t != NC_MSG_REPLY) {
-        snprintf(err, errlen, "no reply from the server");
+        snprintf(err, errlen, "no reply from the server within %d s (--timeout)", timeout_ms / 1000);
         return ISSU_ERR_IO;
     }
     if (!*op && *envp && lyd_child(*envp) && !strcmp(LYD_NAME(lyd_child(*envp)), "rpc-error")) {

@@ -586,7 +586,7 @@ int issu_render_switchover_ready(const struct lyd_node *state)
 
 int issu_render_state(FILE *f, const struct lyd_node *state, int detail)
 {
-    const struct lyd_node *e = issu_tree_child(state, "endpoint"), *n;
+    const struct lyd_node *e = issu_tree_child(state, "endpoint"), *n, *e2;
     const char *why = issu_tree_str(state, "verdict-reason", NULL);
     const char *role = e ? issu_tree_str(e, "role", "none") : "none";
     unsigned cc[5] = {0}, sc[3] = {0}, nc = 0, ns = 0, bad = 0;
@@ -628,6 +628,12 @@ int issu_render_state(FILE *f, const struct lyd_node *state, int detail)
     field(f, "Last Change", "%s", e ? issu_tree_str(e, "last-change", "-") : "-");
     field(f, "Clients", "%u: %u compatible, %u incompatible, %u effectively incompatible, %u unavailable, %u unknown",
           nc, cc[0], cc[1], cc[2], cc[3], cc[4]);
+    if ((e2 = issu_tree_child(state, "summary"))) { /* the server's counts: the sessions may not all be here */
+        ns = issu_tree_u32(e2, "sessions-total", ns);
+        sc[1] = issu_tree_u32(e2, "sessions-incompatible", sc[1]);
+        sc[2] = issu_tree_u32(e2, "sessions-unknown", sc[2]);
+        sc[0] = ns >= sc[1] + sc[2] ? ns - sc[1] - sc[2] : 0;
+    }
     field(f, "Sessions", "%u: %u compatible, %u incompatible, %u unknown", ns, sc[0], sc[1], sc[2]);
     fprintf(f, "\n");
     state_endpoint(f, issu_tree_child(state, "local"), "this endpoint", role);

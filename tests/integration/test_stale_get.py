@@ -58,9 +58,11 @@ def main():
     live = os.path.join(tmp, "live.json")
     shutil.copy(sbp, live)
     sock, logp = os.path.join(tmp, "nc.sock"), os.path.join(tmp, "issud.log")
+    env = dict(os.environ, ISSU_YANG_DIR=os.path.join(SRC, "yang"))
+    env = dict(os.environ, ISSU_YANG_DIR=os.path.join(SRC, "yang"))
     p = subprocess.Popen([os.path.join(BIN, "issud"), "--active", act, "--standby", live, "--netconf-unix", sock,
                           "--netconf-tree-keep", "3"],
-                         stderr=open(logp, "w"), env=dict(os.environ, ISSU_YANG_DIR=os.path.join(SRC, "yang")))
+                         stderr=open(logp, "w"), env=env)
     procs.append(p)
     log = lambda: open(logp).read()  # noqa: E731
     check(wait_for(lambda: os.path.exists(sock) and "negotiation 1 with peer 7 done" in log(), 120),
@@ -142,6 +144,15 @@ def main():
     check(wait_for(lambda: "issu-state tree of generation %s dropped: no filter needed it for 3 s" % g2 in log(), 30),
           "the kept tree freed after --netconf-tree-keep 3 (%.1f s after the last filter that needed it)"
           % (time.time() - t0))
+    n_built = len(built())
+    for words in (["state"], ["clients"], ["comp-matrix"], ["sessions", str(cid)],
+                  ["negotiated", "version", str(sid)]):
+        r = subprocess.run([os.path.join(BIN, "issuctl"), "--socket", sock, "show", "issu"] + words,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+        check(r.returncode in (0, 1, 2), "issuctl show issu %s: exit %d %s" % (" ".join(words), r.returncode,
+                                                                            r.stderr.strip()))
+    check(len(built()) == n_built, "issuctl's state, clients, comp-matrix, sessions C, negotiated version S: "
+          "no whole tree built for them")
     c = sb.Raw(sock)
     _, _, m = c.get(one)
     check(gen_of(m) == int(g2), "one session still served from the snapshot, generation %s" % gen_of(m))
