@@ -64,7 +64,7 @@ static int select_xpath(struct issu_nc *nc, const struct lyd_node *const *src, c
     for (k = 0; k < ISSU_NC_N_SRC && rc == ISSU_OK; k++) {
         if (!src[k])
             continue;
-        if (lyd_find_xpath(src[k], xpath, &set) != LY_SUCCESS) {
+        if (issu_nc_ly_find_xpath(src[k], xpath, ISSU_NC_UNION_MIN, &set) != ISSU_OK) {
             const char *m = ly_errmsg(nc->ctx);
             snprintf(err, errlen, "invalid XPath filter \"%s\": %s", xpath, m ? m : "cannot evaluate");
             ly_set_free(set, NULL); /* a result that is no node set comes back allocated */

@@ -443,6 +443,14 @@ int issu_nc_nacm_state(struct issu_nc *nc, struct lyd_node **out);
 /* ---- nc_libyang.c: see that file for what each works around */
 /** ISSU_OK when libyang 2.1.30 can evaluate the client's XPath @p x without harm. */
 int issu_nc_ly_xpath_check(const char *x, char *err, size_t errlen);
+/** lyd_find_xpath(@p tree, @p xpath, out), but a union of plain paths
+ * selecting @p min nodes or more is evaluated path by path and merged in
+ * document order (libyang's own union is quadratic: nc_libyang.c entry 3).
+ * ISSU_ERR_INVAL when libyang refuses the expression (its message in the
+ * context's log), ISSU_ERR_NOMEM. */
+int issu_nc_ly_find_xpath(const struct lyd_node *tree, const char *xpath, size_t min, struct ly_set **out);
+/** Nodes in all from which a union goes path by path. */
+#define ISSU_NC_UNION_MIN 2048
 
 /* ---- nc_libnetconf2.c: see that file for what each works around */
 /** Find libnetconf2's code (the workarounds' scope); logs where it fails. */

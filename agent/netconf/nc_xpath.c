@@ -304,3 +304,74 @@ int issu_nc_xpath_literal(const char *v, char *out, size_t outlen)
     return ISSU_OK;
 #undef PUT
 }
+
+/* A member of a union as issu_nc_xpath_union accepts it. */
+static int plain_path(const char *p, size_t n)
+{
+    size_t i, depth = 0;
+    char q = 0, c;
+
+    if (!n || p[0] != '/')
+        return 0;
+    for (i = 0; i < n; i++) {
+        c = p[i];
+        if (q) {
+            q = c == q ? 0 : q;
+        } else if (depth) {
+            if (c == '\'' || c == '"')
+                q = c;
+            else if (c == '[')
+                depth++;
+            else if (c == ']')
+                depth--;
+        } else if (c == '[') {
+            depth++;
+        } else if (c == '*') {
+            if (i == 0 || (p[i - 1] != '/' && p[i - 1] != ':'))
+                return 0; /* multiplication */
+        } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     strchr("_-.:/@", c))) {
+            return 0;
+        }
+    }
+    return !q && !depth;
+}
+
+size_t issu_nc_xpath_union(const char *x, struct issu_nc_xpath_part *parts, size_t max)
+{
+    size_t i, start = 0, depth = 0, n = 0, a, b;
+    char q = 0, c;
+
+    for (i = 0;; i++) {
+        c = x[i];
+        if (q && c) {
+            q = c == q ? 0 : q;
+            continue;
+        }
+        if (c == '\'' || c == '"') {
+            q = c;
+            continue;
+        }
+        if (c == '[' || c == '(') {
+            depth++;
+        } else if ((c == ']' || c == ')') && depth) {
+            depth--;
+        } else if (c == '|' || !c) {
+            if (depth || q || n == max)
+                return 0;
+            for (a = start; a < i && strchr(" \t\r\n", x[a]); a++)
+                ;
+            for (b = i; b > a && strchr(" \t\r\n", x[b - 1]); b--)
+                ;
+            if (!plain_path(x + a, b - a))
+                return 0;
+            parts[n].off = a;
+            parts[n].len = b - a;
+            n++;
+            start = i + 1;
+            if (!c)
+                break;
+        }
+    }
+    return n >= 2 ? n : 0;
+}

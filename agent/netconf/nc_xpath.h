@@ -47,4 +47,21 @@ int issu_nc_xpath_check(const char *x, uint64_t n_nodes, uint64_t max_cost, char
  */
 int issu_nc_xpath_literal(const char *v, char *out, size_t outlen);
 
+/** Most members issu_nc_xpath_union splits an expression into. */
+#define ISSU_NC_XPATH_MAX_UNION 64
+
+/** One member of a union: @p x + off, len bytes (trimmed). */
+struct issu_nc_xpath_part {
+    size_t off, len;
+};
+
+/**
+ * Split @p x at its top-level "|" (outside literals, predicates and
+ * parentheses) into @p parts (at most @p max): the number of members, each
+ * a plain location path (starts with "/"; outside predicates only names,
+ * "/", "*" after "/" or ":", ".", "@", no space or operator). 0 when @p x is
+ * anything else (one member, an operator, unbalanced, too many members).
+ */
+size_t issu_nc_xpath_union(const char *x, struct issu_nc_xpath_part *parts, size_t max);
+
 #endif

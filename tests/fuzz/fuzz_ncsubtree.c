@@ -12,7 +12,8 @@
  * entries (issu_nc_filter_pick) gets from the tree of that part exactly
  * what it gets from the whole tree, or the same refusal. Setup also checks
  * that the state printed without a tree (nc_xml.c) is the whole tree's
- * print.
+ * print, and every XPath input's node set through nc_libyang.c's union
+ * (issu_nc_ly_find_xpath) is libyang's, node for node.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -129,6 +130,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
         }
         issu_nc_pick_free(&pick);
+        if (size && data[0] == 'x') { /* nc_libyang.c's union: libyang's set, node for node */
+            struct ly_set *ly = NULL, *ours = NULL;
+            const char *x = (const char *)lyd_get_meta_value(
+                lyd_find_meta(lyd_child(op) ? lyd_child(op)->meta : NULL, NULL, "ietf-netconf:select"));
+            if (x && !issu_nc_ly_xpath_check(x, perr, sizeof(perr)) &&
+                !issu_nc_xpath_check(x, st->n_nodes, ISSU_NC_XPATH_DEF_MAX_COST, perr, sizeof(perr))) {
+                int lr = lyd_find_xpath(whole, x, &ly) == LY_SUCCESS;
+                int orr = issu_nc_ly_find_xpath(whole, x, 0, &ours) == ISSU_OK;
+                if (lr != orr || (lr && ly->count != ours->count))
+                    abort();
+                for (i = 0; lr && i < ly->count; i++)
+                    if (ly->dnodes[i] != ours->dnodes[i])
+                        abort();
+            }
+            ly_set_free(ly, NULL);
+            ly_set_free(ours, NULL);
+        }
         free(a);
         free(b);
         lyd_free_all(part);

@@ -65,6 +65,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (unliteral(lit, back, sizeof(back)) || strcmp(back, x))
             abort();
     }
+    {
+        struct issu_nc_xpath_part parts[ISSU_NC_XPATH_MAX_UNION];
+        size_t n = issu_nc_xpath_union(x, parts, ISSU_NC_XPATH_MAX_UNION), i;
+        if (n == 1 || n > ISSU_NC_XPATH_MAX_UNION)
+            abort();
+        for (i = 0; i < n; i++) /* inside the input, trimmed, a path */
+            if (parts[i].off + parts[i].len > size || !parts[i].len || x[parts[i].off] != '/' ||
+                strchr(" \t\r\n", x[parts[i].off + parts[i].len - 1]))
+                abort();
+    }
     free(x);
     return 0;
 }

@@ -176,11 +176,46 @@ static void test_literal(void **state)
     assert_int_equal(issu_nc_xpath_literal("xxxxxxxxxx", out, 5), ISSU_ERR_INVAL);
 }
 
+/* A union split into plain location paths (nc_libyang.c entry 3), or 0. */
+static void test_union(void **state)
+{
+    struct issu_nc_xpath_part p[ISSU_NC_XPATH_MAX_UNION];
+    static const char *refused[] = {
+        "/a",                      /* one member */
+        "/a | /b = 'x'",           /* an operator: (/a | /b) = 'x' */
+        "/a | /b or /c",           "/a | count(/b)", "/a | (/b)", "/a | b", "/a | /b*2", "/a | /b -1",
+        "/a |", "| /a", "/a || /b", "/a | /b[", "/a | /b]", "/a | /b[x='1", "/a | /b'", "/a | /b[(]",
+        "/a | /b div /c",           "",
+    };
+    const char *x = " /a:s/session[session-id='3' or x=\"|\"]/r |/a:s/* | //b/.. |/a:s/session/@x ";
+    char big[4096];
+    size_t i, n;
+
+    (void)state;
+    n = issu_nc_xpath_union(x, p, ISSU_NC_XPATH_MAX_UNION);
+    assert_int_equal(n, 4);
+    assert_true(!strncmp(x + p[0].off, "/a:s/session[session-id='3' or x=\"|\"]/r", p[0].len));
+    assert_int_equal(p[0].len, strlen("/a:s/session[session-id='3' or x=\"|\"]/r"));
+    assert_true(!strncmp(x + p[1].off, "/a:s/*", p[1].len) && p[1].len == 6);
+    assert_true(!strncmp(x + p[2].off, "//b/..", p[2].len) && p[2].len == 6);
+    assert_true(!strncmp(x + p[3].off, "/a:s/session/@x", p[3].len) && p[3].len == 15);
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+        if (issu_nc_xpath_union(refused[i], p, ISSU_NC_XPATH_MAX_UNION))
+            fail_msg("union accepted: \"%s\"", refused[i]);
+    /* more members than room: refused, nothing written past it */
+    for (i = 0, n = 0; i < 65 && n + 4 < sizeof(big); i++)
+        n += (size_t)snprintf(big + n, sizeof(big) - n, "%s/a", i ? "|" : "");
+    assert_int_equal(issu_nc_xpath_union(big, p, ISSU_NC_XPATH_MAX_UNION), 0);
+    assert_int_equal(issu_nc_xpath_union(big, p, 2), 0);
+    assert_int_equal(issu_nc_xpath_union("/a|/b", p, 2), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linear), cmocka_unit_test(test_scans),   cmocka_unit_test(test_check),
         cmocka_unit_test(test_refused), cmocka_unit_test(test_literal), cmocka_unit_test(test_ops),
+        cmocka_unit_test(test_union),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
