@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """show_bench.py - what each `issuctl show issu` form costs an operator at N
 sessions (default 100,000): wall time of the command and issud's VmRSS after
-it, in the order given, on scale_bench.py's images (N / 10 clients of 10
+it, in the order given, then one raw <get> of a union of five leaves of
+every session, on scale_bench.py's images (N / 10 clients of 10
 entities, the embedded pair, --netconf-unix). Forms that name one client or
 session are the anchor (scale_bench.py checks they cost the same at 1,000).
 issud is killed by PID, also on failure; everything lives in one temp dir.
@@ -60,6 +61,14 @@ def main():
             print("| %s | %.2f | %d%s | %d |" % (" ".join(form), dt, r.returncode,
                                                " (" + r.stderr.strip()[:60] + ")" if r.returncode > 2 else "",
                                                sb.vm(p.pid, "VmRSS") // 1024))
+        # a client's own filter: a union of five leaves of every session (libyang's own union is quadratic)
+        leaves = " | ".join("/issu-agent:issu-state/issu-agent:session/issu-agent:" + x
+                            for x in ("result", "raw-result", "client-id", "entity-id", "reason"))
+        c = sb.Raw(sock)
+        _, dt, m = c.get('<filter type="xpath" xmlns:issu-agent="%s" select="%s"/>' % (sb.IA, leaves))
+        c.close()
+        print("| (raw <get>) five leaves of every session, a union | %.2f | - | %d |"
+              % (dt, sb.vm(p.pid, "VmRSS") // 1024))
     finally:
         if p.poll() is None:
             p.kill()
